@@ -1,0 +1,10 @@
+"""The encryptions in plain NumPy, usable without torch or OpenMMLab (e.g. by a data owner)."""
+from .keys import new_rng
+from .patch_shuffle import random_patch_shuffle, shuffle_patches, unshuffle_patches
+from .patches import from_blocks, to_blocks
+from .subpatch_mix import check_mix_sizes, mix_subpatches, shuffle_mixed_blocks
+
+__all__ = [
+    'new_rng', 'to_blocks', 'from_blocks', 'shuffle_patches', 'unshuffle_patches',
+    'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'shuffle_mixed_blocks'
+]

@@ -1,0 +1,53 @@
+"""Cutting images into square blocks and putting them back, with reshapes only (no copies per block)."""
+from typing import Tuple
+
+import numpy as np
+
+
+def check_block_size(name: str, size: int) -> int:
+    """Return ``size`` as an int, or raise if it is not a positive integer."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
+        raise ValueError(f'{name} must be a positive integer, got {size!r}')
+    return int(size)
+
+
+def check_image(img: np.ndarray, block: int, what: str = 'patch_size') -> Tuple[int, int]:
+    """Check that ``img`` is H x W or H x W x C with H and W multiples of ``block``.
+
+    Returns:
+        tuple[int, int]: the block grid (H // block, W // block).
+    """
+    if not isinstance(img, np.ndarray) or img.ndim not in (2, 3):
+        shape = getattr(img, 'shape', None)
+        raise ValueError(f'expected an H x W or H x W x C array, got {type(img).__name__} of shape {shape}')
+    h, w = img.shape[:2]
+    if h % block or w % block:
+        raise ValueError(f'image size {h}x{w} (HxW) is not a multiple of {what}={block}')
+    return h // block, w // block
+
+
+def to_blocks(img: np.ndarray, block: int) -> np.ndarray:
+    """Split an image into square blocks in raster order.
+
+    Args:
+        img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``block``.
+        block (int): side of a block.
+
+    Returns:
+        np.ndarray: (N, block, block[, C]) with N = (H // block) * (W // block).
+    """
+    gh, gw = check_image(img, block)
+    rest = img.shape[2:]
+    blocks = img.reshape(gh, block, gw, block, *rest).swapaxes(1, 2)
+    return blocks.reshape(gh * gw, block, block, *rest)
+
+
+def from_blocks(blocks: np.ndarray, grid: Tuple[int, int]) -> np.ndarray:
+    """Inverse of :func:`to_blocks`: blocks (N, b, b[, C]) in raster order to an image."""
+    gh, gw = grid
+    n, b = blocks.shape[:2]
+    if n != gh * gw:
+        raise ValueError(f'{n} blocks do not fill a {gh}x{gw} grid')
+    rest = blocks.shape[3:]
+    img = blocks.reshape(gh, gw, b, b, *rest).swapaxes(1, 2)
+    return img.reshape(gh * b, gw * b, *rest)

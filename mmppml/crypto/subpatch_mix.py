@@ -1,0 +1,59 @@
+"""MI: mixing-up sub-patches. Each P x P patch becomes the mean of its (P/S)^2 sub-patches of S x S."""
+import numpy as np
+
+from .keys import SeedLike
+from .patch_shuffle import random_patch_shuffle
+from .patches import check_block_size, check_image
+
+
+def check_mix_sizes(patch_size: int, sub_patch_size: int) -> int:
+    """Validate (P, S) and return the ratio r = P / S."""
+    patch_size = check_block_size('patch_size', patch_size)
+    sub_patch_size = check_block_size('sub_patch_size', sub_patch_size)
+    if patch_size % sub_patch_size:
+        raise ValueError(f'sub_patch_size={sub_patch_size} must divide patch_size={patch_size}')
+    return patch_size // sub_patch_size
+
+
+def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.ndarray:
+    """MI: replace each P x P patch by the mean of its S x S sub-patches.
+
+    The output keeps the patch layout at S/P of the size, so it behaves like a resize by S/P for
+    boxes: a point (x, y) of the input maps to (x * S / P, y * S / P).
+
+    Args:
+        img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
+        patch_size (int): P.
+        sub_patch_size (int): S, a divisor of P.
+
+    Returns:
+        np.ndarray: (H * S / P, W * S / P[, C]); float32 for integer input (the means are not
+        integers), otherwise the input's float dtype.
+    """
+    r = check_mix_sizes(patch_size, sub_patch_size)
+    gh, gw = check_image(img, patch_size)
+    s = sub_patch_size
+    rest = img.shape[2:]
+    dtype = img.dtype if np.issubdtype(img.dtype, np.floating) else np.float32
+    # (gh, r, S, gw, r, S, C): average over the two r axes, which index sub-patches inside a patch.
+    grid = img.reshape(gh, r, s, gw, r, s, *rest)
+    mixed = grid.mean(axis=(1, 4), dtype=np.float64 if dtype == np.float64 else np.float32)
+    return mixed.reshape(gh * s, gw * s, *rest).astype(dtype, copy=False)
+
+
+def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, seed: SeedLike = None) -> np.ndarray:
+    """RS-on-MI: mix sub-patches (MI), then shuffle the S x S mixed blocks with a fresh permutation.
+
+    Removes the patch layout that MI keeps and the edge continuity that jigsaw solvers use; for
+    classification only (boxes lose their meaning).
+
+    Args:
+        img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
+        patch_size (int): P.
+        sub_patch_size (int): S, a divisor of P; also the side of the shuffled blocks.
+        seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`.
+
+    Returns:
+        np.ndarray: (H * S / P, W * S / P[, C]), dtype as :func:`mix_subpatches`.
+    """
+    return random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)

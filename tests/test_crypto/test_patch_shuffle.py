@@ -1,0 +1,100 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mmppml.crypto import (from_blocks, new_rng, random_patch_shuffle, shuffle_patches, to_blocks,
+                           unshuffle_patches)
+
+
+def random_image(shape, dtype=np.uint8, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.issubdtype(dtype, np.integer):
+        return rng.integers(0, 256, size=shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def recover_permutation(original, shuffled, patch_size):
+    """Index of the original patch found at each position of the shuffled image (patches unique)."""
+    index = {to_blocks(original, patch_size)[i].tobytes(): i
+             for i in range(len(to_blocks(original, patch_size)))}
+    return np.array([index[block.tobytes()] for block in to_blocks(shuffled, patch_size)])
+
+
+@pytest.mark.parametrize('shape,dtype', [((32, 48, 3), np.uint8), ((32, 32), np.uint8),
+                                         ((16, 64, 4), np.float32), ((32, 32, 1), np.float64)])
+def test_rs_output_is_a_permutation_of_the_patches(shape, dtype):
+    img = random_image(shape, dtype)
+    out = random_patch_shuffle(img, 8)
+    assert out.shape == img.shape and out.dtype == img.dtype
+    perm = recover_permutation(img, out, 8)
+    n = (shape[0] // 8) * (shape[1] // 8)
+    assert sorted(perm) == list(range(n))
+    np.testing.assert_array_equal(shuffle_patches(img, 8, perm), out)
+    np.testing.assert_array_equal(unshuffle_patches(out, 8, perm), img)
+
+
+def test_blocks_round_trip_in_raster_order():
+    img = np.arange(4 * 6).reshape(4, 6)
+    blocks = to_blocks(img, 2)
+    np.testing.assert_array_equal(blocks[1], [[2, 3], [8, 9]])  # second block of the first row
+    np.testing.assert_array_equal(from_blocks(blocks, (2, 3)), img)
+
+
+def test_each_call_draws_a_fresh_permutation():
+    img = random_image((64, 64, 3))
+    perms = {tuple(recover_permutation(img, random_patch_shuffle(img, 8), 8)) for _ in range(5)}
+    assert len(perms) == 5
+
+
+def test_global_seeds_do_not_replay_permutations():
+    torch = pytest.importorskip('torch')
+    img = random_image((64, 64, 3))
+    outs = []
+    for _ in range(2):
+        np.random.seed(0)
+        torch.manual_seed(0)
+        outs.append(random_patch_shuffle(img, 8))
+    assert not np.array_equal(outs[0], outs[1])
+
+
+def test_explicit_seed_is_reproducible():
+    img = random_image((32, 32, 3))
+    np.testing.assert_array_equal(random_patch_shuffle(img, 8, seed=3), random_patch_shuffle(img, 8, seed=3))
+    gen = new_rng(5)
+    assert new_rng(gen) is gen
+    with pytest.raises(TypeError, match='seed'):
+        new_rng('5')
+
+
+@pytest.mark.parametrize('patch_size', [0, -4, 2.5, True])
+def test_bad_patch_size(patch_size):
+    with pytest.raises(ValueError, match='patch_size'):
+        random_patch_shuffle(random_image((32, 32)), patch_size)
+
+
+def test_size_not_a_multiple_names_sizes():
+    with pytest.raises(ValueError, match=r'30x32.*patch_size=8'):
+        random_patch_shuffle(random_image((30, 32, 3)), 8)
+    with pytest.raises(ValueError, match='H x W'):
+        random_patch_shuffle(np.zeros((2, 8, 8, 3)), 8)
+
+
+def test_shuffle_patches_rejects_non_permutations():
+    img = random_image((16, 16))
+    with pytest.raises(ValueError, match='permutation'):
+        shuffle_patches(img, 8, [0, 0, 1, 2])
+
+
+def test_crypto_core_imports_no_framework():
+    code = ('import sys, importlib.abc\n'
+            'class Block(importlib.abc.MetaPathFinder):\n'
+            '    def find_spec(self, name, *args):\n'
+            "        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmpretrain'):\n"
+            '            raise ImportError(name)\n'
+            'sys.meta_path.insert(0, Block())\n'
+            'import numpy as np, mmppml.crypto as c\n'
+            'x = np.arange(64, dtype=np.uint8).reshape(8, 8)\n'
+            'assert c.mix_subpatches(c.random_patch_shuffle(x, 4), 4, 2).shape == (4, 4)\n')
+    subprocess.run([sys.executable, '-c', code], check=True)

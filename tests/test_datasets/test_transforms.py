@@ -1,0 +1,188 @@
+import copy
+import pickle
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+import mmppml  # noqa: F401  (creates the registries; transforms import lazily)
+from mmppml.crypto import mix_subpatches, to_blocks
+from mmppml.datasets import MixSubPatches, RandomPatchShuffle, ShuffledMixSubPatches
+
+
+def image(h, w, c=3, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=(h, w, c)).astype(np.uint8)
+
+
+def patch_multiset(img, p):
+    return sorted(block.tobytes() for block in to_blocks(img, p))
+
+
+def det_results(img, boxes):
+    from mmdet.structures.bbox import HorizontalBoxes
+    return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
+                gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
+                gt_bboxes_labels=np.arange(len(boxes)), gt_ignore_flags=np.zeros(len(boxes), bool))
+
+
+def test_rs_shuffles_patches_and_adds_nothing():
+    img = image(32, 48)
+    results = RandomPatchShuffle(patch_size=8)(dict(img=img.copy(), img_shape=(32, 48), gt_label=3))
+    assert set(results) == {'img', 'img_shape', 'gt_label'}
+    assert results['img'].shape == img.shape and results['img'].dtype == np.uint8
+    assert patch_multiset(results['img'], 8) == patch_multiset(img, 8)
+    assert not np.array_equal(results['img'], img)
+
+
+def test_rs_refuses_spatial_annotations():
+    with pytest.raises(ValueError, match='gt_bboxes'):
+        RandomPatchShuffle(patch_size=8)(det_results(image(32, 32), [[0, 0, 8, 8]]))
+    with pytest.raises(ValueError, match='gt_bboxes'):
+        ShuffledMixSubPatches(8, 4)(det_results(image(32, 32), [[0, 0, 8, 8]]))
+
+
+def test_size_mismatch_modes():
+    img = image(30, 37)
+    with pytest.raises(ValueError, match=r"30x37.*patch_size=8.*size_mismatch='pad'"):
+        RandomPatchShuffle(patch_size=8)(dict(img=img))
+    padded = RandomPatchShuffle(patch_size=8, size_mismatch='pad', pad_val=7)(dict(img=img))['img']
+    assert padded.shape == (32, 40, 3)
+    assert (padded == 7).sum() >= (32 * 40 - 30 * 37) * 3
+    cropped = RandomPatchShuffle(patch_size=8, size_mismatch='crop')(dict(img=img))
+    assert cropped['img'].shape == (24, 32, 3) and cropped['img_shape'] == (24, 32)
+    assert patch_multiset(cropped['img'], 8) == patch_multiset(img[:24, :32], 8)
+
+
+@pytest.mark.parametrize('build', [
+    lambda: RandomPatchShuffle(patch_size=0),
+    lambda: RandomPatchShuffle(patch_size=16, size_mismatch='resize'),
+    lambda: RandomPatchShuffle(patch_size=16, seed='1'),
+    lambda: MixSubPatches(patch_size=16, sub_patch_size=6),
+    lambda: MixSubPatches(patch_size=-16, sub_patch_size=8),
+    lambda: ShuffledMixSubPatches(patch_size=16, sub_patch_size=32),
+])
+def test_bad_arguments_fail_at_build(build):
+    with pytest.raises((ValueError, TypeError)):
+        build()
+
+
+def test_transform_copies_draw_their_own_permutations():
+    rs = RandomPatchShuffle(patch_size=8)
+    img = image(64, 64)
+    first = rs(dict(img=img))['img']
+    for clone in (copy.deepcopy(rs), pickle.loads(pickle.dumps(rs))):
+        assert clone._rng is None
+        assert not np.array_equal(clone(dict(img=img))['img'], first)
+
+
+def test_seeded_transform_is_reproducible():
+    img = image(32, 32)
+    a = RandomPatchShuffle(patch_size=8, seed=1)
+    b = RandomPatchShuffle(patch_size=8, seed=1)
+    np.testing.assert_array_equal(a(dict(img=img))['img'], b(dict(img=img))['img'])
+
+
+def test_mi_image_and_geometry():
+    img = image(32, 48)
+    results = MixSubPatches(patch_size=16, sub_patch_size=8)(dict(img=img, img_shape=(32, 48)))
+    np.testing.assert_array_equal(results['img'], mix_subpatches(img, 16, 8))
+    assert results['img_shape'] == (16, 24)
+    assert results['scale_factor'] == (0.5, 0.5)
+
+
+def test_mi_compounds_an_earlier_resize_and_scales_boxes():
+    results = det_results(image(64, 64), [[4, 8, 40, 60], [60, 0, 64, 16]])
+    results['scale_factor'] = (2.0, 1.5)
+    out = MixSubPatches(patch_size=16, sub_patch_size=4)(results)
+    assert out['scale_factor'] == (0.5, 0.375)
+    torch.testing.assert_close(out['gt_bboxes'].tensor, torch.tensor([[1., 2, 10, 15], [15, 0, 16, 4]]))
+
+
+def test_mi_crop_clips_boxes_and_drops_emptied_ones():
+    results = det_results(image(40, 40), [[2, 2, 36, 38], [34, 34, 40, 40]])
+    out = MixSubPatches(patch_size=16, sub_patch_size=8, size_mismatch='crop')(results)
+    assert out['img'].shape == (16, 16, 3)
+    torch.testing.assert_close(out['gt_bboxes'].tensor, torch.tensor([[1., 1, 16, 16]]))
+    assert out['gt_bboxes_labels'].tolist() == [0] and len(out['gt_ignore_flags']) == 1
+
+
+def test_mi_refuses_masks():
+    with pytest.raises(ValueError, match='gt_masks'):
+        MixSubPatches(16, 8)(dict(img=image(32, 32), gt_masks=np.zeros((1, 32, 32))))
+
+
+def test_rs_on_mi_shuffles_mixed_blocks():
+    img = image(32, 32)
+    out = ShuffledMixSubPatches(patch_size=8, sub_patch_size=4)(dict(img=img))['img']
+    assert out.shape == (16, 16, 3)
+    assert patch_multiset(out, 4) == patch_multiset(mix_subpatches(img, 8, 4), 4)
+
+
+def test_global_seeding_does_not_replay_the_transform():
+    from mmengine.runner import set_random_seed
+    img = image(64, 64)
+    outs = []
+    for _ in range(2):
+        set_random_seed(0)
+        outs.append(RandomPatchShuffle(patch_size=8)(dict(img=img))['img'])
+    assert not np.array_equal(*outs)
+
+
+@pytest.fixture
+def png(tmp_path):
+    img = image(64, 96, seed=4)
+    path = str(tmp_path / 'img.png')
+    cv2.imwrite(path, img)
+    return path, img
+
+
+def test_rs_in_an_mmpretrain_pipeline(png):
+    from mmcv.transforms import Compose
+    from mmpretrain.registry import TRANSFORMS
+    path, img = png
+    init_default_scope('mmpretrain')
+    pipeline = Compose([TRANSFORMS.build(t) for t in [
+        dict(type='LoadImageFromFile'),
+        dict(type='mmppml.RandomPatchShuffle', patch_size=16),
+        dict(type='PackInputs'),
+    ]])
+    packed = pipeline(dict(img_path=path, gt_label=1))
+    chw = packed['inputs'].numpy()
+    assert chw.shape == (3, 64, 96)
+    assert patch_multiset(chw.transpose(1, 2, 0), 16) == patch_multiset(img, 16)
+    assert set(packed['data_samples'].metainfo) <= {'img_path', 'ori_shape', 'img_shape'}
+
+
+def test_mi_in_an_mmdet_pipeline_maps_boxes_back(png):
+    from mmcv.transforms import Compose
+    from mmdet.registry import TRANSFORMS
+    from mmdet.structures.bbox import scale_boxes
+    path, _ = png
+    boxes = [[10., 6, 50, 40], [48, 20, 95, 63]]
+    init_default_scope('mmdet')
+    pipeline = Compose([TRANSFORMS.build(t) for t in [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations', with_bbox=True),
+        dict(type='Resize', scale=(128, 128), keep_ratio=True),  # 64x96 -> 85x128
+        dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8, size_mismatch='pad'),
+        dict(type='PackDetInputs'),
+    ]])
+    instances = [dict(bbox=b, bbox_label=0, ignore_flag=0) for b in boxes]
+    packed = pipeline(dict(img_path=path, instances=instances, img_id=0))
+    sample = packed['data_samples']
+    assert packed['inputs'].shape[-2:] == (48, 64)
+    assert sample.img_shape == (48, 64) and sample.ori_shape == (64, 96)
+    sx, sy = sample.scale_factor
+    back = scale_boxes(sample.gt_instances.bboxes.clone(), (1 / sx, 1 / sy))
+    torch.testing.assert_close(back.tensor, torch.tensor(boxes), atol=1e-3, rtol=0)
+
+
+def test_registered_for_both_scopes():
+    from mmdet.registry import TRANSFORMS as DET_TRANSFORMS
+    from mmpretrain.registry import TRANSFORMS as CLS_TRANSFORMS
+    for scope, registry in (('mmpretrain', CLS_TRANSFORMS), ('mmdet', DET_TRANSFORMS)):
+        init_default_scope(scope)
+        for name in ('RandomPatchShuffle', 'MixSubPatches', 'ShuffledMixSubPatches'):
+            assert registry.get(f'mmppml.{name}') is getattr(mmppml.datasets, name)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (or reuse) .venv, then run the test suite: bash tools/run_tests.sh [pytest args]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/tools/setup_env.sh"
+cd "$ROOT"
+exec "${MMPPML_VENV:-$ROOT/.venv}/bin/python" -m pytest -q "$@"
