@@ -2,7 +2,7 @@
 import numpy as np
 
 from .keys import SeedLike, new_rng
-from .patches import check_block_size, check_image, from_blocks, to_blocks
+from .patches import check_block_size, check_image, permute_blocks
 
 
 def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.ndarray:
@@ -22,7 +22,7 @@ def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.nd
     n = grid[0] * grid[1]
     if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
         raise ValueError(f'perm must be a permutation of range({n}) for a {grid[0]}x{grid[1]} patch grid')
-    return from_blocks(to_blocks(img, patch_size)[perm], grid)
+    return permute_blocks(img, patch_size, perm)
 
 
 def unshuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.ndarray:
@@ -47,4 +47,4 @@ def random_patch_shuffle(img: np.ndarray, patch_size: int, seed: SeedLike = None
     patch_size = check_block_size('patch_size', patch_size)
     gh, gw = check_image(img, patch_size)
     perm = new_rng(seed).permutation(gh * gw)
-    return from_blocks(to_blocks(img, patch_size)[perm], (gh, gw))
+    return permute_blocks(img, patch_size, perm)

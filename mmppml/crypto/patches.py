@@ -51,3 +51,26 @@ def from_blocks(blocks: np.ndarray, grid: Tuple[int, int]) -> np.ndarray:
     rest = blocks.shape[3:]
     img = blocks.reshape(gh, gw, b, b, *rest).swapaxes(1, 2)
     return img.reshape(gh * b, gw * b, *rest)
+
+
+def permute_blocks(img: np.ndarray, block: int, perm: np.ndarray) -> np.ndarray:
+    """Rearrange the blocks of an image: output block ``i`` is input block ``perm[i]`` (raster order).
+
+    Same result as ``from_blocks(to_blocks(img, block)[perm], grid)``, in a single gather: each
+    block row (``block`` pixels of all channels, contiguous in the image) is copied once.
+
+    Args:
+        img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``block`` (not checked here).
+        block (int): side of a block.
+        perm (np.ndarray): a permutation of ``range(N)``, N = (H // block) * (W // block).
+
+    Returns:
+        np.ndarray: a new C-contiguous array of the same shape and dtype.
+    """
+    gh, gw = img.shape[0] // block, img.shape[1] // block
+    line_size = block * int(np.prod(img.shape[2:], dtype=np.int64))
+    rows = img.reshape(img.shape[0] * gw, line_size)  # one block row per line, in raster order
+    src_row, src_col = np.divmod(np.asarray(perm), gw)
+    first_line = (src_row * (block * gw) + src_col).reshape(gh, 1, gw)
+    lines = first_line + (np.arange(block) * gw).reshape(1, block, 1)  # (gh, block, gw): output order
+    return rows.take(lines.reshape(-1), axis=0).reshape(img.shape)

@@ -34,11 +34,42 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.
     gh, gw = check_image(img, patch_size)
     s = sub_patch_size
     rest = img.shape[2:]
+    if img.dtype == np.uint8 and 1 < r <= MAX_EXACT_UINT16_RATIO and img.size:
+        return _mix_uint8(img, r, s).reshape(gh * s, gw * s, *rest)
     dtype = img.dtype if np.issubdtype(img.dtype, np.floating) else np.float32
     # (gh, r, S, gw, r, S, C): average over the two r axes, which index sub-patches inside a patch.
     grid = img.reshape(gh, r, s, gw, r, s, *rest)
     mixed = grid.mean(axis=(1, 4), dtype=np.float64 if dtype == np.float64 else np.float32)
     return mixed.reshape(gh * s, gw * s, *rest).astype(dtype, copy=False)
+
+
+# Up to 16 x 16 sub-patches, a sum of uint8 values fits in uint16 (256 * 255 < 2 ** 16).
+MAX_EXACT_UINT16_RATIO = 16
+
+
+def _mix_uint8(img: np.ndarray, r: int, s: int) -> np.ndarray:
+    """MI of a non-empty uint8 image, equal bit for bit to ``ndarray.mean(dtype=np.float32)``.
+
+    Sums of at most 256 uint8 values are exact in uint16 and in float32, so dividing them by r^2
+    in float32 rounds exactly as the mean does. The sub-patch rows are summed first (long
+    contiguous runs), which leaves 1/r of the data for the short strided runs of the column sums.
+
+    Returns:
+        np.ndarray: float32, (H * W * C / r^2,) in the output's raster order.
+    """
+    h, w = img.shape[:2]
+    c = int(np.prod(img.shape[2:], dtype=np.int64))
+    patch_rows = img.reshape(h // (r * s), r, s * w * c)  # r sub-patch rows in each row of patches
+    row_sum = patch_rows[:, 0].astype(np.uint16)
+    for i in range(1, r):
+        np.add(row_sum, patch_rows[:, i], out=row_sum)
+    sub_cols = row_sum.reshape(-1, r, s * c)  # r sub-patch columns in each patch
+    patch_sum = sub_cols[:, 0] + sub_cols[:, 1]
+    for j in range(2, r):
+        patch_sum += sub_cols[:, j]
+    mixed = patch_sum.astype(np.float32)
+    np.divide(mixed, np.float32(r * r), out=mixed)
+    return mixed.reshape(-1)
 
 
 def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, seed: SeedLike = None) -> np.ndarray:

@@ -7,6 +7,7 @@ one reaches the model, the metainfo or the logs.
 import os
 from typing import Optional, Tuple
 
+import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -18,6 +19,25 @@ from mmppml.registry import TRANSFORMS
 SIZE_MISMATCH_MODES = ('error', 'pad', 'crop')
 # Annotations whose meaning a shuffle destroys.
 SPATIAL_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_keypoints')
+
+
+# dtypes cv2.flip copies; others are left to NumPy.
+CV2_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
+CV2_FLIP_CODES = {(0, ): 0, (1, ): 1, (0, 1): -1}
+
+
+def unflipped_copy(img: np.ndarray) -> np.ndarray:
+    """Return a flipped view (as mmcv's ``RandomFlip`` makes) as a C-contiguous copy, else ``img``.
+
+    NumPy copies a negatively strided H x W x C array a few values at a time, ~40x slower than
+    ``cv2.flip``; the encryptions would otherwise pay that copy. Values are unchanged.
+    """
+    if img.flags.c_contiguous or img.ndim not in (2, 3) or img.size == 0 or img.dtype not in CV2_DTYPES:
+        return img
+    flipped_axes = tuple(axis for axis in (0, 1) if img.strides[axis] < 0)
+    if not flipped_axes or not np.flip(img, flipped_axes).flags.c_contiguous:
+        return img
+    return cv2.flip(np.flip(img, flipped_axes), CV2_FLIP_CODES[flipped_axes]).reshape(img.shape)
 
 
 def check_seed(seed: Optional[int]) -> Optional[int]:
@@ -69,7 +89,7 @@ class BlockEncryption(BaseTransform):
 
     def aligned_image(self, results: dict) -> np.ndarray:
         """Return ``results['img']`` with height and width multiples of the block size."""
-        img = results['img']
+        img = unflipped_copy(results['img'])
         h, w = img.shape[:2]
         b = self.block_size
         if h % b == 0 and w % b == 0:
