@@ -1,0 +1,131 @@
+"""Write the privacy suite's results: results.json (every row), report.md (summary tables), figure.png."""
+import json
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, List
+
+import numpy as np
+
+
+def _group(rows: List[dict], keys: tuple) -> 'OrderedDict[tuple, List[dict]]':
+    groups: 'OrderedDict[tuple, List[dict]]' = OrderedDict()
+    for row in rows:
+        groups.setdefault(tuple(row.get(k) for k in keys), []).append(row)
+    return groups
+
+
+def _fmt(v, digits: int = 3) -> str:
+    if isinstance(v, float):
+        return 'n/a' if np.isnan(v) else f'{v:.{digits}f}'
+    return '' if v is None else str(v)
+
+
+def _table(header: List[str], rows: List[list]) -> str:
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    lines += ['| ' + ' | '.join(_fmt(v) for v in row) + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
+def summarize(tables: Dict[str, List[dict]]) -> Dict[str, List[dict]]:
+    """Means over the scored photos, one row per setting."""
+    jigsaw = []
+    for (mode, size, patch, sub), rows in _group(tables['jigsaw'], ('mode', 'size', 'patch', 'sub')).items():
+        jigsaw.append(OrderedDict(
+            mode=mode, size=size, patch=patch, sub=sub, pieces=rows[0]['pieces'], photos=len(rows),
+            direct=float(np.mean([r['direct'] for r in rows])),
+            direct_shifted=float(np.mean([r['direct_shifted'] for r in rows])),
+            neighbour=float(np.mean([r['neighbour'] for r in rows])),
+            solved=sum(r['neighbour'] >= 0.9 for r in rows), chance=rows[0]['chance'],
+            seconds=float(np.mean([r['seconds'] for r in rows]))))
+    inversion = []
+    for (mode, method), rows in _group(tables['inversion'], ('mode', 'method')).items():
+        inversion.append(OrderedDict(mode=mode, method=method, images=len(rows),
+                                     psnr=float(np.mean([r['psnr'] for r in rows])),
+                                     ssim=float(np.mean([r['ssim'] for r in rows]))))
+    return dict(jigsaw=jigsaw, inversion=inversion, key_recovery=tables['key_recovery'],
+                training=tables.get('training', []))
+
+
+def markdown(summary: Dict[str, List[dict]], skipped: List[dict], meta: dict) -> str:
+    parts = ['# Privacy suite report', '',
+             f'Budget {meta.get("budget_minutes")} min, {meta.get("threads")} thread(s), quick={meta.get("quick")}, '
+             f'wall time {meta.get("wall_seconds", float("nan")):.0f} s. Means over the scored photos.', '',
+             '## Jigsaw (greedy MGC solver, best-buddies placement, trim and fill)', '',
+             'direct: blocks at their exact position; shifted: after the best global translation; neighbour: '
+             'true adjacent pairs kept; solved: photos with neighbour >= 0.9; chance: neighbour score of a '
+             'random layout.', '']
+    parts.append(_table(['mode', 'image', 'P', 'S', 'pieces', 'photos', 'direct', 'shifted', 'neighbour', 'solved',
+                         'chance', 's/photo'],
+                        [[r['mode'], r['size'], r['patch'], r['sub'], r['pieces'], r['photos'], r['direct'],
+                          r['direct_shifted'], r['neighbour'], f'{r["solved"]}/{r["photos"]}', r['chance'],
+                          r['seconds']] for r in summary['jigsaw']]))
+    parts += ['', '## Key recovery (ciphertext only, from M encrypted random crops of the bundled photos)', '',
+              'positions: pixels put at their true in-block position (best of the 8 symmetries of the square); '
+              'adjacency: true pixel neighbours kept; signs: inversion bits (best global flip); jigsaw: the '
+              'scored photos decrypted with the estimate (symmetry and flip resolved with the true key), then '
+              'reassembled.', '']
+    parts.append(_table(['mode', 'M images', 'blocks', 'positions', 'adjacency', 'signs', 'jigsaw neighbour',
+                         'jigsaw direct', 'seconds'],
+                        [[r['mode'], r['images'], r['blocks'], r['positions'], r['adjacency'], r['signs'],
+                          r.get('jigsaw_neighbour'), r.get('jigsaw_direct'), r['seconds']]
+                         for r in summary['key_recovery']]))
+    parts += ['', '## Inversion of MI (PSNR dB / SSIM against the plain image, skimage.metrics)', '',
+              'The reference row is not an attack: it is the plain image downsampled by r = P/S and upsampled '
+              'back, i.e. what a thumbnail at the MI resolution shows.', '']
+    parts.append(_table(['mode', 'method', 'images', 'PSNR', 'SSIM'],
+                        [[r['mode'], r['method'], r['images'], f'{r["psnr"]:.2f}', r['ssim']]
+                         for r in summary['inversion']]))
+    if summary.get('training'):
+        parts += ['', 'Learned inverters (one CPU thread; channels are separate samples):', '']
+        parts.append(_table(['model', 'training images', 'crop px', 'steps', 'seconds'],
+                            [[r['mode'], r['images'], r['crop'], r['steps'], r['seconds']]
+                             for r in summary['training']]))
+    if skipped:
+        parts += ['', '## Skipped', ''] + [f'- {s["what"]}: {s["why"]}' for s in skipped]
+    return '\n'.join(parts) + '\n'
+
+
+def _display(img: np.ndarray) -> np.ndarray:
+    """uint8 view of an image; float images with negative values (inverted pixels) are min-max scaled."""
+    img = np.asarray(img)
+    if img.dtype == np.uint8:
+        return img
+    img = img.astype(np.float64)
+    if img.min() < 0:
+        img = 255 * (img - img.min()) / max(img.max() - img.min(), 1e-9)
+    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+
+def _figure_order(mode: str) -> tuple:
+    """Columns: RS, keyed RS, MI, keyed MI, RS-on-MI; then by name."""
+    if 'RS-on-MI' in mode:
+        rank = 4
+    else:
+        rank = (2 if 'MI' in mode else 0) + int(mode.startswith('keyed'))
+    return rank, mode
+
+
+def write_report(suite, out_dir: str, meta: dict) -> List[str]:
+    """Write results.json, report.md and figure.png for a finished :class:`PrivacySuite`.
+
+    Returns:
+        list[str]: the written paths.
+    """
+    from mmppml.visualization import make_image_grid, save_png
+    os.makedirs(out_dir, exist_ok=True)
+    meta = dict(meta, wall_seconds=suite.clock.elapsed())
+    summary = summarize(suite.tables)
+    paths = [osp.join(out_dir, 'results.json'), osp.join(out_dir, 'report.md')]
+    with open(paths[0], 'w') as f:
+        json.dump(dict(meta=meta, summary=summary, rows=suite.tables), f, indent=1)
+    with open(paths[1], 'w') as f:
+        f.write(markdown(summary, suite.tables['skipped'], meta))
+    if suite.figure:
+        modes = sorted(suite.figure, key=_figure_order)
+        rows = [[_display(suite.figure[m][i]) for m in modes] for i in range(3)]
+        grid = make_image_grid(rows, row_labels=['plain', 'encrypted', 'recovered'], col_labels=modes,
+                               cell_size=180)
+        paths.append(osp.join(out_dir, 'figure.png'))
+        save_png(paths[-1], grid)
+    return paths

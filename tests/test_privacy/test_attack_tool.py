@@ -1,0 +1,40 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import pytest
+
+pytest.importorskip('skimage')
+pytest.importorskip('torch')
+
+TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'attack.py'
+
+
+def test_quick_run_writes_a_consistent_report(tmp_path):
+    out = tmp_path / 'report'
+    proc = subprocess.run([sys.executable, str(TOOL), '--quick', '--out', str(out), '--budget-minutes', '2'],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '[attack' in proc.stdout  # progress is shown
+    results = json.loads((out / 'results.json').read_text())
+    rows = results['rows']
+    # a 4 x 4 puzzle of photo patches is solved; the keyed version without the key is not
+    rs = [r for r in rows['jigsaw'] if r['mode'] == 'RS-16' and r['size'] == 64]
+    assert len(rs) == 2 and all(r['neighbour'] == 1.0 for r in rs)
+    keyed = [r for r in rows['jigsaw'] if r['mode'].startswith('keyed RS-') and 'MI' not in r['mode']]
+    assert keyed and max(r['neighbour'] for r in keyed) < 0.5
+    assert {r['images'] for r in rows['key_recovery']} == {1, 2}
+    methods = {r['method'] for r in rows['inversion'] if r['mode'] == 'MI-16/8'}
+    assert {'upsample bicubic', 'tile (no prior)', 'smoothness prior (TV)', 'learned inverter'} <= methods
+    report = (out / 'report.md').read_text()
+    assert '| RS-16 | 64 | 16 |' in report and 'Key recovery' in report
+    figure = cv2.imread(str(out / 'figure.png'))
+    assert figure is not None and figure.shape[0] > 3 * 100
+
+
+def test_bad_budget_is_refused(tmp_path):
+    proc = subprocess.run([sys.executable, str(TOOL), '--budget-minutes', '0', '--out', str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and 'budget-minutes' in proc.stderr
