@@ -1,0 +1,88 @@
+"""Result rows of the benchmark, the printed table and the JSON record."""
+import math
+from dataclasses import asdict, dataclass, field
+from typing import List, Optional, Tuple
+
+from .timing import Timings, median, ratios
+
+
+@dataclass
+class Row:
+    """One ratio.
+
+    Args:
+        suite (str): ``transforms`` | ``pipeline`` | ``model`` | ``offline``.
+        name (str): what is compared with what.
+        ratio (float): the median over rounds of the per-round ratio (wall clock).
+        min_ratio (float): the ratio of the best values of both sides (wall clock).
+        target (tuple[str, float], optional): ``('<=', 1.5)`` or ``('>=', 0.8)``, checked on ``ratio``.
+        subject (float): the measured side (median), in ``unit``.
+        reference (float): the side it is divided by (median), in ``unit``.
+        unit (str): ``'s'`` (seconds per call) or ``'MiB'``.
+        cpu_ratio (float): as ``ratio`` by the CPU-time clock (NaN for memory).
+        extra (dict): anything else worth recording (images/s, sizes, ...).
+    """
+    suite: str
+    name: str
+    ratio: float
+    min_ratio: float
+    target: Optional[Tuple[str, float]] = None
+    subject: float = math.nan
+    reference: float = math.nan
+    unit: str = 's'
+    cpu_ratio: float = math.nan
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def met(self) -> Optional[bool]:
+        if self.target is None:
+            return None
+        op, value = self.target
+        return self.ratio <= value if op == '<=' else self.ratio >= value
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d['cpu_ratio'] = self.cpu_ratio if math.isfinite(self.cpu_ratio) else None
+        d['target'] = f'{self.target[0]} {self.target[1]:g}' if self.target else None
+        d['met'] = self.met
+        return d
+
+
+def timed_row(suite: str, name: str, timings: Timings, subject: str, reference: str,
+              target: Optional[Tuple[str, float]] = None, **extra) -> Row:
+    """A row for ``subject`` time over ``reference`` time."""
+    ratio, min_ratio = ratios(timings.wall, subject, reference)
+    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]),
+               median(timings.wall[reference]), 's', ratios(timings.cpu, subject, reference)[0], extra)
+
+
+def throughput_row(suite: str, name: str, timings: Timings, subject: str, reference: str,
+                   target: Optional[Tuple[str, float]] = None, **extra) -> Row:
+    """A row for the throughput of ``subject`` over that of ``reference`` (reference time / subject time)."""
+    ratio, min_ratio = ratios(timings.wall, reference, subject)
+    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]),
+               median(timings.wall[reference]), 's', ratios(timings.cpu, reference, subject)[0], extra)
+
+
+def format_quantity(value: float, unit: str) -> str:
+    if not math.isfinite(value):
+        return '-'
+    if unit == 'MiB':
+        return f'{value:.1f} MiB'
+    for scale, suffix in ((1., 's'), (1e-3, 'ms'), (1e-6, 'us')):
+        if value >= scale:
+            return f'{value / scale:.3g} {suffix}'
+    return f'{value * 1e9:.3g} ns'
+
+
+def format_table(rows: List[Row]) -> str:
+    """A markdown table: name, ratio (median), min ratio, CPU-time ratio, target, met?, subject, reference."""
+    header = ['name', 'ratio (median)', 'min ratio', 'CPU-time ratio', 'target', 'met?', 'subject', 'reference']
+    lines = [header, ['---'] + ['---:'] * 3 + [':---:'] * 2 + ['---:'] * 2]
+    for row in rows:
+        met = '-' if row.met is None else ('yes' if row.met else 'NO')
+        target = f'{row.target[0]} {row.target[1]:g}' if row.target else '-'
+        cpu = f'{row.cpu_ratio:.3f}' if math.isfinite(row.cpu_ratio) else '-'
+        lines.append([row.name, f'{row.ratio:.3f}', f'{row.min_ratio:.3f}', cpu, target, met,
+                      format_quantity(row.subject, row.unit), format_quantity(row.reference, row.unit)])
+    return '\n'.join('| ' + ' | '.join(cells) + ' |' for cells in lines)
