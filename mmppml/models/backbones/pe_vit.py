@@ -310,13 +310,7 @@ class PEViT(BaseBackbone):
         Returns:
             tuple[torch.Tensor]: one output per ``out_indices`` entry, shaped by ``out_type``.
         """
-        x, grid = self.patch_embed(x)
-        if self.ref_pos_embed is not None:
-            x = self.ref_pos_embed(x)
-        if self.cls_token is not None:
-            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
-        if self.pos_embed_type is not None:
-            x = x + self._absolute_pos_embed(grid).to(x)
+        x, grid = self.embed(x)
         x = self.pre_norm(self.drop_after_pos(x))
 
         outs = []
@@ -327,6 +321,21 @@ class PEViT(BaseBackbone):
             if i in self.out_indices:
                 outs.append(self._format_output(x, grid))
         return tuple(outs)
+
+    def embed(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        """Tokens before the blocks: patch tokens with their encodings, the cls token first if any.
+
+        Returns:
+            tuple: (B, L, C) tokens and the (h, w) patch grid.
+        """
+        x, grid = self.patch_embed(x)
+        if self.ref_pos_embed is not None:
+            x = self.ref_pos_embed(x)
+        if self.cls_token is not None:
+            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
+        if self.pos_embed_type is not None:
+            x = x + self._absolute_pos_embed(grid).to(x)
+        return x, grid
 
     def _absolute_pos_embed(self, grid: Tuple[int, int]) -> torch.Tensor:
         """(1, L, C) absolute position embedding for a token grid, zero for the cls token if sincos."""

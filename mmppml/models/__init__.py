@@ -1,0 +1,6 @@
+"""Models: the position-free ViT, its detection parts (neck, YOLOS) and the predefined-anchor head and losses."""
+from .backbones import *  # noqa: F401,F403
+from .detectors import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

@@ -1,0 +1,66 @@
+"""SimpleFPN and LN2d: the pyramid a plain ViT's single feature map feeds to mmdet heads."""
+import pytest
+import torch
+
+from mmppml.models.necks import LayerNorm2d, SimpleFPN
+
+
+def test_levels_have_the_requested_strides_and_channels():
+    neck = SimpleFPN(in_channels=32, out_channels=16, scale_factors=(4, 2, 1, 0.5, 0.25))
+    outs = neck((torch.randn(2, 32, 8, 12), ))
+    assert [tuple(o.shape) for o in outs] == [(2, 16, 32, 48), (2, 16, 16, 24), (2, 16, 8, 12),
+                                              (2, 16, 4, 6), (2, 16, 2, 3)]
+    assert all(torch.isfinite(o).all() for o in outs)
+
+
+def test_uses_the_last_map_of_the_backbone_tuple():
+    torch.manual_seed(0)
+    neck = SimpleFPN(in_channels=8, out_channels=8, scale_factors=(1, ))
+    x = torch.randn(1, 8, 4, 4)
+    assert torch.equal(neck((torch.zeros_like(x), x))[0], neck((x, ))[0])
+
+
+def test_levels_follow_a_shift_of_the_input():
+    """Each level is built by local ops, so shifting the token grid by one shifts level s by s."""
+    torch.manual_seed(0)
+    neck = SimpleFPN(in_channels=8, out_channels=8, scale_factors=(2, 1)).eval()
+    x = torch.randn(1, 8, 10, 10)
+    shifted = torch.roll(x, shifts=1, dims=3)
+    for scale, out, out_shifted in zip((2, 1), neck(x), neck(shifted)):
+        # Compare away from the borders, where the 3x3 padding and the roll wrap-around act.
+        inner = slice(2 * scale + 1, -2 * scale - 1)
+        torch.testing.assert_close(out_shifted[..., inner, inner],
+                                   torch.roll(out, shifts=scale, dims=3)[..., inner, inner])
+
+
+def test_gradients_reach_the_input_from_every_level():
+    neck = SimpleFPN(in_channels=8, out_channels=4, scale_factors=(4, 1, 0.5))
+    for level in range(3):
+        x = torch.randn(1, 8, 4, 4, requires_grad=True)
+        neck(x)[level].sum().backward()
+        assert x.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('scales', [(3, 1), (1, 2), (2, 2), (), (0.3, )])
+def test_rejects_bad_scale_factors(scales):
+    with pytest.raises(ValueError, match='scale_factors'):
+        SimpleFPN(in_channels=8, out_channels=8, scale_factors=scales)
+
+
+def test_rejects_tokens_instead_of_a_feature_map():
+    neck = SimpleFPN(in_channels=8, out_channels=8)
+    with pytest.raises(ValueError, match="out_type='featmap'"):
+        neck((torch.randn(2, 16, 8), ))
+
+
+def test_ln2d_normalises_each_position_over_channels():
+    norm = LayerNorm2d(6)
+    with torch.no_grad():
+        norm.weight.uniform_(0.5, 2)
+        norm.bias.uniform_(-1, 1)
+    x = torch.randn(2, 6, 3, 5)
+    expected = torch.nn.functional.layer_norm(
+        x.permute(0, 2, 3, 1), (6, ), norm.weight, norm.bias, 1e-6).permute(0, 3, 1, 2)
+    torch.testing.assert_close(norm(x), expected)
+    unit = LayerNorm2d(6)(x)
+    torch.testing.assert_close(unit.mean(dim=1), torch.zeros(2, 3, 5), atol=1e-5, rtol=0)
