@@ -1,0 +1,21 @@
+# MI: each 8-px patch of the 32-px image becomes the mean of its four 4-px sub-patches, giving a
+# 16-px mixed image; a PEViT with the MI embedding (4-px conv, GELU, 1x1 conv) reads its 16 blocks.
+_base_ = './_base_/tiny-vit_fashion-mnist.py'
+
+encrypt = dict(type='mmppml.MixSubPatches', patch_size=8, sub_patch_size=4)
+
+model = dict(
+    backbone=dict(
+        type='mmppml.PEViT',
+        arch=_base_.tiny_arch,
+        img_size=16,
+        patch_size=4,
+        in_channels=1,
+        embed_mode='mi'))
+
+# The encryption is the last step before PackInputs, in training and in testing.
+train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]
+test_pipeline = [*_base_.test_augment, encrypt, dict(type='PackInputs')]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,24 @@
+# PEViT-S on RS images: DeiT-S recipe; every 224-px image has its 16-px patches shuffled with a
+# fresh permutation (196 patches), after the usual augmentation, in training and in testing.
+_base_ = 'mmpretrain::deit/deit-small_4xb256_in1k.py'
+custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
+
+encrypt = dict(type='mmppml.RandomPatchShuffle', patch_size=16)
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmppml.PEViT',
+        arch='deit-small',
+        img_size=224,
+        patch_size=16,
+        embed_mode='rs'))
+
+# The encryption is the last step before PackInputs.
+train_pipeline = [*_base_.train_pipeline[:-1], encrypt, dict(type='PackInputs')]
+test_pipeline = [*_base_.test_pipeline[:-1], encrypt, dict(type='PackInputs')]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'.ref_token': dict(decay_mult=0.0)}))

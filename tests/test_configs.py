@@ -1,0 +1,133 @@
+"""Every config under configs/ loads and builds offline; encryption sits right before packing."""
+import glob
+import os.path as osp
+import socket
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmcv.transforms import Compose
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import MODELS, init_default_scope
+
+from mmppml.utils import setup_default_scope_and_imports
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = sorted(
+    osp.relpath(path, ROOT) for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in osp.relpath(path, ROOT).split(osp.sep))
+CLS_CONFIGS = [c for c in CONFIGS if c.startswith(('configs/demo', 'configs/mmpretrain', 'configs/encrypted'))]
+DEMO_CONFIGS = [c for c in CONFIGS if c.startswith('configs/demo')]
+# The demo's comparison: one tiny ViT and budget on plain, RS, MI and RS-on-MI images.
+DEMO_COMPARISON = [
+    'configs/demo/vit-p8_tiny_fashion-mnist.py',
+    'configs/demo/pevit-rs-p8_tiny_fashion-mnist.py',
+    'configs/demo/pevit-mi-p8s4_tiny_fashion-mnist.py',
+    'configs/demo/pevit-rsmi-p8s4_tiny_fashion-mnist.py',
+]
+OFFLINE_DIR = 'configs/encrypted'  # data encrypted beforehand by tools/encrypt_dataset.py
+ENCRYPTIONS = ('mmppml.RandomPatchShuffle', 'mmppml.MixSubPatches', 'mmppml.ShuffledMixSubPatches')
+PACKS = ('PackInputs', 'PackDetInputs')
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Configs must load and build without reaching the network."""
+    def refuse(*args, **kwargs):
+        raise OSError('network access in a config test')
+    monkeypatch.setattr(socket.socket, 'connect', refuse)
+    monkeypatch.setattr(socket, 'create_connection', refuse)
+
+
+def load(path: str) -> Config:
+    cfg = setup_default_scope_and_imports(Config.fromfile(osp.join(ROOT, path)))
+    init_default_scope(cfg.default_scope)
+    return cfg
+
+
+def without_init_cfg(node):
+    """A copy of a config node with every ``init_cfg`` removed (no pretrained downloads)."""
+    if isinstance(node, dict):
+        return ConfigDict({k: without_init_cfg(v) for k, v in node.items() if k != 'init_cfg'})
+    if isinstance(node, (list, tuple)):
+        return type(node)(without_init_cfg(v) for v in node)
+    return node
+
+
+def pipelines(cfg: Config) -> dict:
+    return dict(train=cfg.train_dataloader.dataset.pipeline, test=cfg.test_dataloader.dataset.pipeline)
+
+
+def test_configs_found():
+    assert set(DEMO_COMPARISON) <= set(DEMO_CONFIGS)
+    assert len([c for c in CLS_CONFIGS if 'pevit' in c]) >= 4
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_config_builds(path):
+    cfg = load(path)
+    model = MODELS.build(without_init_cfg(cfg.model))
+    assert sum(p.numel() for p in model.parameters()) > 0
+    for name, pipeline in pipelines(cfg).items():
+        types = [t['type'] for t in pipeline]
+        encryptions = [i for i, t in enumerate(types) if t in ENCRYPTIONS]
+        # Wherever images are encrypted online, it is the last step: only packing follows.
+        assert len(encryptions) <= 1, f'{name} pipeline of {path}: {types}'
+        if encryptions:
+            assert types[encryptions[0] + 1:] in (['PackInputs'], ['PackDetInputs']), types
+        if path.startswith(OFFLINE_DIR):
+            assert not encryptions, f'{path} reads encrypted files, yet encrypts again: {types}'
+        elif path in CLS_CONFIGS:
+            # Classification: a PEViT config trains on encrypted images, a plain one on plain ones.
+            assert bool(encryptions) == ('PEViT' in cfg.model.backbone.type), f'{path}: {types}'
+        Compose(pipeline)
+
+
+@pytest.mark.parametrize('path', DEMO_CONFIGS)
+def test_demo_config_runs_on_fashion_mnist_images(path):
+    """The test pipeline turns a 28-px grayscale image into what the backbone expects."""
+    cfg = load(path)
+    model = MODELS.build(without_init_cfg(cfg.model)).eval()
+    pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+    img = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    packed = pipeline(dict(img=img, gt_label=np.array(3)))
+    inputs = packed['inputs']
+    expected_side = cfg.model.backbone.img_size
+    assert tuple(inputs.shape) == (1, expected_side, expected_side)
+    with torch.no_grad():
+        data = model.data_preprocessor(dict(inputs=[inputs], data_samples=[packed['data_samples']]))
+        pred = model(**data, mode='predict')[0]
+    assert pred.pred_score.shape == (10, ) and torch.isfinite(pred.pred_score).all()
+    assert int(pred.gt_label) == 3
+
+
+def test_demo_configs_share_one_budget():
+    """A fair comparison: everything but the backbone and the encryption step is identical."""
+    def comparable(cfg: Config) -> dict:
+        d = cfg.to_dict()
+        d['model'] = {k: v for k, v in d['model'].items() if k != 'backbone'}
+        backbone = cfg.model.backbone
+        d['arch'] = (backbone.arch, backbone.in_channels, backbone.get('out_type', 'cls_token'))
+        d['pipelines'] = [[t for t in p if t['type'] not in ENCRYPTIONS] for p in pipelines(cfg).values()]
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'train_pipeline',
+                    'test_pipeline', 'encrypt'):
+            d.pop(key, None)
+        return d
+
+    reference = comparable(load(DEMO_COMPARISON[0]))
+    for path in DEMO_COMPARISON[1:]:
+        assert comparable(load(path)) == reference, path
+
+
+@pytest.mark.parametrize('path', [c for c in CLS_CONFIGS if c.startswith('configs/mmpretrain')])
+def test_imagenet_config_feeds_backbone(tmp_path, path):
+    """A photo through the test pipeline (encryption included) has the size the backbone expects."""
+    cfg = load(path)
+    img_file = str(tmp_path / 'photo.png')
+    cv2.imwrite(img_file, np.random.default_rng(0).integers(0, 256, (300, 260, 3), dtype=np.uint8))
+    packed = Compose(cfg.test_dataloader.dataset.pipeline)(dict(img_path=img_file, gt_label=np.array(1)))
+    side = cfg.model.backbone.img_size
+    assert tuple(packed['inputs'].shape) == (3, side, side)
+    patch = cfg.model.backbone.patch_size
+    assert side % patch == 0 and (side // patch) ** 2 == 196  # 14 x 14 tokens, as DeiT at 224 px
