@@ -174,6 +174,8 @@ class MixSubPatches(BlockEncryption):
 
     Required keys: ``img``. Modified keys: ``img`` (float32), ``img_shape``, ``scale_factor``,
     ``gt_bboxes`` (and ``pad_shape`` when present). Masks and segmentation maps are refused.
+    Boxes are assumed to be in the coordinates of the incoming image: in test pipelines, load
+    annotations before ``Resize`` (mmdet's own test pipelines load them after it, unresized).
 
     Args:
         patch_size (int): P. Default: 16.
