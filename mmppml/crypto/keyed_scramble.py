@@ -12,8 +12,9 @@ and naive jigsaw solvers, not a determined attacker.
 
 Conventions: output pixel ``j`` of a block (raster order inside the block) is input pixel
 ``pixel_perm[j]``; then each output pixel whose ``sign_mask`` entry is True is inverted:
-``v -> max - v`` for unsigned integers (``255 - v`` for uint8), ``v -> -v`` for floats. Channels are
-those of the array the key is applied to (BGR for images read with OpenCV or MMCV).
+``v -> max - v`` for unsigned integers (``255 - v`` for uint8), ``v -> -v`` for floats (or
+``float_max - v`` when given). Channels are those of the array the key is applied to (BGR for images
+read with OpenCV or MMCV).
 """
 import os
 import uuid
@@ -104,22 +105,28 @@ def _as_hwc(img: np.ndarray, key: ScrambleKey) -> np.ndarray:
     return hwc
 
 
-def _invert_masked_(blocks: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _invert_masked_(blocks: np.ndarray, mask: np.ndarray, float_max: Optional[float] = None) -> np.ndarray:
     """Invert, in place, the pixels of (N, b, b, C) ``blocks`` where ``mask`` (b, b, C) is True."""
     if np.issubdtype(blocks.dtype, np.floating):
-        blocks *= np.where(mask, -1, 1).astype(blocks.dtype)
+        if float_max is None:
+            blocks *= np.where(mask, -1, 1).astype(blocks.dtype)
+        else:
+            np.subtract(blocks.dtype.type(float_max), blocks, out=blocks, where=np.broadcast_to(mask, blocks.shape))
     else:  # max - v == v XOR max for unsigned integers (all bits set)
         blocks ^= mask.astype(blocks.dtype) * np.iinfo(blocks.dtype).max
     return blocks
 
 
-def apply_scramble(img: np.ndarray, key: ScrambleKey) -> np.ndarray:
+def apply_scramble(img: np.ndarray, key: ScrambleKey, float_max: Optional[float] = None) -> np.ndarray:
     """Scramble every ``b x b`` block of ``img`` with ``key``.
 
     Args:
         img (np.ndarray): (H, W, C) or, for a one-channel key, (H, W); H and W multiples of
             ``key.block_size``; unsigned integer or float dtype.
         key (ScrambleKey): the key.
+        float_max (float, optional): for float images, invert as ``float_max - v`` instead of
+            ``-v`` (e.g. 255 for MI images on the uint8 scale), so that inverted pixels do not stand
+            out as negative values. Ignored for integer images.
 
     Returns:
         np.ndarray: a new array of the same shape and dtype.
@@ -129,12 +136,12 @@ def apply_scramble(img: np.ndarray, key: ScrambleKey) -> np.ndarray:
     blocks = to_blocks(hwc, b)
     n, c = blocks.shape[0], blocks.shape[-1]
     moved = np.take(blocks.reshape(n, b * b, c), key.pixel_perm, axis=1).reshape(n, b, b, c)  # a copy
-    out = from_blocks(_invert_masked_(moved, key.sign_mask), (hwc.shape[0] // b, hwc.shape[1] // b))
+    out = from_blocks(_invert_masked_(moved, key.sign_mask, float_max), (hwc.shape[0] // b, hwc.shape[1] // b))
     return out.reshape(img.shape)
 
 
-def invert_scramble(img: np.ndarray, key: ScrambleKey) -> np.ndarray:
-    """Undo :func:`apply_scramble` (bit for bit for integer images)."""
+def invert_scramble(img: np.ndarray, key: ScrambleKey, float_max: Optional[float] = None) -> np.ndarray:
+    """Undo :func:`apply_scramble` (bit for bit for integer images); pass the same ``float_max``."""
     hwc = _as_hwc(img, key)
     b = key.block_size
     blocks = to_blocks(hwc, b)
@@ -142,7 +149,7 @@ def invert_scramble(img: np.ndarray, key: ScrambleKey) -> np.ndarray:
     inverse = np.argsort(key.pixel_perm)
     restored = np.take(blocks.reshape(n, b * b, c), inverse, axis=1).reshape(n, b, b, c)  # a copy
     # Input pixel i sat at output position inverse[i], whose mask entry says whether it was inverted.
-    _invert_masked_(restored, key.sign_mask.reshape(b * b, c)[inverse].reshape(b, b, c))
+    _invert_masked_(restored, key.sign_mask.reshape(b * b, c)[inverse].reshape(b, b, c), float_max)
     return from_blocks(restored, (hwc.shape[0] // b, hwc.shape[1] // b)).reshape(img.shape)
 
 

@@ -39,8 +39,9 @@ class KeyedScramble(BaseTransform):
 
     Goes after the encryption transform (block ``P`` after ``RandomPatchShuffle``, ``S`` after
     ``MixSubPatches`` or ``ShuffledMixSubPatches``), before packing. Boxes are unaffected (pixels move
-    only inside blocks). No flip may follow it. Pixels are inverted as ``255 - v`` for uint8 images
-    and ``-v`` for float images (MI output), see :mod:`mmppml.crypto.keyed_scramble`.
+    only inside blocks). No flip may follow it. Pixels are inverted as ``255 - v``, for uint8
+    images and for float images on the uint8 scale (MI output) alike, so inverted pixels do not
+    stand out as negative values; see :mod:`mmppml.crypto.keyed_scramble`.
 
     Required keys: ``img`` ((H, W, C) with H and W multiples of the key's block size).
     Modified keys: ``img``.
@@ -55,7 +56,7 @@ class KeyedScramble(BaseTransform):
         self.key: ScrambleKey = load_key(key_file)
 
     def transform(self, results: dict) -> dict:
-        results['img'] = apply_scramble(np.ascontiguousarray(results['img']), self.key)
+        results['img'] = apply_scramble(np.ascontiguousarray(results['img']), self.key, float_max=255.)
         return results
 
     def __repr__(self) -> str:
