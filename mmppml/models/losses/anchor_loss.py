@@ -8,6 +8,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmpretrain.models.losses.utils import weight_reduce_loss
 
 from mmppml.registry import MODELS
 from .anchors import make_anchors
@@ -19,7 +20,7 @@ def reduce_sample_losses(loss: torch.Tensor,
                          weight: Optional[torch.Tensor] = None,
                          reduction: str = 'mean',
                          avg_factor: Optional[float] = None) -> torch.Tensor:
-    """Weight and reduce per-sample losses the way mmpretrain's losses do.
+    """Weight and reduce per-sample losses with mmpretrain's ``weight_reduce_loss``.
 
     Args:
         loss (Tensor): Per-sample losses, shape (N, ).
@@ -34,17 +35,11 @@ def reduce_sample_losses(loss: torch.Tensor,
         if weight.shape != loss.shape:
             raise ValueError(f'Sample weights must have shape {tuple(loss.shape)}, '
                              f'got {tuple(weight.shape)}.')
-        loss = loss * weight.to(loss.dtype)
-    if reduction == 'none':
-        return loss
-    if reduction == 'sum':
-        if avg_factor is not None:
-            raise ValueError('avg_factor can not be used with reduction="sum".')
-        return loss.sum()
-    if avg_factor is None:
-        return loss.mean()
-    # Same epsilon as mmpretrain, so an avg_factor of 0 gives 0 instead of NaN.
-    return loss.sum() / (avg_factor + torch.finfo(torch.float32).eps)
+        weight = weight.to(loss.dtype)
+    if avg_factor is not None:
+        # A small epsilon, so that an avg_factor of 0 gives 0 instead of NaN.
+        avg_factor = avg_factor + torch.finfo(torch.float32).eps
+    return weight_reduce_loss(loss, weight, reduction, avg_factor)
 
 
 class BaseAnchorLoss(nn.Module):
