@@ -23,8 +23,6 @@ import time
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
-import numpy as np
-
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
@@ -64,20 +62,6 @@ def parse_args() -> argparse.Namespace:
 
 def log(msg: str) -> None:
     print(f'[demo] {msg}', flush=True)
-
-
-def read_idx(path: str) -> np.ndarray:
-    """Read an un-gzipped IDX file of unsigned bytes (Fashion-MNIST images or labels)."""
-    with open(path, 'rb') as f:
-        header = f.read(4)
-        if len(header) != 4 or header[:2] != b'\x00\x00' or header[2] != 0x08:
-            raise ValueError(f'{path} is not an IDX file of unsigned bytes')
-        ndim = header[3]
-        shape = tuple(int.from_bytes(f.read(4), 'big') for _ in range(ndim))
-        data = np.frombuffer(f.read(), dtype=np.uint8)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(f'{path} is truncated: {data.size} bytes for shape {shape}')
-    return data.reshape(shape)
 
 
 def idx_shape(path: str, magic: int) -> tuple:
@@ -194,11 +178,12 @@ def sample_grid(names: List[str], data_root: str, out_file: str, num_images: int
     from mmcv.transforms import Compose
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
+    from mmpretrain.datasets.mnist import read_image_file
 
     import mmppml  # noqa: F401
     from mmppml.visualization import make_image_grid, save_png
 
-    images = read_idx(osp.join(data_root, 't10k-images-idx3-ubyte'))[:num_images]
+    images = read_image_file(osp.join(data_root, 't10k-images-idx3-ubyte'))[:num_images].numpy()
     rows, labels = [], []
     for name in names:
         cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))
