@@ -10,20 +10,32 @@ Examples:
         --patch-size 16 --sub-patch-size 8 --coco-ann data/coco/annotations/instances_val2017.json \\
         --short-side 512 --size-mismatch pad
 
-Rerun the same command after an interruption to resume. Exit codes: 0 done, 2 bad request,
-3 done but some source files were skipped (listed in OUT/encryption_report.json), 130 interrupted.
+Rerun the same command after an interruption to resume.
 """
 import argparse
 import os
 import sys
 
-from mmppml.offline import REPORT_NAME, EncryptionError, EncryptionSpec, encrypt_dataset
+from mmppml.offline import MAX_FILE_BYTES, MAX_PIXELS, EncryptionError, EncryptionSpec, encrypt_dataset
+
+EXIT_CODES = '''exit codes:
+  0    done: every image of the source is encrypted
+  2    bad request (arguments, paths, settings, annotation file); nothing was encrypted
+  3    done, but some source files were skipped (listed in the report)
+  4    the output cannot be written (read-only, disk full, I/O error); rerun to resume
+  5    another run is writing to the output directory
+  130  interrupted; rerun to resume
+'''
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Encrypt an image folder or a COCO set into a new directory (PNG, lossless).',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        epilog=EXIT_CODES, formatter_class=HelpFormatter)
     parser.add_argument('source', help='image folder (class subfolders are kept), or the COCO image folder')
     parser.add_argument('output', help='new directory (not inside the source); an interrupted one resumes')
     parser.add_argument('--mode', required=True, choices=('rs', 'mi', 'rs-on-mi'),
@@ -47,6 +59,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--png-compression', type=int, default=1, help='0-9 (lossless either way)')
     parser.add_argument('--fsync', action='store_true',
                         help='flush each file to disk before renaming it (power-loss safe, slower)')
+    parser.add_argument('--follow-symlinks', action='store_true',
+                        help='also follow links to outside SOURCE (links inside it are always followed; '
+                        'others are skipped and reported)')
+    parser.add_argument('--max-file-bytes', type=int, default=MAX_FILE_BYTES,
+                        help='larger source files are skipped and reported')
+    parser.add_argument('--max-pixels', type=int, default=MAX_PIXELS,
+                        help='images with more pixels (read from the header) are skipped and reported')
+    parser.add_argument('--report', help='where the report naming skipped and ignored source files goes '
+                        '(default: OUTPUT.report.json beside OUTPUT; never inside it)')
     parser.add_argument('--quiet', action='store_true', help='no progress line')
     parser.add_argument('--pause-before-rename', type=float, default=0., help=argparse.SUPPRESS)  # tests
     return parser.parse_args(argv)
@@ -62,18 +83,21 @@ def main(argv=None) -> int:
             args.source, args.output, spec, coco_ann=args.coco_ann, key_file=args.key_file,
             new_key=args.new_key, keep_names=args.keep_names, workers=args.workers,
             png_compression=args.png_compression, fsync=args.fsync,
-            progress_stream=None if args.quiet else sys.stderr, pause=args.pause_before_rename)
+            progress_stream=None if args.quiet else sys.stderr, pause=args.pause_before_rename,
+            follow_symlinks=args.follow_symlinks, max_file_bytes=args.max_file_bytes, max_pixels=args.max_pixels,
+            report_file=args.report)
     except EncryptionError as e:
         print(f'error: {e}', file=sys.stderr)
-        return 2
+        return e.exit_code
     except KeyboardInterrupt:
         print('\ninterrupted: rerun the same command to resume', file=sys.stderr)
         return 130
     print('\n'.join(summary.lines()))
     if args.new_key:
         print(f'new key written to {args.key_file}: keep it secret and out of the hand-over')
+    print(f'report (names source files; keep it, do not hand it over): {summary.report_file}')
     if summary.skipped:
-        print(f'{len(summary.skipped)} file(s) skipped, listed in {os.path.join(args.output, REPORT_NAME)}')
+        print(f'{len(summary.skipped)} file(s) skipped, listed in the report')
     return summary.exit_code
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .keys import SeedLike, new_rng
-from .patches import check_block_size, check_image, permute_blocks
+from .patches import check_block_size, check_image, check_shuffle_grid, permute_blocks
 
 
 def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.ndarray:
@@ -43,8 +43,11 @@ def random_patch_shuffle(img: np.ndarray, patch_size: int, seed: SeedLike = None
 
     Returns:
         np.ndarray: same shape and dtype, the same multiset of patches.
+
+    Raises:
+        ValueError: if the image has fewer than ``MIN_SHUFFLED_BLOCKS`` (4) patches.
     """
     patch_size = check_block_size('patch_size', patch_size)
-    gh, gw = check_image(img, patch_size)
-    perm = new_rng(seed).permutation(gh * gw)
+    n = check_shuffle_grid(check_image(img, patch_size), patch_size)
+    perm = new_rng(seed).permutation(n)
     return permute_blocks(img, patch_size, perm)

@@ -21,9 +21,26 @@ def check_image(img: np.ndarray, block: int, what: str = 'patch_size') -> Tuple[
         shape = getattr(img, 'shape', None)
         raise ValueError(f'expected an H x W or H x W x C array, got {type(img).__name__} of shape {shape}')
     h, w = img.shape[:2]
+    if h == 0 or w == 0:
+        raise ValueError(f'image is empty ({h}x{w}, HxW)')
     if h % block or w % block:
         raise ValueError(f'image size {h}x{w} (HxW) is not a multiple of {what}={block}')
     return h // block, w // block
+
+
+# A shuffle of fewer blocks hides next to nothing (one block: the output is the input).
+MIN_SHUFFLED_BLOCKS = 4
+
+
+def check_shuffle_grid(grid: Tuple[int, int], block: int, what: str = 'patch_size') -> int:
+    """Return the number of blocks of a ``grid`` to shuffle, or raise if below ``MIN_SHUFFLED_BLOCKS``."""
+    n = grid[0] * grid[1]
+    if n < MIN_SHUFFLED_BLOCKS:
+        raise ValueError(
+            f'a {grid[0]}x{grid[1]} grid of {what}={block} blocks has {n} block(s); shuffling needs at least '
+            f'{MIN_SHUFFLED_BLOCKS} to hide anything (one block leaves the image unchanged): use smaller '
+            'blocks or larger images')
+    return n
 
 
 def to_blocks(img: np.ndarray, block: int) -> np.ndarray:

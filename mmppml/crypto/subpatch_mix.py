@@ -3,15 +3,21 @@ import numpy as np
 
 from .keys import SeedLike
 from .patch_shuffle import random_patch_shuffle
-from .patches import check_block_size, check_image
+from .patches import check_block_size, check_image, check_shuffle_grid
 
 
 def check_mix_sizes(patch_size: int, sub_patch_size: int) -> int:
-    """Validate (P, S) and return the ratio r = P / S."""
+    """Validate (P, S) and return the ratio r = P / S (at least 2).
+
+    ``S == P`` is refused: each patch would be the mean of itself, the image unchanged.
+    """
     patch_size = check_block_size('patch_size', patch_size)
     sub_patch_size = check_block_size('sub_patch_size', sub_patch_size)
     if patch_size % sub_patch_size:
         raise ValueError(f'sub_patch_size={sub_patch_size} must divide patch_size={patch_size}')
+    if sub_patch_size == patch_size:
+        raise ValueError(f'sub_patch_size={sub_patch_size} equals patch_size: MI would mix nothing and '
+                         'leave the image unchanged; choose a proper divisor (e.g. patch_size / 2)')
     return patch_size // sub_patch_size
 
 
@@ -86,5 +92,9 @@ def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, 
 
     Returns:
         np.ndarray: (H * S / P, W * S / P[, C]), dtype as :func:`mix_subpatches`.
+
+    Raises:
+        ValueError: if the image has fewer than ``MIN_SHUFFLED_BLOCKS`` (4) patches.
     """
+    check_shuffle_grid(check_image(img, patch_size), patch_size)
     return random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)

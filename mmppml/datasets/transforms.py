@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmppml.crypto import (check_mix_sizes, mix_subpatches, new_rng, random_patch_shuffle,
+from mmppml.crypto import (check_mix_sizes, check_shuffle_grid, mix_subpatches, new_rng, random_patch_shuffle,
                            shuffle_mixed_blocks)
 from mmppml.crypto.patches import check_block_size
 from mmppml.registry import TRANSFORMS
@@ -46,6 +46,20 @@ def check_seed(seed: Optional[int]) -> Optional[int]:
     return seed
 
 
+def check_pad_val(pad_val: float) -> float:
+    if isinstance(pad_val, bool) or not isinstance(pad_val, (int, float, np.integer, np.floating)):
+        raise TypeError(f'pad_val must be a number, got {pad_val!r}')
+    return pad_val
+
+
+def worker_stream() -> Tuple[int, int]:
+    """(distributed rank, data loader worker id) of this process; (0, 0) outside either."""
+    from mmengine.dist import get_rank
+    from torch.utils.data import get_worker_info
+    info = get_worker_info()
+    return get_rank(), 0 if info is None else info.id
+
+
 class BlockEncryption(BaseTransform):
     """Base of the encryption transforms: block alignment of the image and the per-process generator.
 
@@ -57,6 +71,8 @@ class BlockEncryption(BaseTransform):
         pad_val (int | float): padding value for ``size_mismatch='pad'``.
         seed (int, optional): ``None`` (default) draws every permutation from OS entropy. An int
             makes the permutations reproducible by anyone who knows it: insecure, for research only.
+            Each data loader worker (and distributed rank) then draws its own stream derived from
+            the seed, so workers never repeat each other's permutations.
     """
 
     def __init__(self,
@@ -68,7 +84,7 @@ class BlockEncryption(BaseTransform):
         if size_mismatch not in SIZE_MISMATCH_MODES:
             raise ValueError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {size_mismatch!r}')
         self.size_mismatch = size_mismatch
-        self.pad_val = pad_val
+        self.pad_val = check_pad_val(pad_val)
         self.seed = check_seed(seed)
         self._rng: Optional[np.random.Generator] = None
         self._rng_pid: Optional[int] = None
@@ -77,7 +93,7 @@ class BlockEncryption(BaseTransform):
     def rng(self) -> np.random.Generator:
         """A generator per process: dataloader workers forked from one parent never share one."""
         if self._rng is None or self._rng_pid != os.getpid():
-            self._rng = new_rng(self.seed)
+            self._rng = new_rng() if self.seed is None else np.random.default_rng([self.seed, *worker_stream()])
             self._rng_pid = os.getpid()
         return self._rng
 
@@ -89,7 +105,12 @@ class BlockEncryption(BaseTransform):
 
     def aligned_image(self, results: dict) -> np.ndarray:
         """Return ``results['img']`` with height and width multiples of the block size."""
-        img = unflipped_copy(results['img'])
+        img = results.get('img')
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
+            what = f'{type(img).__name__} of shape {img.shape}' if isinstance(img, np.ndarray) else type(img).__name__
+            raise TypeError(f"{type(self).__name__} needs results['img'] as a non-empty H x W or H x W x C "
+                            f'NumPy array (as LoadImageFromFile gives), got {what}; put it before PackInputs')
+        img = unflipped_copy(img)
         h, w = img.shape[:2]
         b = self.block_size
         if h % b == 0 and w % b == 0:
@@ -108,6 +129,13 @@ class BlockEncryption(BaseTransform):
         crop_boxes(results, new_h, new_w)
         return img[:new_h, :new_w]
 
+    def check_shuffle_grid(self, img: np.ndarray) -> None:
+        """Refuse an image with too few blocks for a shuffle to hide anything."""
+        try:
+            check_shuffle_grid((img.shape[0] // self.block_size, img.shape[1] // self.block_size), self.block_size)
+        except ValueError as e:
+            raise ValueError(f'{type(self).__name__}: {img.shape[1]}x{img.shape[0]} (WxH) image: {e}') from None
+
     def check_no_spatial_annotations(self, results: dict) -> None:
         found = [key for key in SPATIAL_KEYS if key in results]
         if found:
@@ -120,14 +148,20 @@ class BlockEncryption(BaseTransform):
                 f'size_mismatch={self.size_mismatch!r}, seeded={self.seed is not None})')
 
 
+def check_boxes(results: dict):
+    """``results['gt_bboxes']`` if it is an mmdet box type (as LoadAnnotations gives), else raise."""
+    boxes = results['gt_bboxes']
+    if not all(hasattr(boxes, name) for name in ('clip_', 'rescale_')):
+        raise TypeError('gt_bboxes must be an mmdet box type (e.g. HorizontalBoxes, as mmdet\'s '
+                        f'LoadAnnotations gives), got {type(boxes).__name__}')
+    return boxes
+
+
 def crop_boxes(results: dict, height: int, width: int) -> None:
     """Clip ``gt_bboxes`` to a top-left crop and drop the boxes (and their labels) left empty."""
     if 'gt_bboxes' not in results:
         return
-    boxes = results['gt_bboxes']
-    if not hasattr(boxes, 'clip_'):
-        raise TypeError('gt_bboxes must be an mmdet box type (e.g. HorizontalBoxes), '
-                        f'got {type(boxes).__name__}')
+    boxes = check_boxes(results)
     boxes.clip_((height, width))
     keep = ((boxes.widths > 0) & (boxes.heights > 0)).numpy()
     for key in ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags'):
@@ -158,7 +192,9 @@ class RandomPatchShuffle(BlockEncryption):
 
     def transform(self, results: dict) -> dict:
         self.check_no_spatial_annotations(results)
-        img = random_patch_shuffle(self.aligned_image(results), self.block_size, self.rng)
+        img = self.aligned_image(results)
+        self.check_shuffle_grid(img)
+        img = random_patch_shuffle(img, self.block_size, self.rng)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         return results
@@ -197,6 +233,8 @@ class MixSubPatches(BlockEncryption):
         for key in ('gt_masks', 'gt_seg_map'):
             if key in results:
                 raise ValueError(f'MixSubPatches does not support {key!r} yet; only boxes are rescaled')
+        if 'gt_bboxes' in results:
+            check_boxes(results)  # before anything changes
         img = mix_subpatches(self.aligned_image(results), self.block_size, self.sub_patch_size)
         results['img'] = img
         rescale_geometry(results, img.shape[:2], 1 / self.ratio)
@@ -214,8 +252,9 @@ def rescale_geometry(results: dict, img_shape: Tuple[int, int], scale: float) ->
     w_scale, h_scale = results.get('scale_factor', (1.0, 1.0))
     results['scale_factor'] = (w_scale * scale, h_scale * scale)
     if 'gt_bboxes' in results:
-        results['gt_bboxes'].rescale_((scale, scale))
-        results['gt_bboxes'].clip_(img_shape)
+        boxes = check_boxes(results)
+        boxes.rescale_((scale, scale))
+        boxes.clip_(img_shape)
 
 
 @TRANSFORMS.register_module()
@@ -245,8 +284,9 @@ class ShuffledMixSubPatches(MixSubPatches):
 
     def transform(self, results: dict) -> dict:
         self.check_no_spatial_annotations(results)
-        img = shuffle_mixed_blocks(self.aligned_image(results), self.block_size, self.sub_patch_size,
-                                   self.rng)
+        img = self.aligned_image(results)
+        self.check_shuffle_grid(img)
+        img = shuffle_mixed_blocks(img, self.block_size, self.sub_patch_size, self.rng)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         return results

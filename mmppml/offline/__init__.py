@@ -2,9 +2,9 @@
 
 Needs NumPy and OpenCV only (pycocotools for COCO RLE masks); no torch or OpenMMLab.
 """
-from .engine import Summary, encrypt_dataset
-from .manifest import MANIFEST_NAME, REPORT_NAME, read_manifest
-from .spec import EncryptionError, EncryptionSpec
+from .engine import MAX_FILE_BYTES, MAX_PIXELS, Summary, default_report_path, encrypt_dataset
+from .manifest import MANIFEST_NAME, read_manifest
+from .spec import EncryptionError, EncryptionSpec, LockedError, OutputError
 
-__all__ = ['EncryptionSpec', 'EncryptionError', 'encrypt_dataset', 'Summary', 'read_manifest', 'MANIFEST_NAME',
-           'REPORT_NAME']
+__all__ = ['EncryptionSpec', 'EncryptionError', 'OutputError', 'LockedError', 'encrypt_dataset', 'Summary',
+           'read_manifest', 'default_report_path', 'MANIFEST_NAME', 'MAX_FILE_BYTES', 'MAX_PIXELS']

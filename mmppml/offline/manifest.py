@@ -2,17 +2,20 @@
 
 The manifest lets whoever trains check how the copy was made and lets a rerun resume safely: a rerun
 must use the same settings, key and source listing. It holds no permutation, key material, source
-path or image content.
+path or image content. The report names source files, so it is written outside the hand-over folder.
 """
 import datetime
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
+from .files import Journal
+from .lock import LOCK_NAME
 from .spec import EncryptionError, EncryptionSpec
 
 MANIFEST_NAME = 'manifest.json'
-REPORT_NAME = 'encryption_report.json'
+# Files of the run itself in the output folder; hidden, and never taken for a foreign folder's content.
+RUN_FILES = (LOCK_NAME, Journal.NAME)
 MANIFEST_FORMAT = 'mmppml-encrypted-dataset'
 MANIFEST_VERSION = 1
 
@@ -74,7 +77,7 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
     """
     if output.exists() and not output.is_dir():
         raise EncryptionError(f'output {output} exists and is not a directory')
-    if not output.exists() or not any(output.iterdir()):
+    if not output.exists() or not any(p.name not in RUN_FILES for p in output.iterdir()):
         return None
     old = read_manifest(output)
     if old is None:
@@ -89,6 +92,9 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
     return old
 
 
-def report(skipped: List[dict], counts: dict) -> dict:
-    """The report: counts and the skipped source files (paths relative to the source directory)."""
-    return {'created': now(), 'counts': counts, 'skipped': skipped}
+def report(summary, counts: dict, source: Path) -> dict:
+    """The report for the data owner: counts, and the source files (relative to ``source``) that were
+    skipped, ignored or decoded with a loss. Not for hand-over."""
+    return {'created': now(), 'source': str(Path(source).resolve()), 'counts': counts,
+            'skipped': summary.skipped, 'ignored': summary.ignored,
+            'decoded_with_loss': {loss: sorted(files) for loss, files in summary.lossy.items()}}

@@ -2,7 +2,7 @@
 from dataclasses import asdict, dataclass
 from typing import Optional, Tuple
 
-from mmppml.crypto import check_mix_sizes
+from mmppml.crypto import check_mix_sizes, check_shuffle_grid
 from mmppml.crypto.patches import check_block_size
 
 MODES = ('rs', 'mi', 'rs-on-mi')
@@ -11,6 +11,17 @@ SIZE_MISMATCH_MODES = ('error', 'crop', 'pad')
 
 class EncryptionError(ValueError):
     """A problem with the request (arguments, paths, dataset) found before or while encrypting."""
+    exit_code = 2
+
+
+class OutputError(EncryptionError):
+    """The output cannot be written (read-only, disk full, I/O error): the run stops."""
+    exit_code = 4
+
+
+class LockedError(EncryptionError):
+    """Another run holds the output directory."""
+    exit_code = 5
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,10 @@ class EncryptionSpec:
     def __post_init__(self):
         if self.mode not in MODES:
             raise EncryptionError(f'mode must be one of {MODES}, got {self.mode!r}')
-        p = check_block_size('patch_size', self.patch_size)
+        try:
+            p = check_block_size('patch_size', self.patch_size)
+        except ValueError as e:
+            raise EncryptionError(str(e)) from None
         if self.mode == 'rs':
             if self.sub_patch_size is not None:
                 raise EncryptionError("sub_patch_size applies to modes 'mi' and 'rs-on-mi' only, not 'rs'")
@@ -64,6 +78,16 @@ class EncryptionSpec:
             self._check_multiple('short_side', self.short_side)
         if self.size_mismatch not in SIZE_MISMATCH_MODES:
             raise EncryptionError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {self.size_mismatch!r}')
+        if self.resize is not None and self.mode != 'mi':
+            self.check_shuffle_grid(*self.resize)
+
+    def check_shuffle_grid(self, height: int, width: int) -> None:
+        """Refuse (aligned) sizes with too few blocks for RS / RS-on-MI to hide anything."""
+        p = self.patch_size
+        try:
+            check_shuffle_grid((height // p, width // p), p)
+        except ValueError as e:
+            raise EncryptionError(f'{height}x{width} (HxW) images: {e}') from None
 
     def _check_multiple(self, name: str, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -16,7 +16,7 @@ def reference_mix(img, p, s):
 
 
 @pytest.mark.parametrize('shape,p,s', [((32, 48, 3), 16, 8), ((32, 32), 8, 2), ((16, 32, 4), 16, 4),
-                                       ((24, 24, 1), 8, 8)])
+                                       ((24, 24, 1), 8, 4)])
 def test_mi_equals_per_patch_mean(shape, p, s):
     img = np.random.default_rng(0).integers(0, 256, size=shape).astype(np.uint8)
     out = mix_subpatches(img, p, s)
@@ -46,3 +46,17 @@ def test_rs_on_mi_is_a_shuffle_of_the_mixed_blocks():
     key = lambda blocks: sorted(b.tobytes() for b in blocks)  # noqa: E731
     assert key(to_blocks(out, 4)) == key(to_blocks(mixed, 4))
     assert not np.array_equal(out, shuffle_mixed_blocks(img, 8, 4))
+
+
+def test_settings_that_leave_the_image_unchanged_are_refused():
+    from mmppml.crypto import random_patch_shuffle, shuffle_mixed_blocks
+    img = np.arange(64 * 64, dtype=np.float32).reshape(64, 64)
+    with pytest.raises(ValueError, match='mix nothing'):
+        mix_subpatches(img, 16, 16)
+    with pytest.raises(ValueError, match='at least 4'):
+        random_patch_shuffle(img, 64)  # one patch
+    with pytest.raises(ValueError, match='at least 4'):
+        shuffle_mixed_blocks(img[:32], 32, 16)  # 1 x 2 blocks
+    with pytest.raises(ValueError, match='empty'):
+        mix_subpatches(np.zeros((0, 16)), 8, 4)
+    assert random_patch_shuffle(img, 32).shape == img.shape  # 2 x 2 is enough

@@ -186,3 +186,65 @@ def test_registered_for_both_scopes():
         init_default_scope(scope)
         for name in ('RandomPatchShuffle', 'MixSubPatches', 'ShuffledMixSubPatches'):
             assert registry.get(f'mmppml.{name}') is getattr(mmppml.datasets, name)
+
+
+@pytest.mark.parametrize('build', [
+    lambda: MixSubPatches(patch_size=16, sub_patch_size=16),
+    lambda: ShuffledMixSubPatches(patch_size=8, sub_patch_size=8),
+    lambda: RandomPatchShuffle(patch_size=8, pad_val='x'),
+])
+def test_settings_that_hide_nothing_fail_at_build(build):
+    with pytest.raises((ValueError, TypeError), match='mix nothing|pad_val must be a number'):
+        build()
+
+
+@pytest.mark.parametrize('transform', [RandomPatchShuffle(patch_size=16),
+                                       ShuffledMixSubPatches(patch_size=16, sub_patch_size=8)])
+def test_shuffles_refuse_grids_of_fewer_than_4_blocks(transform):
+    with pytest.raises(ValueError, match=f'{type(transform).__name__}.*at least 4'):
+        transform(dict(img=image(16, 48)))  # 1 x 3 patches
+    assert transform(dict(img=image(32, 32)))['img'] is not None  # 2 x 2 patches
+
+
+@pytest.mark.parametrize('img', [torch.zeros(3, 32, 32), np.zeros((0, 0, 3), np.uint8), 'photo.png'])
+def test_images_that_are_not_arrays_get_a_clear_error(img):
+    with pytest.raises(TypeError, match='non-empty H x W or H x W x C NumPy array'):
+        RandomPatchShuffle(patch_size=8)(dict(img=img))
+
+
+def test_pil_images_get_a_clear_error():
+    from PIL import Image
+    with pytest.raises(TypeError, match='got Image'):
+        MixSubPatches(patch_size=8, sub_patch_size=4)(dict(img=Image.new('RGB', (32, 32))))
+
+
+def test_mi_refuses_numpy_boxes_before_changing_anything():
+    results = dict(img=image(32, 32), img_shape=(32, 32), gt_bboxes=np.array([[0., 0., 8., 8.]]))
+    with pytest.raises(TypeError, match='gt_bboxes must be an mmdet box type'):
+        MixSubPatches(patch_size=8, sub_patch_size=4)(results)
+    assert results['img'].shape == (32, 32, 3)
+
+
+class ShuffledIndices(torch.utils.data.Dataset):
+    """Each item: the permutation a seeded RS transform applies to an image of 16 distinct patches."""
+
+    def __init__(self, transform):
+        self.transform = transform
+        self.img = np.arange(16, dtype=np.uint8).reshape(4, 4).repeat(8, 0).repeat(8, 1)
+
+    def __len__(self):
+        return 200
+
+    def __getitem__(self, i):
+        return self.transform(dict(img=self.img.copy()))['img'][::8, ::8].tobytes()
+
+
+def test_seeded_transform_draws_distinct_reproducible_streams_per_worker():
+    def draw():
+        loader = torch.utils.data.DataLoader(ShuffledIndices(RandomPatchShuffle(patch_size=8, seed=3)),
+                                             batch_size=None, num_workers=2)
+        return list(loader)
+
+    perms = draw()
+    assert len(set(perms)) == 200  # two workers, no permutation repeated
+    assert draw() == perms  # and the same again from the same seed
