@@ -355,7 +355,7 @@ def _finish(source: Path, output: Path, spec: EncryptionSpec, plan: dict, journa
             manifest: dict, coco_ann: Optional[os.PathLike], fsync: bool, start: float) -> Summary:
     """Write the annotations and the report, check for leftovers, then mark the copy complete."""
     names, target = plan['names'], plan['target']
-    done = {src for src, dst in names.items() if journal.is_done(output, os.path.relpath(target / dst, output))}
+    done = {src for src, dst in names.items() if os.path.relpath(target / dst, output) in journal.done}
     counts = {'sources': len(names), 'encrypted': len(done), 'skipped': len(summary.skipped),
               'ignored': len(summary.ignored)}
     try:

@@ -213,13 +213,15 @@ class Journal:
 
     A resumed run counts an output as done only if the journal lists it with the same size and
     checksum, so a file put at an output name by anything else (garbage, or a plain image) is
-    encrypted again. A line cut short by a kill is ignored (its file is redone).
+    encrypted again. A line cut short by a kill is ignored (its file is redone). ``done`` holds
+    the names verified by :meth:`is_done` or added in this run.
     """
     NAME = '.mmppml-done'
 
     def __init__(self, root: Path):
         self.path = root / self.NAME
         self.entries: Dict[str, tuple] = {}
+        self.done = set()
         if self.path.exists():
             for line in self.path.read_text(encoding='utf-8', errors='replace').splitlines():
                 parts = line.split(' ', 2)
@@ -234,9 +236,12 @@ class Journal:
         digest, size = self.entries[name]
         path = root / name
         try:
-            return path.stat().st_size == size and sha256_file(path) == digest
+            ok = path.stat().st_size == size and sha256_file(path) == digest
         except OSError:
-            return False
+            ok = False
+        if ok:
+            self.done.add(name)
+        return ok
 
     def add(self, name: str, digest: str, size: int) -> None:
         try:
@@ -247,6 +252,7 @@ class Journal:
         except OSError as e:
             raise OutputError(f'cannot write {self.path}: {e.strerror or type(e).__name__}') from None
         self.entries[name] = (digest, size)
+        self.done.add(name)
 
     def close(self) -> None:
         if self._file is not None:
