@@ -131,3 +131,24 @@ def test_imagenet_config_feeds_backbone(tmp_path, path):
     assert tuple(packed['inputs'].shape) == (3, side, side)
     patch = cfg.model.backbone.patch_size
     assert side % patch == 0 and (side // patch) ** 2 == 196  # 14 x 14 tokens, as DeiT at 224 px
+
+
+SHUFFLES = ('mmppml.RandomPatchShuffle', 'mmppml.ShuffledMixSubPatches')
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_position_embedding_follows_what_the_encryption_keeps(path):
+    """Shuffled images (RS, RS-on-MI) need a position-free model; MI keeps the layout and uses position.
+
+    Every PEViT config states its choice explicitly.
+    """
+    cfg = load(path)
+    backbone = cfg.model.backbone
+    if 'PEViT' not in backbone.type and 'YOLOS' not in backbone.type:
+        pytest.skip('not a PEViT backbone')
+    assert 'pos_embed' in backbone, f'{path}: state pos_embed explicitly'
+    types = {t['type'] for p in pipelines(cfg).values() for t in p}
+    if types & set(SHUFFLES) or path.startswith(OFFLINE_DIR):  # every offline copy here is shuffled
+        assert backbone.pos_embed is None, path
+    elif 'mmppml.MixSubPatches' in types:
+        assert backbone.pos_embed in ('learned', 'sincos'), path

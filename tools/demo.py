@@ -1,27 +1,33 @@
 """Fashion-MNIST demo: the same tiny ViT trained on plain, RS, MI and RS-on-MI images.
 
-Every model gets the same architecture and budget (configs/demo/). The demo un-gzips the IDX files
-once (never touching the source), trains each model as a subprocess of tools/train.py, then prints
-a table of top-1 accuracy on the 10,000 test images and wall time, and writes ``results.json`` and
-``samples.png`` (what each model sees) to the work dir.
+Every model gets the same architecture, recipe and budget (configs/demo/). The demo un-gzips the IDX
+files once (never touching the source), trains each model once per seed as a subprocess of
+tools/train.py, then prints top-1 accuracy on the 10,000 test images as mean +- std over the seeds,
+the gap to the plain model (per seed, then mean +- std) and the wall time, and writes
+``results.json`` (every run) and ``samples.png`` (what each model sees) to the work dir.
 
 Examples::
 
-    bash tools/demo.sh                                   # default data, budget and models
-    python tools/demo.py --configs plain rs --epochs 5
+    bash tools/demo.sh                                   # default data, budget and models, 3 seeds
+    python tools/demo.py --seeds 1 --configs plain rs --epochs 5
+    python tools/demo.py --train-subset 4000 --epochs 10 # the small-data regime
+    python tools/demo.py --val-split 5000 --seeds 1 --cfg-options optim_wrapper.optimizer.lr=2e-3
+                                                         # tune on held-out training images
     python tools/demo.py --quick                         # a few iterations, for a smoke test
 """
 import argparse
 import gzip
 import json
+import math
 import os
 import os.path as osp
 import shutil
 import subprocess
 import sys
+import statistics
 import time
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
@@ -37,6 +43,8 @@ QUICK_SAMPLES = dict(train=256, test=128)
 
 
 def parse_args() -> argparse.Namespace:
+    from mmengine.config import DictAction
+
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--data', default=DEFAULT_DATA,
                         help='folder with the four Fashion-MNIST IDX files, gzipped or not '
@@ -47,7 +55,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--configs', nargs='+', choices=list(MODELS), default=list(MODELS),
                         help='models to train (default: all)')
     parser.add_argument('--epochs', type=int, default=None,
-                        help='epochs for every model (default: the configs\' budget, 3)')
+                        help='epochs for every model, the schedule stretched to them (default: the configs\' '
+                        'budget, 3)')
+    parser.add_argument('--seeds', type=int, default=3,
+                        help='runs per model, seeds 0..N-1 (default: 3; 1 for a quick look)')
+    parser.add_argument('--train-subset', type=int, default=None, metavar='N',
+                        help='train on the first N training images only (small-data regime)')
+    parser.add_argument('--val-split', type=int, default=None, metavar='N',
+                        help='hold out the last N training images and evaluate on them instead of '
+                        'the test set: tune the recipe with this, never on the test set')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override entries of every model\'s config, e.g. '
+                        'optim_wrapper.optimizer.lr=2e-3')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch threads per run (default: one less than the CPUs this process '
                         'may use, since a data loader worker takes one)')
@@ -55,8 +74,10 @@ def parse_args() -> argparse.Namespace:
                         help=f'smoke test: 1 epoch on {QUICK_SAMPLES["train"]} training and '
                         f'{QUICK_SAMPLES["test"]} test images')
     args = parser.parse_args()
-    if args.epochs is not None and args.epochs < 1:
-        parser.error('--epochs must be at least 1')
+    for name in ('epochs', 'seeds', 'train_subset', 'val_split'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f'--{name.replace("_", "-")} must be at least 1, got {value}')
     return args
 
 
@@ -73,14 +94,17 @@ def idx_shape(path: str, magic: int) -> tuple:
         return tuple(int.from_bytes(f.read(4), 'big') for _ in range(magic & 0xff))
 
 
-def check_data(folder: str) -> None:
-    """Check the four files hold 28 x 28 images with one label each."""
+def check_data(folder: str) -> Dict[str, int]:
+    """Check the four files hold 28 x 28 images with one label each; return the image counts."""
+    counts = {}
     for split in ('train', 't10k'):
         images = idx_shape(osp.join(folder, f'{split}-images-idx3-ubyte'), 0x803)
         labels = idx_shape(osp.join(folder, f'{split}-labels-idx1-ubyte'), 0x801)
         if images[1:] != (28, 28) or labels[0] != images[0]:
             raise ValueError(f'{folder}: {split} has images of shape {images} and labels {labels}; '
                              'expected N x 28 x 28 images and N labels')
+        counts[split] = images[0]
+    return counts
 
 
 def prepare_data(src: str, cache: str) -> str:
@@ -120,27 +144,61 @@ def prepare_data(src: str, cache: str) -> str:
     return cache
 
 
-def demo_config(name: str, data_root: str, work_dir: str, epochs: Optional[int], quick: bool):
-    """Load a demo config and set its data, budget and work dir."""
+def split_indices(num_train: int, train_subset: Optional[int], val_split: Optional[int],
+                  quick: bool) -> Dict[str, Optional[object]]:
+    """Which images each split reads: ``dataset.indices`` for train and for evaluation.
+
+    With ``val_split`` the evaluation set is the last ``val_split`` training images, never used for
+    training; otherwise it is the test set (None: all of it).
+    """
+    train_end = num_train
+    evaluation = None
+    if val_split is not None:
+        if val_split >= num_train:
+            raise ValueError(f'--val-split {val_split} leaves no training images (the set has {num_train})')
+        train_end = num_train - val_split
+        evaluation = list(range(train_end, num_train))
+    train = train_end if train_subset is None else min(train_subset, train_end)
+    if quick:
+        train = min(train, QUICK_SAMPLES['train'])
+        evaluation = QUICK_SAMPLES['test'] if evaluation is None else evaluation[:QUICK_SAMPLES['test']]
+    return dict(train=None if train == num_train else train, evaluation=evaluation)
+
+
+def demo_config(name: str, data_root: str, work_dir: str, seed: int, args: argparse.Namespace,
+                indices: Dict[str, Optional[object]], num_train: int):
+    """Load a demo config and set its data, budget, overrides, seed and work dir."""
     from mmengine.config import Config
 
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))
+    cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = work_dir
+    cfg.randomness.seed = seed
     loaders = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader]
     for loader in loaders:
         loader.dataset.data_root = data_root
-    if quick:
-        epochs = 1
-        cfg.train_dataloader.dataset.indices = QUICK_SAMPLES['train']
+    if indices['train'] is not None:
+        cfg.train_dataloader.dataset.indices = indices['train']
+    if args.val_split is not None:  # evaluate on held-out training images
         for loader in loaders[1:]:
-            loader.dataset.indices = QUICK_SAMPLES['test']
+            loader.dataset.update(split='train', test_mode=False)
+    if indices['evaluation'] is not None:
+        for loader in loaders[1:]:
+            loader.dataset.indices = indices['evaluation']
+    epochs = 1 if args.quick else args.epochs
+    if args.quick:
         cfg.default_hooks.logger.interval = 1
     if epochs is not None:
-        old = cfg.train_cfg.max_epochs
+        # Stretch the epoch-based schedules to the new budget, keeping their shares of it (MMEngine
+        # converts fractional epochs to iterations).
+        scale = epochs / cfg.train_cfg.max_epochs
         cfg.train_cfg.max_epochs = epochs
-        for scheduler in cfg.param_scheduler:  # stretch epoch-based schedules to the new budget
-            if scheduler.get('by_epoch', True) and scheduler.get('end') == old:
-                scheduler.end = epochs
+        iters = math.ceil((indices['train'] or num_train) / cfg.train_dataloader.batch_size)  # per epoch
+        for scheduler in cfg.param_scheduler:
+            if scheduler.get('by_epoch', True):
+                scheduler.begin = scheduler.get('begin', 0) * scale
+                if 'end' in scheduler:  # at least one iteration
+                    scheduler.end = max(scheduler.end * scale, (int(scheduler.begin * iters) + 1) / iters)
     return cfg
 
 
@@ -168,9 +226,9 @@ def train_model(name: str, cfg, threads: int) -> Dict:
     returncode = subprocess.run(cmd, env=env, cwd=ROOT).returncode
     wall = time.time() - start
     top1 = last_top1(cfg.work_dir) if returncode == 0 else None
-    return dict(config=MODELS[name][1], epochs=cfg.train_cfg.max_epochs,
+    return dict(seed=cfg.randomness.seed, epochs=cfg.train_cfg.max_epochs,
                 top1=None if top1 is None else round(top1, 2), wall_s=round(wall, 1),
-                returncode=returncode)
+                returncode=returncode, work_dir=cfg.work_dir)
 
 
 def sample_grid(names: List[str], data_root: str, out_file: str, num_images: int = 6) -> None:
@@ -194,12 +252,42 @@ def sample_grid(names: List[str], data_root: str, out_file: str, num_images: int
     save_png(out_file, make_image_grid(rows, row_labels=labels, cell_size=96))
 
 
-def format_table(results: Dict[str, Dict]) -> str:
-    lines = [f'{"model":<16}{"top-1 (%)":>10}{"wall time":>12}  config', '-' * 78]
-    for name, res in results.items():
-        top1 = f'{res["top1"]:.2f}' if res['top1'] is not None else 'failed'
+def mean_std(values: Sequence[float]) -> Optional[Dict[str, float]]:
+    """Mean and sample standard deviation (0 for one value) of ``values``; None if empty."""
+    if not values:
+        return None
+    std = statistics.stdev(values) if len(values) > 1 else 0.
+    return dict(mean=round(statistics.fmean(values), 2), std=round(std, 2), n=len(values))
+
+
+def summarize(runs: Dict[str, List[Dict]]) -> Dict[str, Dict]:
+    """Per model: top-1 mean +- std over its runs and, against plain, the per-seed gap's mean +- std."""
+    top1 = {name: {r['seed']: r['top1'] for r in model_runs if r['top1'] is not None}
+            for name, model_runs in runs.items()}
+    plain = top1.get('plain', {})
+    summary = {}
+    for name, model_runs in runs.items():
+        gaps = [top1[name][s] - plain[s] for s in top1[name] if s in plain] if name != 'plain' else []
+        summary[name] = dict(label=MODELS[name][0], config=MODELS[name][1], runs=model_runs,
+                             top1=mean_std(list(top1[name].values())), gap_to_plain=mean_std(gaps),
+                             wall_s=round(sum(r['wall_s'] for r in model_runs), 1))
+    return summary
+
+
+def format_table(summary: Dict[str, Dict]) -> str:
+    def pm(stat: Optional[Dict[str, float]], signed: bool = False) -> str:
+        if stat is None:
+            return '-'
+        return f'{stat["mean"]:{"+" if signed else ""}.2f} +- {stat["std"]:.2f}'
+
+    lines = [f'{"model":<16}{"top-1 (%)":>16}{"gap to plain":>16}{"runs":>6}{"wall time":>11}  config',
+             '-' * 100]
+    for res in summary.values():
+        failed = sum(r['top1'] is None for r in res['runs'])
+        runs = f'{len(res["runs"]) - failed}' + (f' ({failed} failed)' if failed else '')
         minutes, seconds = divmod(int(round(res['wall_s'])), 60)
-        lines.append(f'{MODELS[name][0]:<16}{top1:>10}{f"{minutes}m{seconds:02d}s":>12}  {res["config"]}')
+        lines.append(f'{res["label"]:<16}{pm(res["top1"]):>16}{pm(res["gap_to_plain"], True):>16}{runs:>6}'
+                     f'{f"{minutes}m{seconds:02d}s":>11}  {res["config"]}')
     return '\n'.join(lines)
 
 
@@ -210,35 +298,45 @@ def main() -> int:
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     data_root = prepare_data(args.data, args.data_cache)
+    num_train = check_data(data_root)['train']
+    indices = split_indices(num_train, args.train_subset, args.val_split, args.quick)
 
     grid_file = osp.join(work_dir, 'samples.png')
     sample_grid(list(MODELS), data_root, grid_file)
     log(f'sample images as each model sees them: {grid_file}')
 
-    results = OrderedDict()
+    runs = OrderedDict((name, []) for name in args.configs)
+    jobs = [(name, seed) for seed in range(args.seeds) for name in args.configs]  # seeds outermost
     total = time.time()
-    for i, name in enumerate(args.configs, 1):
-        cfg = demo_config(name, data_root, osp.join(work_dir, name), args.epochs, args.quick)
-        log(f'({i}/{len(args.configs)}) {MODELS[name][0]}: training {MODELS[name][1]} for '
-            f'{cfg.train_cfg.max_epochs} epoch(s), {threads} thread(s), work dir {cfg.work_dir}')
-        results[name] = res = train_model(name, cfg, threads)
+    for i, (name, seed) in enumerate(jobs, 1):
+        cfg = demo_config(name, data_root, osp.join(work_dir, name, f'seed{seed}'), seed, args, indices, num_train)
+        tag = f'({i}/{len(jobs)}) {MODELS[name][0]}, seed {seed}'
+        log(f'{tag}: training {MODELS[name][1]} for {cfg.train_cfg.max_epochs} epoch(s), '
+            f'{threads} thread(s), work dir {cfg.work_dir}')
+        runs[name].append(train_model(name, cfg, threads))
+        res = runs[name][-1]
         if res['returncode'] == 0:
-            log(f'({i}/{len(args.configs)}) {MODELS[name][0]}: top-1 {res["top1"]:.2f} % '
-                f'in {res["wall_s"]:.0f} s')
+            log(f'{tag}: top-1 {res["top1"]:.2f} % in {res["wall_s"]:.0f} s')
         else:
-            log(f'({i}/{len(args.configs)}) {MODELS[name][0]}: FAILED (exit code {res["returncode"]}), '
-                'see the log above')
+            log(f'{tag}: FAILED (exit code {res["returncode"]}), see the log above')
 
-    summary = dict(dataset='Fashion-MNIST', data=data_root, quick=args.quick, threads=threads,
-                   total_wall_s=round(time.time() - total, 1), models=results)
+    summary = summarize(runs)
+    if args.quick:
+        evaluated_on = f'first {QUICK_SAMPLES["test"]} evaluation images [--quick: not a result]'
+    elif args.val_split is not None:
+        evaluated_on = f'validation split: the last {args.val_split} training images, held out'
+    else:
+        evaluated_on = 'test set, 10,000 images'
+    trained_on = 'all training images' if indices['train'] is None else f'first {indices["train"]} training images'
+    results = dict(dataset='Fashion-MNIST', data=data_root, quick=args.quick, threads=threads,
+                   seeds=args.seeds, trained_on=trained_on, evaluated_on=evaluated_on,
+                   cfg_options=args.cfg_options, total_wall_s=round(time.time() - total, 1), models=summary)
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
-    test_set = f'first {QUICK_SAMPLES["test"]} test images [--quick: not a result]' if args.quick \
-        else 'test set, 10,000 images'
-    print(f'\nFashion-MNIST top-1 accuracy ({test_set}); the same tiny ViT and budget for every model\n'
-          + format_table(results))
+        json.dump(results, f, indent=2)
+    print(f'\nTop-1 accuracy ({evaluated_on}; {trained_on}; {args.seeds} seed(s), mean +- std); the same tiny '
+          'ViT, recipe and budget for every model\n' + format_table(summary))
     log(f'results: {osp.join(work_dir, "results.json")}, samples: {grid_file}')
-    return int(any(res['returncode'] != 0 for res in results.values()))
+    return int(any(r['returncode'] != 0 for model_runs in runs.values() for r in model_runs))
 
 
 if __name__ == '__main__':

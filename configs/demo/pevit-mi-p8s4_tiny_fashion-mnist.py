@@ -1,5 +1,7 @@
 # MI: each 8-px patch of the 32-px image becomes the mean of its four 4-px sub-patches, giving a
 # 16-px mixed image; a PEViT with the MI embedding (4-px conv, GELU, 1x1 conv) reads its 16 blocks.
+# MI keeps the layout, so the model carries a learned position embedding (position-free, it would be
+# the same function as the RS-on-MI model and throw the layout away).
 _base_ = './_base_/tiny-vit_fashion-mnist.py'
 
 encrypt = dict(type='mmppml.MixSubPatches', patch_size=8, sub_patch_size=4)
@@ -11,7 +13,8 @@ model = dict(
         img_size=16,
         patch_size=4,
         in_channels=1,
-        embed_mode='mi'))
+        embed_mode='mi',
+        pos_embed='learned'))
 
 # The encryption is the last step before PackInputs, in training and in testing.
 train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]

@@ -11,7 +11,8 @@ model = dict(
         img_size=32,
         patch_size=8,
         in_channels=1,
-        embed_mode='rs'))
+        embed_mode='rs',
+        pos_embed=None))  # the layout is hidden: position-free
 
 # The encryption is the last step before PackInputs, in training and in testing.
 train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]

@@ -1,8 +1,9 @@
 # RS-on-MI: mix sub-patches as in MI (32 px -> 16 px), then shuffle the 4-px mixed blocks per image;
-# the same MI-embedding PEViT, which is blind to the block order.
+# the same MI-embedding PEViT, but position-free (the order of the blocks is random).
 _base_ = './pevit-mi-p8s4_tiny_fashion-mnist.py'
 
 encrypt = dict(type='mmppml.ShuffledMixSubPatches', patch_size=8, sub_patch_size=4)
+model = dict(backbone=dict(pos_embed=None))
 
 # The encryption is the last step before PackInputs, in training and in testing.
 train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]

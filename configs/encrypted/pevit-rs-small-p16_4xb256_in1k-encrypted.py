@@ -17,7 +17,8 @@ model = dict(
         arch='deit-small',
         img_size=224,
         patch_size=16,
-        embed_mode='rs'),
+        embed_mode='rs',
+        pos_embed=None),  # RS hides the layout: position-free
     # No Mixup/CutMix: CutMix pastes rectangles across patches and Mixup blends images shuffled with
     # different permutations; neither is the encryption of an augmented plain image.
     train_cfg=None)

@@ -8,7 +8,9 @@ mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=su
            size_mismatch='pad')
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),
-    backbone=dict(patch_size=sub_patch_size, embed_mode='mi'),
+    # MI keeps the layout: a learned position embedding, on the grid of a 208-px MI tile (26 x 26 tokens)
+    # and resized to each input's grid.
+    backbone=dict(patch_size=sub_patch_size, embed_mode='mi', pos_embed='learned', img_size=208),
     bbox_head=dict(anchor_generator=dict(strides=[4, 8, 16])))  # 8, 16, 32 on the photo
 
 # MI goes last, right before PackDetInputs.

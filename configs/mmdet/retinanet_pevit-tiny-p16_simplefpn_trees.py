@@ -16,6 +16,7 @@ model = dict(
         arch=dict(embed_dims=embed_dims, num_layers=3, num_heads=2, feedforward_channels=4 * embed_dims),
         patch_size=16,
         embed_mode='rs',
+        pos_embed=None,
         with_cls_token=False,
         out_type='featmap',
         init_cfg=None),

@@ -13,6 +13,7 @@ model = dict(
         img_size=112,
         patch_size=8,
         embed_mode='mi',
+        pos_embed='learned',  # MI keeps the layout: a position embedding
         drop_path_rate=0.1))
 
 # The encryption is the last step before PackInputs.

@@ -13,7 +13,8 @@ model = dict(
         arch='deit-small',
         img_size=112,
         patch_size=8,
-        embed_mode='mi'))
+        embed_mode='mi',
+        pos_embed='learned'))  # MI keeps the layout: a position embedding
 
 # The encryption is the last step before PackInputs.
 train_pipeline = [*_base_.train_pipeline[:-1], encrypt, dict(type='PackInputs')]

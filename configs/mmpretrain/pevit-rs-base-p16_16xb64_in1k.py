@@ -13,6 +13,7 @@ model = dict(
         img_size=224,
         patch_size=16,
         embed_mode='rs',
+        pos_embed=None,  # RS hides the layout: position-free
         drop_path_rate=0.1))
 
 # The encryption is the last step before PackInputs.

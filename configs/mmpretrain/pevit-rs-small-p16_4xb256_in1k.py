@@ -12,7 +12,8 @@ model = dict(
         arch='deit-small',
         img_size=224,
         patch_size=16,
-        embed_mode='rs'))
+        embed_mode='rs',
+        pos_embed=None))  # RS hides the layout: position-free
 
 # The encryption is the last step before PackInputs.
 train_pipeline = [*_base_.train_pipeline[:-1], encrypt, dict(type='PackInputs')]

@@ -172,13 +172,38 @@ def test_demo_quick(tmp_path):
         write_idx(src / f'{split}-labels-idx1-ubyte.gz', rng.integers(0, 10, n))
     before = sorted(os.listdir(src))
     work_dir, cache = tmp_path / 'work', tmp_path / 'cache'
-    log = run([sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--quick', '--configs', 'rs-on-mi',
-               '--data', str(src), '--data-cache', str(cache), '--work-dir', str(work_dir)], tmp_path)
+    log = run([sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--quick', '--configs', 'plain', 'rs-on-mi',
+               '--seeds', '2', '--data', str(src), '--data-cache', str(cache), '--work-dir', str(work_dir)], tmp_path)
     assert sorted(os.listdir(src)) == before
     assert (cache / 't10k-images-idx3-ubyte').stat().st_size == 16 + 200 * 28 * 28  # un-gzipped
     assert 'RS-on-MI-PEViT' in log and 'not a result' in log
     results = json.loads((work_dir / 'results.json').read_text())
     res = results['models']['rs-on-mi']
-    assert res['returncode'] == 0 and 0 <= res['top1'] <= 100
+    runs = res['runs']
+    assert [r['seed'] for r in runs] == [0, 1] and all(r['returncode'] == 0 for r in runs)
+    top1 = [r['top1'] for r in runs]
+    assert res['top1']['mean'] == pytest.approx(np.mean(top1), abs=0.01)
+    assert res['top1']['std'] == pytest.approx(np.std(top1, ddof=1), abs=0.01)
+    plain = [r['top1'] for r in results['models']['plain']['runs']]
+    assert res['gap_to_plain']['mean'] == pytest.approx(np.mean(np.subtract(top1, plain)), abs=0.01)
     assert (work_dir / 'samples.png').stat().st_size > 0
+
+
+def test_demo_validation_split_is_held_out_of_training():
+    demo = load_demo()
+    split = demo.split_indices(60000, None, 5000, quick=False)
+    assert split['train'] == 55000 and split['evaluation'] == list(range(55000, 60000))
+    small = demo.split_indices(60000, 4000, 5000, quick=False)
+    assert small['train'] == 4000 and min(small['evaluation']) >= 55000
+    assert demo.split_indices(60000, None, None, quick=False) == dict(train=None, evaluation=None)
+    with pytest.raises(ValueError, match='leaves no training images'):
+        demo.split_indices(100, None, 100, quick=False)
+
+
+def load_demo():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('demo_tool', osp.join(ROOT, 'tools', 'demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 

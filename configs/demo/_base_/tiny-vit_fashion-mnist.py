@@ -1,6 +1,8 @@
 # Shared by the demo configs: Fashion-MNIST (28 px, 1 channel) padded to 32 px, a tiny ViT
-# (64 dims, 4 layers, 4 heads) with a linear head, and one budget for all: 3 epochs, batch 128,
-# AdamW with warm-up and cosine decay. Each config sets the backbone and the encryption step.
+# (64 dims, 4 layers, 4 heads) with a linear head, and one recipe and budget for all: 3 epochs,
+# batch 128, AdamW peaking at 3e-3 after a one-epoch linear warm-up, then cosine decay; no flip.
+# The recipe was tuned on a validation split (the last 5,000 training images, `tools/demo.py
+# --val-split 5000`), never on the test set. Each config sets the backbone and the encryption step.
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
 
@@ -22,11 +24,9 @@ model = dict(
 # Fashion-MNIST statistics (uint8 scale); mixing sub-patches keeps the mean.
 data_preprocessor = dict(num_classes=10, mean=[72.94], std=[90.0], to_rgb=False)
 
-# Augment the plain image; each config appends its encryption (if any) and PackInputs.
-train_augment = [
-    dict(type='Pad', size=(32, 32), pad_val=0),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-]
+# Augment the plain image; each config appends its encryption (if any) and PackInputs. In 3 epochs a
+# horizontal flip costs accuracy (validation split: 85.30 with it, 86.86 without, lr 2e-3).
+train_augment = [dict(type='Pad', size=(32, 32), pad_val=0)]
 test_augment = [dict(type='Pad', size=(32, 32), pad_val=0)]
 
 data_root = 'data/fashion-mnist'  # the four un-gzipped IDX files (tools/demo.py prepares them)
@@ -54,7 +54,7 @@ test_evaluator = val_evaluator
 
 max_epochs = 3
 optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05, betas=(0.9, 0.999)),
+    optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.05, betas=(0.9, 0.999)),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
@@ -65,8 +65,8 @@ optim_wrapper = dict(
         }),
 )
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=0, end=max_epochs,
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=1, end=max_epochs,
          convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)

@@ -24,7 +24,7 @@ POS_EMBEDS = (None, 'learned', 'sincos')
 
 @MODELS.register_module()
 class PEViT(BaseBackbone):
-    """Position-free Vision Transformer for patch-shuffled (RS) and sub-patch-mixed (MI) images.
+    """Vision Transformer for patch-shuffled (RS) and sub-patch-mixed (MI) images, position-free by default.
 
     Patch embedding, optional reference position encoding on the patch tokens, optional cls
     token, then mmpretrain's pre-norm ``TransformerEncoderLayer`` blocks. With no absolute position
@@ -44,9 +44,10 @@ class PEViT(BaseBackbone):
         ref_pos_embed (bool | dict): Add the reference position encoding
             ``x + sigmoid(W2 relu(W1 (x - r)))`` to the patch tokens; a dict gives its arguments
             (``hidden_dims``, ``act_cfg``). Defaults to True.
-        pos_embed (str, optional): Absolute position embedding, for ablations only: None,
-            ``'learned'`` (resized by interpolation for other grids) or ``'sincos'`` (fixed, built for
-            each grid). Either breaks the order invariance. Defaults to None.
+        pos_embed (str, optional): Absolute position embedding: None (position-free, for RS and
+            RS-on-MI images, whose layout is hidden), ``'learned'`` (resized by interpolation for
+            other grids; for MI images, which keep the layout) or ``'sincos'`` (fixed, built for each
+            grid). Either breaks the order invariance. Defaults to None.
         img_size (int | tuple): Typical size of the images the backbone gets (for MI: the mixed
             size); sets the grid of a learned position embedding only. Defaults to 224.
         out_type (str): ``'cls_token'`` (B, C), ``'avg_featmap'`` (B, C) normed mean of the patch
