@@ -89,21 +89,31 @@ class RandomCrops:
         return np.stack([self() for _ in range(n)])
 
 
-def load_fashion_mnist(split: str = 'train', limit: Optional[int] = None,
-                       root: str = FASHION_MNIST_DIR) -> np.ndarray:
-    """Fashion-MNIST images as (N, 28, 28) uint8 from the gzipped IDX files.
+def _read_idx(path: str, magic: int, limit: Optional[int]) -> np.ndarray:
+    """The first ``limit`` items of a gzipped IDX file of unsigned bytes (images or labels)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'{path} not found: apt-get install dataset-fashion-mnist')
+    with gzip.open(path, 'rb') as f:
+        raw = f.read()
+    dims = magic & 0xff
+    header = np.frombuffer(raw[:4 + 4 * dims], dtype='>u4')
+    if header[0] != magic:
+        raise ValueError(f'{path} is not an IDX file of {dims}-d unsigned bytes')
+    shape = [int(d) for d in header[1:]]
+    shape[0] = shape[0] if limit is None else min(shape[0], limit)
+    count = int(np.prod(shape))
+    return np.frombuffer(raw[4 + 4 * dims:4 + 4 * dims + count], dtype=np.uint8).reshape(shape).copy()
+
+
+def load_fashion_mnist(split: str = 'train', limit: Optional[int] = None, root: str = FASHION_MNIST_DIR,
+                       with_labels: bool = False):
+    """Fashion-MNIST images as (N, 28, 28) uint8 from the gzipped IDX files (and (N,) labels if asked).
 
     Raises:
         FileNotFoundError: if the Debian package ``dataset-fashion-mnist`` is not installed.
     """
     prefix = {'train': 'train', 'test': 't10k'}[split]
-    path = os.path.join(root, f'{prefix}-images-idx3-ubyte.gz')
-    if not os.path.exists(path):
-        raise FileNotFoundError(f'{path} not found: apt-get install dataset-fashion-mnist')
-    with gzip.open(path, 'rb') as f:
-        raw = f.read()
-    magic, n, rows, cols = np.frombuffer(raw[:16], dtype='>u4')
-    if magic != 2051:
-        raise ValueError(f'{path} is not an IDX image file')
-    n = int(n) if limit is None else min(int(n), limit)
-    return np.frombuffer(raw[16:16 + n * rows * cols], dtype=np.uint8).reshape(n, rows, cols).copy()
+    images = _read_idx(os.path.join(root, f'{prefix}-images-idx3-ubyte.gz'), 0x803, limit)
+    if not with_labels:
+        return images
+    return images, _read_idx(os.path.join(root, f'{prefix}-labels-idx1-ubyte.gz'), 0x801, limit)

@@ -91,10 +91,21 @@ def thumbnail_reference(plain: np.ndarray, ratio: int) -> np.ndarray:
 
 
 def image_scores(plain: np.ndarray, recovered: np.ndarray) -> Dict[str, float]:
-    """PSNR (dB) and SSIM of ``recovered`` against ``plain``, both uint8 (H, W[, C])."""
+    """PSNR (dB; inf for identical images) and SSIM of ``recovered`` against ``plain``, both uint8 (H, W[, C])."""
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
     if plain.shape != recovered.shape:
         raise ValueError(f'shapes differ: plain {plain.shape} vs recovered {recovered.shape}')
     channel_axis = -1 if plain.ndim == 3 else None
     return dict(psnr=float(peak_signal_noise_ratio(plain, recovered, data_range=255)),
                 ssim=float(structural_similarity(plain, recovered, data_range=255, channel_axis=channel_axis)))
+
+
+def mean_squared_error(plain: np.ndarray, recovered: np.ndarray) -> float:
+    """Mean squared error (0-255 scale) between two images or two stacks of images of one shape."""
+    return float(np.mean((np.asarray(plain, np.float64) - np.asarray(recovered, np.float64)) ** 2))
+
+
+def pooled_psnr(mse: float) -> float:
+    """PSNR (dB) of a mean squared error pooled over many images: finite unless every image is exact
+    (which a per-image mean of PSNRs is not, once one reconstruction is exact)."""
+    return float('inf') if mse == 0 else float(10 * np.log10(255 ** 2 / mse))

@@ -86,6 +86,46 @@ def markdown(summary: Dict[str, List[dict]], skipped: List[dict], meta: dict) ->
     return '\n'.join(parts) + '\n'
 
 
+def in_domain_markdown(stage) -> str:
+    """The in-domain section: the human proxy's top-1 after the strongest learned attack, per mode."""
+    refs = stage.references
+    parts = ['## Learned in-domain attacks (Fashion-MNIST, 32 px)', '',
+             f'The attacker trains on the {stage.training[0]["images"]} public training images; '
+             f'{len(stage.test)} test images are attacked, each encrypted with a fresh OS-entropy permutation. '
+             'Human proxy: a CNN trained on plain images only (with blur, down-sampling and noise); its top-1 '
+             'on a reconstruction is how often a person would recognise it. Chance 0.100; the proxy on plain '
+             'test images: ' + ', '.join(f'{k} {v:.3f}' for k, v in refs.items()) + '.', '',
+             '### Strongest attack per mode', '']
+    parts.append(_table(['mode', 'strongest attack', 'proxy top-1', 'chance', 'direct', 'neighbour', 'PSNR', 'SSIM'],
+                        [[r['mode'], r['strongest_attack'], r['proxy_top1'], r['chance'], r['direct'], r['neighbour'],
+                          f'{r["psnr"]:.2f}', r['ssim']] for r in stage.summary()]))
+    parts += ['', '### Every attack', '']
+    parts.append(_table(['mode', 'attack', 'proxy top-1', 'direct', 'neighbour', 'chance', 'PSNR', 'SSIM'],
+                        [[r['mode'], r['attack'], r['proxy_top1'], r.get('direct'), r.get('neighbour'),
+                          r.get('chance'), f'{r["psnr"]:.2f}', r['ssim']] for r in stage.rows]))
+    parts += ['', 'Models trained (one CPU thread):', '']
+    parts.append(_table(['model', 'training images', 'steps', 'samples seen', 'seconds'],
+                        [[r['model'], r['images'], r.get('steps'), r.get('samples'), r['seconds']]
+                         for r in stage.training]))
+    return '\n'.join(parts) + '\n'
+
+
+def photo_markdown(stage) -> str:
+    """The learned block attacker on 224 px photos."""
+    from .photo_attacks import ATTACKER_PHOTOS
+    parts = ['## Learned block-position attacker on photos', '',
+             f'Trained on {stage.cfg.crops} random crops (and flips) of the {len(ATTACKER_PHOTOS)} bundled photos '
+             'that are not scored (a real attacker has millions); each scored photo is shuffled afresh '
+             f'{stage.cfg.shuffles_per_photo} times. PSNR (of the pooled squared error) / SSIM: of the reassembly '
+             '(RS), of the reassembly through the photo inverter (RS-on-MI).', '']
+    parts.append(_table(['mode', 'shuffles', 'direct', 'neighbour', 'solved', 'chance', 'PSNR', 'SSIM'],
+                        [[r['mode'], r['shuffles'], r['direct'], r['neighbour'], f'{r["solved"]}/{r["shuffles"]}',
+                          r['chance'], r['psnr'], r['ssim']] for r in stage.summary()]))
+    parts += ['', _table(['model', 'training crops', 'steps', 'samples seen', 'seconds'],
+                         [[r['model'], r['images'], r['steps'], r['samples'], r['seconds']] for r in stage.training])]
+    return '\n'.join(parts) + '\n'
+
+
 def _display(img: np.ndarray) -> np.ndarray:
     """uint8 view of an image; float images with negative values (inverted pixels) are min-max scaled."""
     img = np.asarray(img)
@@ -106,8 +146,10 @@ def _figure_order(mode: str) -> tuple:
     return rank, mode
 
 
-def write_report(suite, out_dir: str, meta: dict) -> List[str]:
-    """Write results.json, report.md and figure.png for a finished :class:`PrivacySuite`.
+def write_report(suite, out_dir: str, meta: dict, in_domain=None, photos=None) -> List[str]:
+    """Write results.json, report.md and figure.png for a finished :class:`PrivacySuite`; with a
+    finished :class:`~mmppml.privacy.in_domain.InDomainAttacks` its section and figure_in_domain.png,
+    with a finished :class:`~mmppml.privacy.photo_attacks.PhotoAttacks` its section.
 
     Returns:
         list[str]: the written paths.
@@ -116,11 +158,29 @@ def write_report(suite, out_dir: str, meta: dict) -> List[str]:
     os.makedirs(out_dir, exist_ok=True)
     meta = dict(meta, wall_seconds=suite.clock.elapsed())
     summary = summarize(suite.tables)
+    results = dict(meta=meta, summary=summary, rows=suite.tables)
+    if in_domain is not None:
+        results['in_domain'] = dict(summary=in_domain.summary(), rows=in_domain.rows, references=in_domain.references,
+                                    training=in_domain.training)
+    if photos is not None:
+        results['photos_learned'] = dict(summary=photos.summary(), rows=photos.rows, training=photos.training)
     paths = [osp.join(out_dir, 'results.json'), osp.join(out_dir, 'report.md')]
     with open(paths[0], 'w') as f:
-        json.dump(dict(meta=meta, summary=summary, rows=suite.tables), f, indent=1)
+        json.dump(results, f, indent=1)
     with open(paths[1], 'w') as f:
-        f.write(markdown(summary, suite.tables['skipped'], meta))
+        text = markdown(summary, suite.tables['skipped'], meta)
+        learned = ''.join(md(stage) + '\n' for md, stage in ((in_domain_markdown, in_domain), (photo_markdown, photos))
+                          if stage is not None)
+        text = text.replace('## Jigsaw', learned + '## Jigsaw', 1)
+        f.write(text)
+    if in_domain is not None and in_domain.figure:
+        rows, labels = [], []
+        for mode, (plain, encrypted, recon) in in_domain.figure.items():
+            for name, images in (('plain', plain), ('encrypted', encrypted), ('attacked', recon)):
+                rows.append([_display(x) for x in images])
+                labels.append(f'{mode} {name}')
+        paths.append(osp.join(out_dir, 'figure_in_domain.png'))
+        save_png(paths[-1], make_image_grid(rows, row_labels=labels, cell_size=64))
     if suite.figure:
         modes = sorted(suite.figure, key=_figure_order)
         rows = [[_display(suite.figure[m][i]) for m in modes] for i in range(3)]

@@ -100,6 +100,7 @@ class PrivacySuite:
         self.recovered_mixed: Dict[Tuple[int, int], Dict[str, np.ndarray]] = {}
         self.recovered_keys: Dict[int, ScrambleKey] = {}
         self.mi_key = None
+        self.inverters: Dict[Tuple[int, int], object] = {}  # (P, S) -> the trained photo inverter
 
     def log(self, msg: str):
         m, s = divmod(int(self.clock.elapsed()), 60)
@@ -250,7 +251,7 @@ class PrivacySuite:
             left = self.clock.left()
             seconds = max(5.0, 0.6 * left / (n_models - i))
             self.log(f'training the MI-{p}/{s} inverter for up to {seconds:.0f}s on {len(bank)} public crops')
-            model = self._train(f'MI-{p}/{s} photos', p, s, bank, seconds)
+            model = self.inverters[(p, s)] = self._train(f'MI-{p}/{s} photos', p, s, bank, seconds)
             self._evaluate_mix(p, s, model, invert_mixed)
         if cfg.fashion_mnist:
             self.run_fashion_mnist()
