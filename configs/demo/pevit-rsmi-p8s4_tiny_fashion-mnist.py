@@ -3,7 +3,7 @@
 _base_ = './pevit-mi-p8s4_tiny_fashion-mnist.py'
 
 encrypt = dict(type='mmppml.ShuffledMixSubPatches', patch_size=8, sub_patch_size=4)
-model = dict(backbone=dict(pos_embed=None))
+model = dict(backbone=dict(pos_embed=None, ref_pos_embed=True))  # as the RS model
 
 # The encryption is the last step before PackInputs, in training and in testing.
 train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]

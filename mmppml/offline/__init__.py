@@ -1,6 +1,6 @@
 """Offline encryption of whole datasets by their owner (``tools/encrypt_dataset.py``).
 
-Needs NumPy and OpenCV only (pycocotools for COCO RLE masks); no torch or OpenMMLab.
+Needs NumPy, OpenCV and Pillow (image headers) only (pycocotools for COCO RLE masks); no torch or OpenMMLab.
 """
 from .engine import MAX_FILE_BYTES, MAX_PIXELS, Summary, default_report_path, encrypt_dataset
 from .manifest import MANIFEST_NAME, read_manifest
