@@ -105,7 +105,7 @@ def _init_worker(spec: EncryptionSpec, key: Optional[ScrambleKey], source: Path,
 
 
 def _scrub(message: str) -> str:
-    """Remove the source and output locations from an error message (the report is handed over)."""
+    """Remove the source and output locations from an error message (reports get shared)."""
     for root in (_WORKER['source'], _WORKER['output']):
         message = message.replace(str(root.resolve()), '<dir>').replace(str(root), '<dir>')
     return message
