@@ -55,6 +55,12 @@ def without_init_cfg(node):
     return node
 
 
+def preprocessor_mode(cfg: Config):
+    """The mode of an encrypting data preprocessor ('rs', 'mi', 'rs-on-mi'), or None."""
+    pre = cfg.get('data_preprocessor') or {}
+    return pre.get('mode') if pre.get('type') == 'mmppml.EncryptingClsDataPreprocessor' else None
+
+
 def pipelines(cfg: Config) -> dict:
     return dict(train=cfg.train_dataloader.dataset.pipeline, test=cfg.test_dataloader.dataset.pipeline)
 
@@ -79,8 +85,11 @@ def test_config_builds(path):
         if path.startswith(OFFLINE_DIR):
             assert not encryptions, f'{path} reads encrypted files, yet encrypts again: {types}'
         elif path in CLS_CONFIGS:
-            # Classification: a PEViT config trains on encrypted images, a plain one on plain ones.
-            assert bool(encryptions) == ('PEViT' in cfg.model.backbone.type), f'{path}: {types}'
+            # Classification: a PEViT config trains on encrypted images (encrypted in the pipeline or,
+            # after the batch augments, in the data preprocessor), a plain one on plain ones.
+            encrypted = bool(encryptions) or preprocessor_mode(cfg) is not None
+            assert encrypted == ('PEViT' in cfg.model.backbone.type), f'{path}: {types}'
+            assert not (encryptions and preprocessor_mode(cfg)), f'{path} encrypts twice'
         Compose(pipeline)
 
 
@@ -127,8 +136,12 @@ def test_imagenet_config_feeds_backbone(tmp_path, path):
     img_file = str(tmp_path / 'photo.png')
     cv2.imwrite(img_file, np.random.default_rng(0).integers(0, 256, (300, 260, 3), dtype=np.uint8))
     packed = Compose(cfg.test_dataloader.dataset.pipeline)(dict(img_path=img_file, gt_label=np.array(1)))
+    inputs = packed['inputs']
+    if preprocessor_mode(cfg):  # encrypted after the batch augments, in the data preprocessor
+        preprocessor = MODELS.build(cfg.data_preprocessor)
+        inputs = preprocessor(dict(inputs=[inputs], data_samples=[packed['data_samples']]))['inputs'][0]
     side = cfg.model.backbone.img_size
-    assert tuple(packed['inputs'].shape) == (3, side, side)
+    assert tuple(inputs.shape) == (3, side, side)
     patch = cfg.model.backbone.patch_size
     assert side % patch == 0 and (side // patch) ** 2 == 196  # 14 x 14 tokens, as DeiT at 224 px
 
@@ -148,7 +161,8 @@ def test_position_embedding_follows_what_the_encryption_keeps(path):
         pytest.skip('not a PEViT backbone')
     assert 'pos_embed' in backbone, f'{path}: state pos_embed explicitly'
     types = {t['type'] for p in pipelines(cfg).values() for t in p}
-    if types & set(SHUFFLES) or path.startswith(OFFLINE_DIR):  # every offline copy here is shuffled
+    mode = preprocessor_mode(cfg)
+    if types & set(SHUFFLES) or mode in ('rs', 'rs-on-mi') or path.startswith(OFFLINE_DIR):  # offline: shuffled
         assert backbone.pos_embed is None, path
-    elif 'mmppml.MixSubPatches' in types:
+    elif 'mmppml.MixSubPatches' in types or mode == 'mi':
         assert backbone.pos_embed in ('learned', 'sincos'), path

@@ -4,8 +4,6 @@
 _base_ = 'mmpretrain::deit/deit-small_4xb256_in1k.py'
 custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
 
-encrypt = dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8)
-
 model = dict(
     backbone=dict(
         _delete_=True,
@@ -16,11 +14,8 @@ model = dict(
         embed_mode='mi',
         pos_embed='learned'))  # MI keeps the layout: a position embedding
 
-# The encryption is the last step before PackInputs.
-train_pipeline = [*_base_.train_pipeline[:-1], encrypt, dict(type='PackInputs')]
-test_pipeline = [*_base_.test_pipeline[:-1], encrypt, dict(type='PackInputs')]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+# Encrypted on the training device after the DeiT batch augments (Mixup, CutMix), as the official
+# training mixes plain images and encrypts the mix; normalisation comes first and commutes with it.
+data_preprocessor = dict(type='mmppml.EncryptingClsDataPreprocessor', mode='mi', patch_size=16, sub_patch_size=8)
 
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'.ref_token': dict(decay_mult=0.0)}))
