@@ -22,9 +22,9 @@ import math
 import os
 import os.path as osp
 import shutil
+import statistics
 import subprocess
 import sys
-import statistics
 import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
