@@ -226,6 +226,8 @@ class InDomainAttacks:
         self._attack_shuffled(mode, decrypted, block, attacker, inverter, ratio)
         for row in self.rows[start:]:
             row.update({f'key_{k}': v for k, v in scores.items()}, attack=f'key recovery + {row["attack"]}')
+        shuffled = self.figure[mode][1]  # the scramble acts inside blocks, so it commutes with the shuffle
+        self.figure[mode][1] = np.stack([apply_scramble(x, key) for x in shuffled])
 
     def _figure(self, mode: str, encrypted: np.ndarray, recon: np.ndarray):
         k = self.cfg.figure_images
