@@ -14,6 +14,7 @@ import numpy as np
 from mmppml.crypto import from_blocks, mix_subpatches, new_rng, to_blocks
 from .block_attacker import place_blocks, predict_positions, train_block_attacker
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
+from .in_domain import to_blocks_all
 from .metrics import chance_neighbour_score, jigsaw_scores
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 
@@ -77,7 +78,7 @@ class PhotoAttacks:
             seconds = max(30., 0.9 * (self.budget - (time.time() - self.start)) / (len(cfg.settings) - i))
             block = p if s is None else s
             encode = (lambda x: x) if s is None else (lambda x, p=p, s=s: mix_subpatches(x, p, s))
-            blocks = np.stack([to_blocks(encode(x), block) for x in crops])
+            blocks = to_blocks_all(np.stack([encode(x) for x in crops]), block)
             g = int(round(np.sqrt(blocks.shape[1])))
             name = mode_name(kind, p, s)
             self.log(f'training the {name} block attacker ({g}x{g} blocks) for up to {seconds:.0f}s')
