@@ -18,7 +18,8 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmppml.utils import init_distributed, register_safe_globals, setup_default_scope_and_imports
+from mmppml.utils import (close_distributed, init_distributed, register_safe_globals,
+                          setup_default_scope_and_imports)
 
 
 def parse_args() -> argparse.Namespace:
@@ -88,6 +89,7 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

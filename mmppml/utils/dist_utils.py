@@ -53,3 +53,14 @@ def init_distributed(launcher: str, cfg: Config) -> None:
         torch_dist.init_process_group('gloo', **kwargs)
     if cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None)
+
+
+def close_distributed() -> None:
+    """Wait for every rank, then destroy the process group, if one was created.
+
+    Leaving a gloo group alive until the interpreter exits can abort a rank at teardown
+    ("terminate called without an active exception") after a run that succeeded.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
