@@ -189,15 +189,17 @@ def write_json_atomic(path: Path, obj: dict, fsync: bool = False) -> None:
     write_atomic(path, (json.dumps(obj, indent=2, ensure_ascii=False) + '\n').encode(), fsync)
 
 
+def find_temp_files(root: Path) -> List[str]:
+    """Paths of the temporary files below ``root`` (left by an interrupted run, or being written)."""
+    return [osp.join(d, n) for d, _, names in os.walk(root) for n in names if n.startswith(TEMP_PREFIX)]
+
+
 def remove_temp_files(root: Path) -> int:
     """Delete temporary files left below ``root`` by an interrupted run; return how many."""
-    removed = 0
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            if name.startswith(TEMP_PREFIX):
-                os.remove(osp.join(dirpath, name))
-                removed += 1
-    return removed
+    leftovers = find_temp_files(root)
+    for path in leftovers:
+        os.remove(path)
+    return len(leftovers)
 
 
 def sha256_file(path: Path) -> str:
@@ -259,6 +261,3 @@ class Journal:
             self._file.close()
             self._file = None
 
-
-def find_temp_files(root: Path) -> List[str]:
-    return [osp.join(d, n) for d, _, names in os.walk(root) for n in names if n.startswith(TEMP_PREFIX)]
