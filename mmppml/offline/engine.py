@@ -342,20 +342,21 @@ def encrypt_dataset(source: os.PathLike,
             raise OutputError(f'cannot write to the output directory {output}: '
                               f'{e.strerror or type(e).__name__}') from None
 
-        tasks = [(src, dst, plan['sizes'].get(src)) for src, dst in names.items()
-                 if not journal.is_done(output, os.path.relpath(target / dst, output))]
+        # Outputs named relative to ``output`` (COCO images go to a subfolder), as the journal records them.
+        plan['journal_names'] = {src: os.path.relpath(target / dst, output) for src, dst in names.items()}
+        tasks = [(src, dst, plan['sizes'].get(src)) for src, dst in plan['journal_names'].items()
+                 if not journal.is_done(output, dst)]
         summary.done_before = len(names) - len(tasks)
         init_args = (spec, key, source, output, png_compression, fsync, pause, (max_file_bytes, max_pixels))
-        _run_tasks([(src, os.path.relpath(target / dst, output), size) for src, dst, size in tasks],
-                   workers, init_args, journal, summary, Progress(len(tasks), progress_stream))
+        _run_tasks(tasks, workers, init_args, journal, summary, Progress(len(tasks), progress_stream))
         return _finish(source, output, spec, plan, journal, summary, manifest, coco_ann, fsync, start)
 
 
 def _finish(source: Path, output: Path, spec: EncryptionSpec, plan: dict, journal: Journal, summary: Summary,
             manifest: dict, coco_ann: Optional[os.PathLike], fsync: bool, start: float) -> Summary:
     """Write the annotations and the report, check for leftovers, then mark the copy complete."""
-    names, target = plan['names'], plan['target']
-    done = {src for src, dst in names.items() if os.path.relpath(target / dst, output) in journal.done}
+    names = plan['names']
+    done = {src for src, dst in plan['journal_names'].items() if dst in journal.done}
     counts = {'sources': len(names), 'encrypted': len(done), 'skipped': len(summary.skipped),
               'ignored': len(summary.ignored)}
     try:
