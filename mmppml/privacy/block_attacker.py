@@ -17,6 +17,9 @@ from scipy.optimize import linear_sum_assignment
 from torch import nn
 from torch.nn import functional as F
 
+from mmppml.crypto import from_blocks
+from .metrics import jigsaw_scores
+
 
 class BlockPositionNet(nn.Module):
     """Position-free transformer: (B, N, D_in) block pixels -> (B, N, N) logits over the N positions.
@@ -152,3 +155,24 @@ def place_blocks(shuffled_blocks: np.ndarray, positions: np.ndarray) -> np.ndarr
     placed = np.empty_like(shuffled_blocks)
     placed[positions] = shuffled_blocks
     return placed
+
+
+def attack_shuffles(model: BlockPositionNet, blocks: np.ndarray, perms: np.ndarray,
+                    grid: Tuple[int, int]) -> Tuple[list, np.ndarray, np.ndarray]:
+    """Shuffle the blocks of K images, let the attacker put them back, and score the placement.
+
+    Args:
+        blocks (np.ndarray): (K, N, b, b[, C]) blocks in raster order (the truth).
+        perms (np.ndarray): (K, N) the permutation of each image: slot i holds block ``perms[k, i]``.
+        grid (tuple[int, int]): (gh, gw) with gh * gw = N.
+
+    Returns:
+        tuple: the jigsaw scores (a dict per image), the shuffled images and the reassembled images,
+        both (K, gh * b, gw * b[, C]).
+    """
+    shuffled = np.stack([b[p] for b, p in zip(blocks, perms)])
+    positions = predict_positions(model, shuffled)
+    scores = [jigsaw_scores(place_blocks(p, pos).reshape(grid)) for p, pos in zip(perms, positions)]
+    encrypted = np.stack([from_blocks(sh, grid) for sh in shuffled])
+    rebuilt = np.stack([from_blocks(place_blocks(sh, pos), grid) for sh, pos in zip(shuffled, positions)])
+    return scores, encrypted, rebuilt

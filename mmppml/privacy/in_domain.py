@@ -12,10 +12,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import from_blocks, mix_subpatches, new_rng, to_blocks
-from .block_attacker import place_blocks, predict_positions, train_block_attacker
+from mmppml.crypto import mix_subpatches, new_rng, to_blocks
+from .block_attacker import attack_shuffles, train_block_attacker
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
-from .metrics import chance_neighbour_score, jigsaw_scores
+from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 
 SIDE = 32  # Fashion-MNIST padded from 28 px, as the demo trains
@@ -56,12 +56,6 @@ def build_proxy(train: np.ndarray, labels: np.ndarray, ratios: Sequence[int], ep
     """The human proxy, trained on the plain training images only (never on encrypted ones)."""
     from .proxy import train_proxy
     return train_proxy(train, labels, low_res_factors=sorted(set(ratios)), epochs=epochs, seed=seed, log=log)
-
-
-def shuffle_all(blocks: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
-    """Shuffle the (K, N, ...) blocks of every image with its own permutation; return them and the perms."""
-    perms = np.stack([rng.permutation(blocks.shape[1]) for _ in range(len(blocks))])
-    return np.take_along_axis(blocks, perms.reshape(perms.shape + (1, ) * (blocks.ndim - 2)), axis=1), perms
 
 
 class InDomainAttacks:
@@ -186,15 +180,11 @@ class InDomainAttacks:
     def _attack_shuffled(self, mode: str, images: np.ndarray, block: int, attacker, inverter, ratio: int):
         """Shuffle each image's blocks afresh, reassemble them with the attacker, then invert if MI."""
         blocks = to_blocks_all(images, block)
-        gh = gw = int(np.sqrt(blocks.shape[1]))
-        shuffled, perms = shuffle_all(blocks, self.rng)
-        positions = predict_positions(attacker, shuffled)
-        placed = np.stack([place_blocks(pm, pos) for pm, pos in zip(perms, positions)])  # origin at each cell
-        jig = [jigsaw_scores(pl.reshape(gh, gw)) for pl in placed]
+        grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2
+        perms = np.stack([self.rng.permutation(blocks.shape[1]) for _ in range(len(blocks))])
+        jig, encrypted, rebuilt = attack_shuffles(attacker, blocks, perms, grid)
         extra = dict(direct=float(np.mean([j['direct'] for j in jig])),
-                     neighbour=float(np.mean([j['neighbour'] for j in jig])), chance=chance_neighbour_score((gh, gw)))
-        rebuilt = np.stack([from_blocks(place_blocks(sh, pos), (gh, gw)) for sh, pos in zip(shuffled, positions)])
-        encrypted = np.stack([from_blocks(sh, (gh, gw)) for sh in shuffled])
+                     neighbour=float(np.mean([j['neighbour'] for j in jig])), chance=chance_neighbour_score(grid))
         if inverter is None:
             self._score(mode, 'none: the shuffled image', encrypted)
             self._score(mode, 'learned reassembly', rebuilt, **extra)

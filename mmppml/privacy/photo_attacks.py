@@ -11,11 +11,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import from_blocks, mix_subpatches, new_rng, to_blocks
-from .block_attacker import place_blocks, predict_positions, train_block_attacker
+from mmppml.crypto import mix_subpatches, new_rng, to_blocks
+from .block_attacker import attack_shuffles, train_block_attacker
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
 from .in_domain import to_blocks_all
-from .metrics import chance_neighbour_score, jigsaw_scores
+from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 
 # Every bundled photo that is not scored ('cat' is 'chelsea', a scored photo, so it is left out).
@@ -97,13 +97,12 @@ class PhotoAttacks:
         from .inversion import invert_mixed
         inverter = self.inverters.get(mix) if mix else None
         for photo, img in photos.items():
-            clean = to_blocks(encode(img), block)
-            perms = [self.rng.permutation(len(clean)) for _ in range(self.cfg.shuffles_per_photo)]
-            positions = predict_positions(model, np.stack([clean[pm] for pm in perms]))
-            for pm, pos in zip(perms, positions):
-                rebuilt = from_blocks(place_blocks(clean[pm], pos), grid)
-                row = dict(mode=name, photo=photo, **jigsaw_scores(place_blocks(pm, pos).reshape(grid)),
-                           chance=chance_neighbour_score(grid))
+            k = self.cfg.shuffles_per_photo
+            clean = np.repeat(to_blocks(encode(img), block)[None], k, axis=0)
+            perms = np.stack([self.rng.permutation(clean.shape[1]) for _ in range(k)])
+            scores, _, reassembled = attack_shuffles(model, clean, perms, grid)
+            for score, rebuilt in zip(scores, reassembled):
+                row = dict(mode=name, photo=photo, **score, chance=chance_neighbour_score(grid))
                 if mix is not None:
                     up = upsample_mixed(rebuilt, mix[0] // mix[1], order=0)
                     row.update(upsampled_mse=mean_squared_error(img, up), upsampled_ssim=image_scores(img, up)['ssim'])
