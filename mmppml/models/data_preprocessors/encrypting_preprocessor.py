@@ -11,6 +11,8 @@ from typing import Optional
 import torch
 from mmpretrain.models.utils.data_preprocessor import ClsDataPreprocessor
 
+from mmppml.crypto import check_mix_sizes, check_shuffle_grid
+from mmppml.crypto.patches import check_block_size
 from mmppml.registry import MODELS
 
 MODES = ('rs', 'mi', 'rs-on-mi')
@@ -63,8 +65,6 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
 
     def __init__(self, mode: str = 'rs', patch_size: int = 16, sub_patch_size: Optional[int] = None, **kwargs):
         super().__init__(**kwargs)
-        from mmppml.crypto import check_mix_sizes
-        from mmppml.crypto.patches import check_block_size
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
         self.mode, self.patch_size = mode, check_block_size('patch_size', patch_size)
@@ -84,7 +84,6 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
 
     def encrypt(self, x: torch.Tensor) -> torch.Tensor:
         """Encrypt a normalised (B, C, H, W) batch."""
-        from mmppml.crypto import check_shuffle_grid
         h, w = x.shape[-2:]
         p = self.patch_size
         if h % p or w % p:
