@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip('skimage')
 pytest.importorskip('torch')
 
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'attack.py'
+TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'attack.py'
 
 
 def test_quick_run_writes_a_consistent_report(tmp_path):

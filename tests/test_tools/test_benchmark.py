@@ -1,4 +1,4 @@
-"""tools/benchmark.py: a quick run of every suite, and the helpers its ratios rest on."""
+"""tools/analysis_tools/benchmark.py: a quick run of every suite, and the helpers its ratios rest on."""
 import json
 import math
 import os
@@ -12,12 +12,11 @@ import torch
 
 from mmppml.crypto import mix_subpatches, shuffle_patches
 
-TOOLS = Path(__file__).resolve().parents[2] / 'tools'
-sys.path.insert(0, str(TOOLS))
+# ``benchmarks`` is the package beside tools/analysis_tools/benchmark.py (on pytest's ``pythonpath``).
+from benchmarks.baselines import mi_python_loop, mi_torch_tokens, rs_python_loop, rs_torch_tokens
+from benchmarks.timing import ratios, time_interleaved
 
-from benchmarks.baselines import (mi_python_loop, mi_torch_tokens, rs_python_loop,  # noqa: E402
-                                  rs_torch_tokens)
-from benchmarks.timing import ratios, time_interleaved  # noqa: E402
+TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools'
 
 # Rows of a --quick run: 2 image sizes x 12, 3 encryptions x (JPEG, PNG) in the pipeline, forward (PEViT and
 # PEViT-MI) and forward+backward on CPU, 3 offline modes.

@@ -172,7 +172,7 @@ def test_demo_quick(tmp_path):
         write_idx(src / f'{split}-labels-idx1-ubyte.gz', rng.integers(0, 10, n))
     before = sorted(os.listdir(src))
     work_dir, cache = tmp_path / 'work', tmp_path / 'cache'
-    log = run([sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--quick', '--configs', 'rs-on-mi',
+    log = run([sys.executable, osp.join(ROOT, 'tools', 'demo', 'demo.py'), '--quick', '--configs', 'rs-on-mi',
                '--seeds', '2', '--data', str(src), '--data-cache', str(cache), '--work-dir', str(work_dir)], tmp_path)
     assert sorted(os.listdir(src)) == before
     assert (cache / 't10k-images-idx3-ubyte').stat().st_size == 16 + 200 * 28 * 28  # un-gzipped
@@ -213,7 +213,7 @@ def test_demo_validation_split_is_held_out_of_training():
 
 def load_demo():
     import importlib.util
-    spec = importlib.util.spec_from_file_location('demo_tool', osp.join(ROOT, 'tools', 'demo.py'))
+    spec = importlib.util.spec_from_file_location('demo_tool', osp.join(ROOT, 'tools', 'demo', 'demo.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

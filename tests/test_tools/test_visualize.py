@@ -8,7 +8,7 @@ import pytest
 
 from mmppml.visualization import make_image_grid, save_png
 
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'visualize_encryption.py'
+TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'visualization' / 'visualize_encryption.py'
 
 
 def solid(color, shape=(20, 20)):

@@ -1,7 +1,7 @@
 # Shared by the demo configs: Fashion-MNIST (28 px, 1 channel) padded to 32 px, a tiny ViT
 # (64 dims, 4 layers, 4 heads) with a linear head, and one recipe and budget for all: 3 epochs,
 # batch 128, AdamW peaking at 3e-3 after a one-epoch linear warm-up, then cosine decay; no flip.
-# The recipe was tuned on a validation split (the last 5,000 training images, `tools/demo.py
+# The recipe was tuned on a validation split (the last 5,000 training images, `tools/demo/demo.py
 # --val-split 5000`), never on the test set. Each config sets the backbone and the encryption step.
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
@@ -29,7 +29,7 @@ data_preprocessor = dict(num_classes=10, mean=[72.94], std=[90.0], to_rgb=False)
 train_augment = [dict(type='Pad', size=(32, 32), pad_val=0)]
 test_augment = [dict(type='Pad', size=(32, 32), pad_val=0)]
 
-data_root = 'data/fashion-mnist'  # the four un-gzipped IDX files (tools/demo.py prepares them)
+data_root = 'data/fashion-mnist'  # the four un-gzipped IDX files (tools/demo/demo.py prepares them)
 train_dataloader = dict(
     batch_size=128,
     num_workers=1,

@@ -2,11 +2,11 @@
 
 Examples:
     # scikit-image's sample photos (no download), 224 px, P=16, S=8
-    python tools/visualize_encryption.py --out work_dirs/encryption_grid.png
+    python tools/visualization/visualize_encryption.py --out work_dirs/encryption_grid.png
 
     # your own pictures, or the first pictures of a folder
-    python tools/visualize_encryption.py img1.jpg img2.png --methods plain rs mi rs-on-mi
-    python tools/visualize_encryption.py data/photos --max-images 4 --patch-size 32 --sub-patch-size 8
+    python tools/visualization/visualize_encryption.py img1.jpg img2.png --methods plain rs mi rs-on-mi
+    python tools/visualization/visualize_encryption.py data/photos --max-images 4 --patch-size 32 --sub-patch-size 8
 
 The permutations and key are drawn from ``--seed`` when given, so that a figure can be redrawn;
 that is for illustration only (a seeded encryption is not secret).

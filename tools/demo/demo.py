@@ -8,12 +8,12 @@ the gap to the plain model (per seed, then mean +- std) and the wall time, and w
 
 Examples::
 
-    bash tools/demo.sh                                   # default data, budget and models, 3 seeds
-    python tools/demo.py --seeds 1 --configs plain rs --epochs 5
-    python tools/demo.py --train-subset 4000 --epochs 10 # the small-data regime
-    python tools/demo.py --val-split 5000 --seeds 1 --cfg-options optim_wrapper.optimizer.lr=2e-3
+    bash tools/demo/demo.sh                                   # default data, budget and models, 3 seeds
+    python tools/demo/demo.py --seeds 1 --configs plain rs --epochs 5
+    python tools/demo/demo.py --train-subset 4000 --epochs 10 # the small-data regime
+    python tools/demo/demo.py --val-split 5000 --seeds 1 --cfg-options optim_wrapper.optimizer.lr=2e-3
                                                          # tune on held-out training images
-    python tools/demo.py --quick                         # a few iterations, for a smoke test
+    python tools/demo/demo.py --quick                         # a few iterations, for a smoke test
 """
 import argparse
 import gzip
@@ -29,7 +29,7 @@ import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
              't10k-labels-idx1-ubyte')

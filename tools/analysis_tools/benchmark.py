@@ -11,12 +11,11 @@ same median by ``time.process_time`` is shown too, as a busy shared machine dist
 - offline: ``encrypt_dataset`` throughput over reading, decoding, re-encoding and writing alone.
 
 Examples:
-    python tools/benchmark.py --out work_dirs/benchmark.json
-    python tools/benchmark.py --only transforms pipeline --repeats 20
-    python tools/benchmark.py --quick      # seconds; a smoke test of every suite
+    python tools/analysis_tools/benchmark.py --out work_dirs/benchmark.json
+    python tools/analysis_tools/benchmark.py --only transforms pipeline --repeats 20
+    python tools/analysis_tools/benchmark.py --quick      # seconds; a smoke test of every suite
 """
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -38,6 +37,12 @@ class BenchConfig:
     threads: int
     device: str
     batch: int
+
+
+def suite_runners() -> dict:
+    """The ``run(cfg) -> rows`` of each suite (imported here: they import torch and mmcv)."""
+    from benchmarks import model, offline, pipeline, transforms
+    return dict(transforms=transforms.run, pipeline=pipeline.run, model=model.run, offline=offline.run)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -102,7 +107,7 @@ def main(argv=None) -> int:
     cfg = make_config(args)
 
     from benchmarks.rows import format_table
-    record = dict(command=' '.join(['python', 'tools/benchmark.py'] + (sys.argv[1:] if argv is None else argv)),
+    record = dict(command=' '.join(['python', 'tools/analysis_tools/benchmark.py'] + (sys.argv[1:] if argv is None else argv)),
                   config=vars(cfg), environment=environment(cfg), rows=[], notes=[])
     if cfg.device == 'cpu' and 'model' in args.only:
         record['notes'].append('model suite on CPU: no CUDA device, so the GPU (AMP, training images/s) '
@@ -115,7 +120,7 @@ def main(argv=None) -> int:
         if name in args.only:
             suite_start = time.perf_counter()
             print(f'[{name}] running ...', file=sys.stderr, flush=True)
-            rows += importlib.import_module(f'benchmarks.{name}').run(cfg)
+            rows += suite_runners()[name](cfg)
             print(f'[{name}] done in {time.perf_counter() - suite_start:.1f} s', file=sys.stderr, flush=True)
     record['seconds'] = time.perf_counter() - start
     if hasattr(os, 'getloadavg'):
@@ -135,5 +140,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())

@@ -1,10 +1,10 @@
 """Attack every encryption mode and write what an attacker recovers (markdown, JSON and a PNG).
 
 Examples:
-    python tools/attack.py                                  # default budget, report in work_dirs/attack
-    python tools/attack.py --budget-minutes 45 --out work_dirs/attack_long
-    python tools/attack.py --no-learned --budget-minutes 8  # the hand-made attacks only
-    python tools/attack.py --quick --out /tmp/attack_quick  # seconds; for tests
+    python tools/analysis_tools/attack.py                                  # default budget, report in work_dirs/attack
+    python tools/analysis_tools/attack.py --budget-minutes 45 --out work_dirs/attack_long
+    python tools/analysis_tools/attack.py --no-learned --budget-minutes 8  # the hand-made attacks only
+    python tools/analysis_tools/attack.py --quick --out /tmp/attack_quick  # seconds; for tests
 
 Offline: scikit-image's bundled photos and, when installed, Debian's dataset-fashion-mnist. One CPU thread
 by default. The scored photos and the attacked Fashion-MNIST test images are never used to train or to

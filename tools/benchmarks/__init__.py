@@ -1,1 +1,0 @@
-"""Suites of ``tools/benchmark.py``: the cost of privacy, as ratios measured in one run."""
