@@ -6,10 +6,7 @@ Being children of the root, they are reachable from any default scope: after
 so ``import mmppml`` stays light.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
@@ -17,10 +14,5 @@ from mmengine.registry import Registry
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['mmppml.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, locations=['mmppml.datasets'])
 
-# Models: backbones, necks, heads, detectors, losses; and their task utilities (matchers, ...).
+# Models: backbones, necks, heads, detectors, losses, data preprocessors.
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmppml.models'])
-TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, locations=['mmppml.models'])
-
-# Training and evaluation: free for users' own hooks and metrics under the mmppml scope.
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS)
-METRICS = Registry('metric', parent=MMENGINE_METRICS)

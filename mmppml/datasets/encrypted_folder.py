@@ -8,7 +8,7 @@ from mmpretrain.datasets import CustomDataset
 
 from mmppml.offline.manifest import MANIFEST_FORMAT, MANIFEST_NAME
 from mmppml.registry import DATASETS
-from .keyed_transforms import check_encrypted_pipeline
+from .pipeline_check import check_encrypted_pipeline
 
 
 @DATASETS.register_module()

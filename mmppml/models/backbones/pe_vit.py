@@ -30,7 +30,7 @@ class PEViT(BaseBackbone):
     token, then mmpretrain's pre-norm ``TransformerEncoderLayer`` blocks. With no absolute position
     embedding (the default) the cls-token and mean-pooled outputs are invariant to the order of the
     patches, and the token outputs follow it (permutation equivariant). Parameter names follow
-    mmpretrain's ``VisionTransformer``, so its checkpoints load directly (see :meth:`load_pretrained`).
+    mmpretrain's ``VisionTransformer``, so its checkpoints load directly (see :meth:`_adapt_checkpoint`).
 
     Args:
         arch (str | dict): ``'deit-tiny'`` / ``'deit-small'`` / ``'deit-base'`` (aliases ``'t'``,
@@ -67,8 +67,9 @@ class PEViT(BaseBackbone):
             Defaults to False.
         layer_cfgs (dict | Sequence[dict]): Extra arguments of each ``TransformerEncoderLayer``.
         interpolate_mode (str): How a learned position embedding is resized. Defaults to 'bicubic'.
-        init_cfg (dict | list[dict], optional): ``dict(type='Pretrained', checkpoint=...,
-            prefix=None)`` loads an mmpretrain ViT / DeiT checkpoint through :meth:`load_pretrained`.
+        init_cfg (dict | list[dict], optional): ``dict(type='Pretrained', checkpoint=...)`` loads an
+            mmpretrain ViT / DeiT checkpoint (``prefix='backbone.'`` for a classifier's), adapted by
+            :meth:`_adapt_checkpoint`.
     """
     arch_zoo = {
         **dict.fromkeys(['t', 'deit-t', 'deit-tiny'],
@@ -171,6 +172,8 @@ class PEViT(BaseBackbone):
 
         if self.frozen_stages >= 0:
             self._freeze_stages()
+        self._skipped_on_load: Dict[str, str] = {}  # name -> reason, by the last loads' pre-hook
+        self._register_load_state_dict_pre_hook(self._adapt_checkpoint)
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -209,33 +212,21 @@ class PEViT(BaseBackbone):
 
     # ------------------------------------------------------------------ weights
     def init_weights(self):
-        """Initialize as mmpretrain's ViT; with a ``Pretrained`` init_cfg, then load the checkpoint."""
-        init_cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg] if self.init_cfg else []
-        pretrained = [cfg for cfg in init_cfgs if cfg.get('type') == 'Pretrained']
-        if len(pretrained) > 1:
-            raise ValueError(f'PEViT takes at most one Pretrained init_cfg, got {len(pretrained)}')
-        first_call = not self.is_init
-        original_cfg, self.init_cfg = self.init_cfg, [cfg for cfg in init_cfgs if cfg not in pretrained] or None
-        try:
-            super().init_weights()
-        finally:
-            self.init_cfg = original_cfg
-        if not first_call:
-            return
-        if self.pos_embed is not None:
+        """Initialize as mmpretrain's ViT; a ``Pretrained`` init_cfg then loads its checkpoint over it.
+
+        MMEngine applies a ``Pretrained`` init_cfg last, through ``load_state_dict``, so the
+        checkpoint passes :meth:`_adapt_checkpoint` like any other load.
+        """
+        if not self.is_init and self.pos_embed is not None:
             trunc_normal_(self.pos_embed, std=0.02)
-        if pretrained:
-            cfg = pretrained[0]
-            self.load_pretrained(
-                cfg['checkpoint'], prefix=cfg.get('prefix'), map_location=cfg.get('map_location', 'cpu'))
+        super().init_weights()
 
     def load_pretrained(self, checkpoint: str, prefix: Optional[str] = None, map_location: str = 'cpu') -> Dict:
-        """Load an mmpretrain ``VisionTransformer`` / DeiT checkpoint, skipping what does not fit.
+        """Load an mmpretrain ``VisionTransformer`` / DeiT checkpoint and say what was loaded.
 
         The checkpoint may be a classifier's (keys ``backbone.*``, found automatically), a bare
-        backbone state dict, or either wrapped in ``{'state_dict': ...}`` / ``{'model': ...}``. The
-        position embedding is dropped unless ``pos_embed='learned'`` (then resized to this grid);
-        tensors whose shape differs (e.g. the patch conv in MI mode) are skipped. All of it is logged.
+        backbone state dict, or either wrapped in ``{'state_dict': ...}`` / ``{'model': ...}``. It is
+        adapted by :meth:`_adapt_checkpoint` (as in every ``load_state_dict``) and loaded non-strictly.
 
         Args:
             checkpoint (str): Path or URL.
@@ -248,44 +239,51 @@ class PEViT(BaseBackbone):
         """
         state_dict = _select_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location),
                                         prefix)
-        own = self.state_dict()
-        loaded, skipped, unexpected_shapes = {}, {}, []
-        for name, value in state_dict.items():
-            if name == 'pos_embed':
-                value, reason = self._adapt_pos_embed(value)
-                if value is None:
-                    skipped[name] = reason
-                    continue
-            if name not in own:
-                skipped[name] = 'PEViT has no such parameter'
-            elif own[name].shape != value.shape:
-                skipped[name] = f'shape {tuple(value.shape)} in the checkpoint, {tuple(own[name].shape)} here'
-                if name == 'patch_embed.projection.weight' and self.patch_embed.mode == 'mi':
-                    skipped[name] += ' (the MI embedding convolves sub-patches)'
-                else:
-                    unexpected_shapes.append(name)
-            else:
-                loaded[name] = value
-        # A conv or linear whose weight does not fit keeps its own bias too.
-        for name in [n for n in loaded if n.endswith('.bias')]:
-            weight = name[:-len('bias')] + 'weight'
-            if weight in skipped:
-                skipped[name] = f'{weight} was skipped'
-                del loaded[name]
-        self.load_state_dict(loaded, strict=False)
-        missing = [name for name in own if name not in loaded]
-
+        self._skipped_on_load = {}
+        result = self.load_state_dict(state_dict, strict=False)
+        skipped = dict(self._skipped_on_load)
+        skipped.update({name: 'PEViT has no such parameter' for name in result.unexpected_keys})
+        loaded = sorted(name for name in state_dict if name not in skipped)
         logger = MMLogger.get_current_instance()
-        logger.info(f'PEViT: loaded {len(loaded)} of {len(own)} tensors from {checkpoint}')
-        for name, reason in skipped.items():
-            logger.info(f'PEViT: skipped checkpoint tensor {name}: {reason}')
-        if missing:
-            logger.info(f'PEViT: not loaded, kept as initialised: {missing}')
-        if unexpected_shapes:
-            logger.warning(f'PEViT: checkpoint tensors of unexpected shape were skipped: {unexpected_shapes}')
+        logger.info(f'PEViT: loaded {len(loaded)} of {len(self.state_dict())} tensors from {checkpoint}')
+        if result.missing_keys:
+            logger.info(f'PEViT: not loaded, kept as initialised: {result.missing_keys}')
         if not loaded:
             logger.warning(f'PEViT: nothing loaded from {checkpoint}; wrong prefix or not a ViT checkpoint?')
-        return dict(loaded=sorted(loaded), skipped=skipped, missing=missing)
+        return dict(loaded=loaded, skipped=skipped, missing=list(result.missing_keys))
+
+    def _adapt_checkpoint(self, state_dict: Dict[str, torch.Tensor], prefix: str, *args, **kwargs) -> None:
+        """``load_state_dict`` pre-hook: fit a ViT checkpoint to this model before it is loaded.
+
+        The position embedding is dropped unless ``pos_embed='learned'``, then resized to this grid
+        (a DeiT distillation position is dropped); tensors of another shape (the patch conv in MI
+        mode, which convolves sub-patches) are dropped with their bias. Every drop is logged and
+        recorded for :meth:`load_pretrained`.
+        """
+        logger = MMLogger.get_current_instance()
+
+        def skip(name: str, reason: str, warn: bool = False):
+            del state_dict[prefix + name]
+            self._skipped_on_load[name] = reason
+            (logger.warning if warn else logger.info)(f'PEViT: skipped checkpoint tensor {name}: {reason}')
+
+        if prefix + 'pos_embed' in state_dict:
+            value, reason = self._adapt_pos_embed(state_dict[prefix + 'pos_embed'])
+            if value is None:
+                skip('pos_embed', reason)
+            else:
+                state_dict[prefix + 'pos_embed'] = value
+        own = self.state_dict()
+        for name in [key[len(prefix):] for key in state_dict if key.startswith(prefix)]:
+            if name not in own or prefix + name not in state_dict or own[name].shape == state_dict[prefix + name].shape:
+                continue  # unknown names are left to load_state_dict; a bias may be gone with its weight
+            mi_conv = name == 'patch_embed.projection.weight' and self.patch_embed.mode == 'mi'
+            skip(name, f'shape {tuple(state_dict[prefix + name].shape)} in the checkpoint, '
+                 f'{tuple(own[name].shape)} here' + (' (the MI embedding convolves sub-patches)' if mi_conv else ''),
+                 warn=not mi_conv)
+            bias = name[:-len('weight')] + 'bias'
+            if name.endswith('.weight') and prefix + bias in state_dict:
+                skip(bias, f'{name} was skipped')
 
     def _adapt_pos_embed(self, value: torch.Tensor) -> Tuple[Optional[torch.Tensor], Optional[str]]:
         """Fit a checkpoint's (1, L, C) position embedding to this model, or say why not."""
@@ -312,7 +310,7 @@ class PEViT(BaseBackbone):
             tuple[torch.Tensor]: one output per ``out_indices`` entry, shaped by ``out_type``.
         """
         x, grid = self.embed(x)
-        x = self.pre_norm(self.drop_after_pos(x))
+        x = self.pre_norm(self.drop_after_pos(self.extend_tokens(x)))
 
         outs = []
         for i, layer in enumerate(self.layers):
@@ -338,6 +336,13 @@ class PEViT(BaseBackbone):
             x = x + self._absolute_pos_embed(grid).to(x)
         return x, grid
 
+    def extend_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """Hook for subclasses: tokens to append after the embedded ones (none here).
+
+        Args: x (torch.Tensor): (B, L, C) tokens from :meth:`embed`. Returns: (B, L', C).
+        """
+        return x
+
     def _absolute_pos_embed(self, grid: Tuple[int, int]) -> torch.Tensor:
         """(1, L, C) absolute position embedding for a token grid, zero for the cls token if sincos."""
         if self.pos_embed_type == 'learned':
@@ -347,6 +352,7 @@ class PEViT(BaseBackbone):
         return F.pad(table, (0, 0, self.num_extra_tokens, 0))
 
     def _format_output(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
+        """One output of the (B, L, C) tokens after a block, shaped by ``out_type``."""
         if self.out_type == 'raw':
             return x
         if self.out_type == 'cls_token':

@@ -1,5 +1,4 @@
-"""Detectors: the YOLOS-style detector (detection tokens in a position-free ViT, set prediction)."""
+"""Detectors: the YOLOS-style detector (a ViT with detection tokens, set prediction)."""
 from .yolos import YOLOS
-from .yolos_backbone import YOLOSBackbone
 
-__all__ = ['YOLOS', 'YOLOSBackbone']
+__all__ = ['YOLOS']

@@ -37,7 +37,7 @@ class SimpleFPN(BaseModule):
         scale_factors (Sequence[float]): Resampling factor of each level, powers of two, strictly
             decreasing. Defaults to ``(4.0, 2.0, 1.0, 0.5)``.
         norm_cfg (dict): Norm after each conv (and between stacked upsampling convs).
-            Defaults to ``dict(type='mmppml.LN2d')``.
+            Defaults to ``dict(type='mmppml.LayerNorm2d')``.
         act_cfg (dict): Activation between stacked upsampling convs. Defaults to GELU.
         init_cfg (dict | list[dict], optional): Initialization config.
 
@@ -49,7 +49,7 @@ class SimpleFPN(BaseModule):
                  in_channels: int,
                  out_channels: int,
                  scale_factors: Sequence[float] = (4.0, 2.0, 1.0, 0.5),
-                 norm_cfg: dict = dict(type='mmppml.LN2d'),
+                 norm_cfg: dict = dict(type='mmppml.LayerNorm2d'),
                  act_cfg: dict = dict(type='GELU'),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)

@@ -1,4 +1,4 @@
-"""SimpleFPN and LN2d: the pyramid a plain ViT's single feature map feeds to mmdet heads."""
+"""SimpleFPN and LayerNorm2d: the pyramid a plain ViT's single feature map feeds to mmdet heads."""
 import pytest
 import torch
 

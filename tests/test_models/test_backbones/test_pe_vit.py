@@ -193,7 +193,8 @@ def test_init_weights_loads_pretrained(mmpretrain_vit, tmp_path):
     path = str(tmp_path / 'vit.pth')
     torch.save({'state_dict': mmpretrain_vit.state_dict()}, path)
     torch.manual_seed(0)
-    model = PEViT(arch=ARCH, patch_size=PATCH, img_size=IMG, init_cfg=dict(type='Pretrained', checkpoint=path))
+    model = PEViT(arch=ARCH, patch_size=PATCH, img_size=IMG,
+                  init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
     model.init_weights()
     saved = mmpretrain_vit.backbone.state_dict()
     for name, value in model.state_dict().items():

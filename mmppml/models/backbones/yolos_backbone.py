@@ -5,8 +5,8 @@ import torch
 import torch.nn as nn
 from mmengine.model.weight_init import trunc_normal_
 
-from mmppml.models.backbones import PEViT
 from mmppml.registry import MODELS
+from .pe_vit import PEViT
 
 
 @MODELS.register_module()
@@ -27,8 +27,8 @@ class YOLOSBackbone(PEViT):
         with_cls_token (bool): Keep a cls token in the sequence. Defaults to False.
         **kwargs: The other arguments of :class:`PEViT` except ``out_type``.
 
-    Returns (forward): a tuple with one (B, num_det_tokens, C) tensor per ``out_indices`` entry,
-    each after the final norm.
+    Returns (forward): a tuple with one (B, num_det_tokens, C) tensor per ``out_indices`` entry; as
+    in :class:`PEViT`, the last layer's output is after the final norm.
     """
 
     def __init__(self, num_det_tokens: int = 100, with_cls_token: bool = False, **kwargs) -> None:
@@ -46,22 +46,13 @@ class YOLOSBackbone(PEViT):
         if first_call:
             trunc_normal_(self.det_tokens, std=0.02)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Args: x (torch.Tensor): (B, in_channels, H, W), H and W multiples of ``patch_size``.
+    def extend_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """Append the detection tokens (without position) to the (B, L, C) embedded tokens."""
+        return torch.cat([x, self.det_tokens.expand(x.shape[0], -1, -1)], dim=1)
 
-        Returns:
-            tuple[torch.Tensor]: (B, num_det_tokens, C) per ``out_indices`` entry.
-        """
-        x, _ = self.embed(x)
-        x = torch.cat([x, self.det_tokens.expand(x.shape[0], -1, -1)], dim=1)
-        x = self.pre_norm(self.drop_after_pos(x))
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                det = x[:, -self.num_det_tokens:]
-                outs.append(self.ln1(det) if self.final_norm else det)
-        return tuple(outs)
+    def _format_output(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
+        """The (B, num_det_tokens, C) detection tokens of the (B, L, C) tokens after a block."""
+        return x[:, -self.num_det_tokens:]
 
     def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
         """As :meth:`PEViT.get_layer_depth`; the detection tokens belong to the stem (depth 0)."""

@@ -13,7 +13,7 @@ from mmengine.registry import MODELS, init_default_scope
 
 from mmppml.utils import setup_default_scope_and_imports
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
     osp.relpath(path, ROOT) for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in osp.relpath(path, ROOT).split(osp.sep))
