@@ -2,7 +2,7 @@
 
 Examples::
 
-    python tools/train.py configs/demo/pevit-rs-p8_tiny_fashion-mnist.py
+    python tools/train.py configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py
     python tools/train.py CONFIG --work-dir work_dirs/run --resume          # latest checkpoint
     python tools/train.py CONFIG --resume work_dirs/run/epoch_2.pth         # a given checkpoint
     torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch    # or tools/dist_train.sh

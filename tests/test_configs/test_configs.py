@@ -21,10 +21,10 @@ CLS_CONFIGS = [c for c in CONFIGS if c.startswith(('configs/demo', 'configs/mmpr
 DEMO_CONFIGS = [c for c in CONFIGS if c.startswith('configs/demo')]
 # The demo's comparison: one tiny ViT and budget on plain, RS, MI and RS-on-MI images.
 DEMO_COMPARISON = [
-    'configs/demo/vit-p8_tiny_fashion-mnist.py',
-    'configs/demo/pevit-rs-p8_tiny_fashion-mnist.py',
-    'configs/demo/pevit-mi-p8s4_tiny_fashion-mnist.py',
-    'configs/demo/pevit-rsmi-p8s4_tiny_fashion-mnist.py',
+    'configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py',
+    'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py',
+    'configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py',
+    'configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py',
 ]
 OFFLINE_DIR = 'configs/encrypted'  # data encrypted beforehand by tools/encrypt_dataset.py
 ENCRYPTIONS = ('mmppml.RandomPatchShuffle', 'mmppml.MixSubPatches', 'mmppml.ShuffledMixSubPatches')
@@ -46,12 +46,12 @@ def load(path: str) -> Config:
     return cfg
 
 
-def without_init_cfg(node):
-    """A copy of a config node with every ``init_cfg`` removed (no pretrained downloads)."""
+def without(node, key: str):
+    """A copy of a config node with every ``key`` removed (e.g. ``init_cfg``: no pretrained downloads)."""
     if isinstance(node, dict):
-        return ConfigDict({k: without_init_cfg(v) for k, v in node.items() if k != 'init_cfg'})
+        return ConfigDict({k: without(v, key) for k, v in node.items() if k != key})
     if isinstance(node, (list, tuple)):
-        return type(node)(without_init_cfg(v) for v in node)
+        return type(node)(without(v, key) for v in node)
     return node
 
 
@@ -73,7 +73,7 @@ def test_configs_found():
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_builds(path):
     cfg = load(path)
-    model = MODELS.build(without_init_cfg(cfg.model))
+    model = MODELS.build(without(cfg.model, 'init_cfg'))
     assert sum(p.numel() for p in model.parameters()) > 0
     for name, pipeline in pipelines(cfg).items():
         types = [t['type'] for t in pipeline]
@@ -97,7 +97,7 @@ def test_config_builds(path):
 def test_demo_config_runs_on_fashion_mnist_images(path):
     """The test pipeline turns a 28-px grayscale image into what the backbone expects."""
     cfg = load(path)
-    model = MODELS.build(without_init_cfg(cfg.model)).eval()
+    model = MODELS.build(without(cfg.model, 'init_cfg')).eval()
     pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
     img = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
     packed = pipeline(dict(img=img, gt_label=np.array(3)))
@@ -127,6 +127,20 @@ def test_demo_configs_share_one_budget():
     reference = comparable(load(DEMO_COMPARISON[0]))
     for path in DEMO_COMPARISON[1:]:
         assert comparable(load(path)) == reference, path
+
+
+@pytest.mark.parametrize('path', [c for c in CLS_CONFIGS if '/pevit-base-' in c])
+def test_base_size_configs_follow_deit_base(path, tmp_path):
+    """A PEViT-B config inherits its PEViT-S one; together they give DeiT-B's recipe, backbone aside."""
+    (tmp_path / 'deit.py').write_text("_base_ = 'mmpretrain::deit/deit-base_16xb64_in1k.py'\n")
+    ours, deit = load(path), Config.fromfile(str(tmp_path / 'deit.py'))
+    for key in ('train_dataloader', 'val_dataloader', 'param_scheduler', 'train_cfg', 'custom_hooks', 'auto_scale_lr'):
+        assert without(ours[key], '_scope_') == without(deit[key], '_scope_'), key
+    assert ours.model.head == deit.model.head and ours.model.train_cfg == deit.model.train_cfg
+    assert (ours.model.backbone.arch, ours.model.backbone.drop_path_rate) == ('deit-base', 0.1)
+    optim = ours.optim_wrapper.copy()
+    optim.paramwise_cfg.custom_keys.pop('.ref_token')  # PEViT's reference token, not in a ViT
+    assert optim == deit.optim_wrapper
 
 
 @pytest.mark.parametrize('path', [c for c in CLS_CONFIGS if c.startswith('configs/mmpretrain')])

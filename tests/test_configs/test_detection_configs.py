@@ -113,7 +113,7 @@ def test_mi_detector_lowers_its_loss_on_a_tiny_set(tmp_path):
     """A few steps of the config's optimizer on MI images (its own train pipeline) lower the loss."""
     from mmdet.registry import DATASETS
     from mmengine.optim import build_optim_wrapper
-    path = osp.join(ROOT, 'configs', 'mmdet', 'retinanet_pevit-tiny-mi-p16s8_simplefpn_trees.py')
+    path = osp.join(ROOT, 'configs', 'mmdet', 'retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees.py')
     cfg = Config.fromfile(path)
     ann_file = write_synthetic_coco(str(tmp_path))
     pipeline = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] != 'RandomFlip']
@@ -133,8 +133,8 @@ def test_mi_detector_lowers_its_loss_on_a_tiny_set(tmp_path):
     assert np.mean(history[-3:]) < 0.7 * np.mean(history[:3]), history
 
 
-@pytest.mark.parametrize('name', ['retinanet_pevit-tiny-mi-p16s8_simplefpn_trees',
-                                  'yolos_pevit-tiny-mi-p16s8_trees'])
+@pytest.mark.parametrize('name', ['retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees',
+                                  'yolos_pevit-tiny-mi-p16s8_100e_trees'])
 def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
     """LoadImageFromFile -> Resize -> MixSubPatches -> PackDetInputs, then predict: boxes in photo pixels."""
     photo = np.random.default_rng(0).integers(0, 255, (75, 100, 3), dtype=np.uint8)  # H x W = 75 x 100

@@ -59,9 +59,9 @@ def test_encrypted_folder_reads_a_copy_and_refuses_breaking_pipelines(plain_fold
 
 
 @pytest.mark.parametrize('config,mode,keyed,spec,size', [
-    ('pevit-rs-small-p16_4xb256_in1k-encrypted.py', 'rs', False, dict(patch_size=16), 32),
-    ('pevit-rsmi-small-p16s8_4xb256_in1k-encrypted.py', 'rs-on-mi', False, dict(patch_size=16, sub_patch_size=8), 16),
-    ('pevit-rsmi-small-p16s8-keyed_4xb256_in1k-encrypted.py', 'rs-on-mi', True,
+    ('pevit-small-rs-p16_4xb256_in1k-encrypted.py', 'rs', False, dict(patch_size=16), 32),
+    ('pevit-small-rsmi-p16s8_4xb256_in1k-encrypted.py', 'rs-on-mi', False, dict(patch_size=16, sub_patch_size=8), 16),
+    ('pevit-small-rsmi-keyed-p16s8_4xb256_in1k-encrypted.py', 'rs-on-mi', True,
      dict(patch_size=16, sub_patch_size=8), 16),
 ])
 def test_encrypted_configs_build_their_datasets(plain_folder, tmp_path, config, mode, keyed, spec, size):

@@ -34,10 +34,10 @@ DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fas
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
              't10k-labels-idx1-ubyte')
 MODELS = OrderedDict([  # name -> (row label, config)
-    ('plain', ('plain ViT', 'configs/demo/vit-p8_tiny_fashion-mnist.py')),
-    ('rs', ('RS-PEViT', 'configs/demo/pevit-rs-p8_tiny_fashion-mnist.py')),
-    ('mi', ('MI-PEViT', 'configs/demo/pevit-mi-p8s4_tiny_fashion-mnist.py')),
-    ('rs-on-mi', ('RS-on-MI-PEViT', 'configs/demo/pevit-rsmi-p8s4_tiny_fashion-mnist.py')),
+    ('plain', ('plain ViT', 'configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py')),
+    ('rs', ('RS-PEViT', 'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py')),
+    ('mi', ('MI-PEViT', 'configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py')),
+    ('rs-on-mi', ('RS-on-MI-PEViT', 'configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py')),
 ])
 QUICK_SAMPLES = dict(train=256, test=128)
 

@@ -4,7 +4,8 @@ import torch
 from mmengine.registry import DefaultScope
 
 from mmppml.crypto import shuffle_patches
-from mmppml.models.detectors import YOLOS, YOLOSBackbone
+from mmppml.models.backbones import YOLOSBackbone
+from mmppml.models.detectors import YOLOS
 
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
 

@@ -1,7 +1,7 @@
-# The detector of retinanet_pevit-tiny-p16_simplefpn_trees.py trained and tested on MI images
+# The detector of retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py trained and tested on MI images
 # (P=16, S=8): half-size images, embedded per mixed 8x8 block, so the token grid (stride 8 on the
 # MI image, 16 on the photo) and the anchors on the photo are the same as the plain model's.
-_base_ = './retinanet_pevit-tiny-p16_simplefpn_trees.py'
+_base_ = './retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py'
 
 patch_size, sub_patch_size = 16, 8
 mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size,

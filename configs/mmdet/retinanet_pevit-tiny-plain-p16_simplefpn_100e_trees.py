@@ -1,5 +1,5 @@
 # Plain-image baseline on the trees: a tiny PEViT (patch 16) + SimpleFPN + RetinaNet, from scratch.
-# retinanet_pevit-tiny-mi-p16s8_simplefpn_trees.py trains the same detector on MI images.
+# retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees.py trains the same detector on MI images.
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     './_base_/trees_detection.py',

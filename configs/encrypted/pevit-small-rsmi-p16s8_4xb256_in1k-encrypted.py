@@ -3,7 +3,7 @@
 # and the edges jigsaw solvers match. The owner runs, per split:
 #   python tools/encrypt_dataset.py data/imagenet/train data/imagenet_rsmi16-8/train \
 #       --mode rs-on-mi --patch-size 16 --sub-patch-size 8 --resize 224 224
-_base_ = './pevit-rs-small-p16_4xb256_in1k-encrypted.py'
+_base_ = './pevit-small-rs-p16_4xb256_in1k-encrypted.py'
 
 data_root = 'data/imagenet_rsmi16-8'
 

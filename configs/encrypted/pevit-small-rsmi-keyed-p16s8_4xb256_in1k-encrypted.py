@@ -5,7 +5,7 @@
 #       --key-file ~/secret/imagenet.key.npz --new-key     # later splits: the same --key-file
 # The key stays with the owner. A flip mirrors the key and a colour change moves inverted pixels the
 # wrong way, so this copy takes no augmentation at all (EncryptedImageFolder enforces it).
-_base_ = './pevit-rsmi-small-p16s8_4xb256_in1k-encrypted.py'
+_base_ = './pevit-small-rsmi-p16s8_4xb256_in1k-encrypted.py'
 
 data_root = 'data/imagenet_rsmi16-8-keyed'
 

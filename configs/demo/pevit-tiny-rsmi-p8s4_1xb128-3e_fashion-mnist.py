@@ -1,6 +1,6 @@
 # RS-on-MI: mix sub-patches as in MI (32 px -> 16 px), then shuffle the 4-px mixed blocks per image;
 # the same MI-embedding PEViT, but position-free (the order of the blocks is random).
-_base_ = './pevit-mi-p8s4_tiny_fashion-mnist.py'
+_base_ = './pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py'
 
 encrypt = dict(type='mmppml.ShuffledMixSubPatches', patch_size=8, sub_patch_size=4)
 model = dict(backbone=dict(pos_embed=None, ref_pos_embed=True))  # as the RS model

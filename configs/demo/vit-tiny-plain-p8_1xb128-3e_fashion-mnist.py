@@ -1,6 +1,6 @@
 # Plain baseline: mmpretrain's VisionTransformer (learned position embedding) on plain 32-px images,
 # 8-px patches (16 tokens + cls).
-_base_ = './_base_/tiny-vit_fashion-mnist.py'
+_base_ = './_base_/vit-tiny_1xb128-3e_fashion-mnist.py'
 
 model = dict(
     backbone=dict(

@@ -1,8 +1,8 @@
 # RS-PEViT with a predefined-anchor head instead of the linear one: the cls token is projected to
 # a 64-d space and pulled (cosine distance) to fixed class anchors, the 10 vertices of a regular
 # simplex; prediction is the nearest anchor. Same data, encryption, backbone and budget as
-# pevit-rs-p8_tiny_fashion-mnist.py.
-_base_ = './pevit-rs-p8_tiny_fashion-mnist.py'
+# pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py.
+_base_ = './pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py'
 
 model = dict(
     head=dict(

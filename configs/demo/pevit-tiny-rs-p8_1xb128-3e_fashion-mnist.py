@@ -1,6 +1,6 @@
 # RS: each 32-px image's 8-px patches are shuffled with a fresh permutation; a PEViT (no position
 # embedding, reference position encoding) embeds the 16 patches.
-_base_ = './_base_/tiny-vit_fashion-mnist.py'
+_base_ = './_base_/vit-tiny_1xb128-3e_fashion-mnist.py'
 
 encrypt = dict(type='mmppml.RandomPatchShuffle', patch_size=8)
 

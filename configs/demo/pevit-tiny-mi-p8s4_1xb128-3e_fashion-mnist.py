@@ -3,7 +3,7 @@
 # MI keeps the layout, so the model carries a learned position embedding; position-free, it would be
 # the same function as the RS-on-MI model. Next to it the reference PE adds nothing (the ablation on
 # a validation split is in the README).
-_base_ = './_base_/tiny-vit_fashion-mnist.py'
+_base_ = './_base_/vit-tiny_1xb128-3e_fashion-mnist.py'
 
 encrypt = dict(type='mmppml.MixSubPatches', patch_size=8, sub_patch_size=4)
 
