@@ -60,8 +60,8 @@ fi
 
 # torch 2.14 needs setuptools >= 77.0.3; mmengine still imports pkg_resources (gone in 82).
 pip_install 'setuptools>=77.0.3,<82'
-log "installing mmdet, mmpretrain and mmppml (editable)"
-pip_install -e "$ROOT[tests]"
+log "installing mmdet, mmpretrain and mmppml (editable, with its training and test extras)"
+pip_install -e "$ROOT[train,tests]"
 
 "$PY" -c 'import mmcv.ops, mmdet, mmpretrain, mmppml' 
 echo "$want_stamp" > "$STAMP"

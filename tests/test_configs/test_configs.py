@@ -180,3 +180,14 @@ def test_position_embedding_follows_what_the_encryption_keeps(path):
         assert backbone.pos_embed is None, path
     elif 'mmppml.MixSubPatches' in types or mode == 'mi':
         assert backbone.pos_embed in ('learned', 'sincos'), path
+
+
+def test_configs_ship_with_the_package_and_are_inherited_by_path(tmp_path):
+    import mmppml
+    shipped = mmppml.config_path('demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py')
+    assert osp.samefile(shipped, osp.join(ROOT, 'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py'))
+    (tmp_path / 'mine.py').write_text(f'_base_ = {shipped!r}\nmodel = dict(head=dict(num_classes=3))\n')
+    cfg = Config.fromfile(str(tmp_path / 'mine.py'))
+    assert cfg.model.backbone.type == 'mmppml.PEViT' and cfg.model.head.num_classes == 3
+    with pytest.raises(FileNotFoundError, match='no config'):
+        mmppml.config_path('demo/missing.py')

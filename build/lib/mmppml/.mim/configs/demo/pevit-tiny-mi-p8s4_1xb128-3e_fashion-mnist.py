@@ -1,0 +1,26 @@
+# MI: each 8-px patch of the 32-px image becomes the mean of its four 4-px sub-patches, giving a
+# 16-px mixed image; a PEViT with the MI embedding (4-px conv, GELU, 1x1 conv) reads its 16 blocks.
+# MI keeps the layout, so the model carries a learned position embedding; position-free, it would be
+# the same function as the RS-on-MI model. Next to it the reference PE adds nothing (the ablation on
+# a validation split is in the README).
+_base_ = './_base_/vit-tiny_1xb128-3e_fashion-mnist.py'
+
+encrypt = dict(type='mmppml.MixSubPatches', patch_size=8, sub_patch_size=4)
+
+model = dict(
+    backbone=dict(
+        type='mmppml.PEViT',
+        arch=_base_.tiny_arch,
+        img_size=16,
+        patch_size=4,
+        in_channels=1,
+        embed_mode='mi',
+        pos_embed='learned',
+        ref_pos_embed=False))
+
+# The encryption is the last step before PackInputs, in training and in testing.
+train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]
+test_pipeline = [*_base_.test_augment, encrypt, dict(type='PackInputs')]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

@@ -1,0 +1,32 @@
+"""mmppml: train OpenMMLab models on human-imperceptible, machine-recognizable images.
+
+Importing the package creates its registries only; models and transforms are imported lazily when a
+config first asks for ``type='mmppml.<Name>'``. Without MMEngine installed, the NumPy encryption core
+(:mod:`mmppml.crypto`) still works, for data owners who only encrypt.
+"""
+import os
+
+__version__ = '0.1.0'
+
+try:
+    import mmengine  # noqa: F401
+except ImportError:  # a data owner's machine: mmppml.crypto needs NumPy only
+    pass
+else:
+    from . import registry  # noqa: F401
+
+
+def config_path(relative: str = '') -> str:
+    """Path of a config (or config folder) shipped with mmppml, e.g. ``'demo/pevit-tiny-rs-...py'``.
+
+    The configs ship inside the package (``mmppml/.mim/configs``, a link to the repository's
+    ``configs/`` in a checkout), so another project can inherit them by path: MMEngine resolves
+    ``pkg::`` bases only for the packages it knows.
+
+    Raises:
+        FileNotFoundError: naming the path that does not exist.
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '.mim', 'configs', relative)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'mmppml ships no config {relative!r} (looked for {path})')
+    return path

@@ -1,0 +1,292 @@
+"""Encryption transforms for MMEngine pipelines; thin wrappers around :mod:`mmppml.crypto`.
+
+Put them last, right before ``PackInputs`` (mmpretrain) or ``PackDetInputs`` (mmdet), after the
+usual augmentations. Nothing they do is written into ``results``: no permutation, seed or hint of
+one reaches the model, the metainfo or the logs.
+"""
+import os
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmppml.crypto import (check_mix_sizes, check_shuffle_grid, mix_subpatches, new_rng, random_patch_shuffle,
+                           shuffle_mixed_blocks)
+from mmppml.crypto.patches import check_block_size
+from mmppml.registry import TRANSFORMS
+
+SIZE_MISMATCH_MODES = ('error', 'pad', 'crop')
+# Annotations whose meaning a shuffle destroys.
+SPATIAL_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_keypoints')
+
+
+# dtypes cv2.flip copies; others are left to NumPy.
+CV2_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
+CV2_FLIP_CODES = {(0, ): 0, (1, ): 1, (0, 1): -1}
+
+
+def unflipped_copy(img: np.ndarray) -> np.ndarray:
+    """Return a flipped view (as mmcv's ``RandomFlip`` makes) as a C-contiguous copy, else ``img``.
+
+    NumPy copies a negatively strided H x W x C array a few values at a time, ~40x slower than
+    ``cv2.flip``; the encryptions would otherwise pay that copy. Values are unchanged.
+    """
+    if img.flags.c_contiguous or img.ndim not in (2, 3) or img.size == 0 or img.dtype not in CV2_DTYPES:
+        return img
+    flipped_axes = tuple(axis for axis in (0, 1) if img.strides[axis] < 0)
+    if not flipped_axes or not np.flip(img, flipped_axes).flags.c_contiguous:
+        return img
+    return cv2.flip(np.flip(img, flipped_axes), CV2_FLIP_CODES[flipped_axes]).reshape(img.shape)
+
+
+def check_seed(seed: Optional[int]) -> Optional[int]:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f'seed must be None or an int, got {type(seed).__name__}')
+    return seed
+
+
+def check_pad_val(pad_val: float) -> float:
+    if isinstance(pad_val, bool) or not isinstance(pad_val, (int, float, np.integer, np.floating)):
+        raise TypeError(f'pad_val must be a number, got {pad_val!r}')
+    return pad_val
+
+
+def worker_stream() -> Tuple[int, int]:
+    """(distributed rank, data loader worker id) of this process; (0, 0) outside either."""
+    from mmengine.dist import get_rank
+    from torch.utils.data import get_worker_info
+    info = get_worker_info()
+    return get_rank(), 0 if info is None else info.id
+
+
+class BlockEncryption(BaseTransform):
+    """Base of the encryption transforms: block alignment of the image and the per-process generator.
+
+    Args:
+        block_size (int): images must be a multiple of it (the patch size P).
+        size_mismatch (str): what to do with an image whose height or width is not a multiple of
+            ``block_size``: ``'error'`` (default) raises, ``'pad'`` pads bottom and right with
+            ``pad_val``, ``'crop'`` crops bottom and right (boxes are clipped, emptied ones dropped).
+        pad_val (int | float): padding value for ``size_mismatch='pad'``.
+        seed (int, optional): ``None`` (default) draws every permutation from OS entropy. An int
+            makes the permutations reproducible by anyone who knows it: insecure, for research only.
+            Each data loader worker (and distributed rank) then draws its own stream derived from
+            the seed, so workers never repeat each other's permutations.
+    """
+
+    def __init__(self,
+                 block_size: int,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
+        self.block_size = check_block_size('patch_size', block_size)
+        if size_mismatch not in SIZE_MISMATCH_MODES:
+            raise ValueError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {size_mismatch!r}')
+        self.size_mismatch = size_mismatch
+        self.pad_val = check_pad_val(pad_val)
+        self.seed = check_seed(seed)
+        self._rng: Optional[np.random.Generator] = None
+        self._rng_pid: Optional[int] = None
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """A generator per process: dataloader workers forked from one parent never share one."""
+        if self._rng is None or self._rng_pid != os.getpid():
+            self._rng = new_rng() if self.seed is None else np.random.default_rng([self.seed, *worker_stream()])
+            self._rng_pid = os.getpid()
+        return self._rng
+
+    def __getstate__(self) -> dict:
+        # Copies (pickling for workers, deepcopy) start a generator of their own.
+        state = self.__dict__.copy()
+        state['_rng'] = state['_rng_pid'] = None
+        return state
+
+    def aligned_image(self, results: dict) -> np.ndarray:
+        """Return ``results['img']`` with height and width multiples of the block size."""
+        img = results.get('img')
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
+            what = f'{type(img).__name__} of shape {img.shape}' if isinstance(img, np.ndarray) else type(img).__name__
+            raise TypeError(f"{type(self).__name__} needs results['img'] as a non-empty H x W or H x W x C "
+                            f'NumPy array (as LoadImageFromFile gives), got {what}; put it before PackInputs')
+        img = unflipped_copy(img)
+        h, w = img.shape[:2]
+        b = self.block_size
+        if h % b == 0 and w % b == 0:
+            return img
+        if self.size_mismatch == 'error':
+            raise ValueError(
+                f'{type(self).__name__}: image size {h}x{w} (HxW) is not a multiple of patch_size={b}. '
+                "Resize or pad it to a multiple first, or set size_mismatch='pad' or 'crop'.")
+        if self.size_mismatch == 'pad':
+            pad = [(0, -h % b), (0, -w % b)] + [(0, 0)] * (img.ndim - 2)
+            return np.pad(img, pad, constant_values=self.pad_val)
+        new_h, new_w = h - h % b, w - w % b
+        if new_h == 0 or new_w == 0:
+            raise ValueError(f'{type(self).__name__}: cannot crop a {h}x{w} image to a multiple of '
+                             f'patch_size={b}: it is smaller than one patch')
+        crop_boxes(results, new_h, new_w)
+        return img[:new_h, :new_w]
+
+    def check_shuffle_grid(self, img: np.ndarray) -> None:
+        """Refuse an image with too few blocks for a shuffle to hide anything."""
+        try:
+            check_shuffle_grid((img.shape[0] // self.block_size, img.shape[1] // self.block_size), self.block_size)
+        except ValueError as e:
+            raise ValueError(f'{type(self).__name__}: {img.shape[1]}x{img.shape[0]} (WxH) image: {e}') from None
+
+    def check_no_spatial_annotations(self, results: dict) -> None:
+        found = [key for key in SPATIAL_KEYS if key in results]
+        if found:
+            raise ValueError(
+                f'{type(self).__name__} shuffles blocks, which destroys the meaning of {found}; use it '
+                'for classification only, or MixSubPatches (which keeps the layout) for detection')
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(patch_size={self.block_size}, '
+                f'size_mismatch={self.size_mismatch!r}, seeded={self.seed is not None})')
+
+
+def check_boxes(results: dict):
+    """``results['gt_bboxes']`` if it is an mmdet box type (as LoadAnnotations gives), else raise."""
+    boxes = results['gt_bboxes']
+    if not all(hasattr(boxes, name) for name in ('clip_', 'rescale_')):
+        raise TypeError('gt_bboxes must be an mmdet box type (e.g. HorizontalBoxes, as mmdet\'s '
+                        f'LoadAnnotations gives), got {type(boxes).__name__}')
+    return boxes
+
+
+def crop_boxes(results: dict, height: int, width: int) -> None:
+    """Clip ``gt_bboxes`` to a top-left crop and drop the boxes (and their labels) left empty."""
+    if 'gt_bboxes' not in results:
+        return
+    boxes = check_boxes(results)
+    boxes.clip_((height, width))
+    keep = ((boxes.widths > 0) & (boxes.heights > 0)).numpy()
+    for key in ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags'):
+        if key in results:
+            results[key] = results[key][keep]
+
+
+@TRANSFORMS.register_module()
+class RandomPatchShuffle(BlockEncryption):
+    """RS: shuffle the P x P patches of the image with a fresh random permutation per image.
+
+    Required keys: ``img``. Modified keys: ``img`` (and ``img_shape`` when padded or cropped).
+    Refuses results with boxes, masks, segmentation maps or keypoints.
+
+    Args:
+        patch_size (int): P. Default: 16.
+        size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
+        pad_val (int | float): padding value. Default: 0.
+        seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
+    """
+
+    def __init__(self,
+                 patch_size: int = 16,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
+        super().__init__(patch_size, size_mismatch, pad_val, seed)
+
+    def transform(self, results: dict) -> dict:
+        self.check_no_spatial_annotations(results)
+        img = self.aligned_image(results)
+        self.check_shuffle_grid(img)
+        img = random_patch_shuffle(img, self.block_size, self.rng)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class MixSubPatches(BlockEncryption):
+    """MI: replace each P x P patch by the mean of its S x S sub-patches.
+
+    The image shrinks by r = P / S and keeps its layout, so for detection this acts like a resize by
+    1 / r: ``img_shape``, ``scale_factor`` (multiplied, so an earlier ``Resize`` is kept) and
+    ``gt_bboxes`` are updated, and mmdet maps predictions back to the original image.
+
+    Required keys: ``img``. Modified keys: ``img`` (float32), ``img_shape``, ``scale_factor``,
+    ``gt_bboxes`` (and ``pad_shape`` when present). Masks and segmentation maps are refused.
+    Boxes are assumed to be in the coordinates of the incoming image: in test pipelines, load
+    annotations before ``Resize`` (mmdet's own test pipelines load them after it, unresized).
+
+    Args:
+        patch_size (int): P. Default: 16.
+        sub_patch_size (int): S, a divisor of P. Default: 8.
+        size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
+        pad_val (int | float): padding value. Default: 0.
+    """
+
+    def __init__(self,
+                 patch_size: int = 16,
+                 sub_patch_size: int = 8,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0) -> None:
+        super().__init__(patch_size, size_mismatch, pad_val)
+        self.ratio = check_mix_sizes(patch_size, sub_patch_size)
+        self.sub_patch_size = sub_patch_size
+
+    def transform(self, results: dict) -> dict:
+        for key in ('gt_masks', 'gt_seg_map'):
+            if key in results:
+                raise ValueError(f'MixSubPatches does not support {key!r} yet; only boxes are rescaled')
+        if 'gt_bboxes' in results:
+            check_boxes(results)  # before anything changes
+        img = mix_subpatches(self.aligned_image(results), self.block_size, self.sub_patch_size)
+        results['img'] = img
+        rescale_geometry(results, img.shape[:2], 1 / self.ratio)
+        return results
+
+    def __repr__(self) -> str:
+        return super().__repr__()[:-1] + f', sub_patch_size={self.sub_patch_size})'
+
+
+def rescale_geometry(results: dict, img_shape: Tuple[int, int], scale: float) -> None:
+    """Record a uniform resize by ``scale`` that produced an image of ``img_shape`` (H, W)."""
+    results['img_shape'] = img_shape
+    if 'pad_shape' in results:
+        results['pad_shape'] = img_shape
+    w_scale, h_scale = results.get('scale_factor', (1.0, 1.0))
+    results['scale_factor'] = (w_scale * scale, h_scale * scale)
+    if 'gt_bboxes' in results:
+        boxes = check_boxes(results)
+        boxes.rescale_((scale, scale))
+        boxes.clip_(img_shape)
+
+
+@TRANSFORMS.register_module()
+class ShuffledMixSubPatches(MixSubPatches):
+    """RS-on-MI: MI, then a fresh random shuffle of the S x S mixed blocks per image.
+
+    Hides both the layout that MI keeps and the block edges that jigsaw solvers match. For
+    classification only: boxes, masks, segmentation maps and keypoints are refused. A position-free
+    ViT with the MI patch embedding (``patch_size=S``) learns from it.
+
+    Args:
+        patch_size (int): P. Default: 16.
+        sub_patch_size (int): S, a divisor of P, and the side of the shuffled blocks. Default: 8.
+        size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
+        pad_val (int | float): padding value. Default: 0.
+        seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
+    """
+
+    def __init__(self,
+                 patch_size: int = 16,
+                 sub_patch_size: int = 8,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
+        super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val)
+        self.seed = check_seed(seed)
+
+    def transform(self, results: dict) -> dict:
+        self.check_no_spatial_annotations(results)
+        img = self.aligned_image(results)
+        self.check_shuffle_grid(img)
+        img = shuffle_mixed_blocks(img, self.block_size, self.sub_patch_size, self.rng)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        return results

@@ -1,0 +1,71 @@
+"""Patch embeddings of PEViT: a strided conv (RS / plain images) or conv + GELU + 1x1 conv (MI images)."""
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import build_activation_layer
+from mmengine.model import BaseModule
+
+EMBED_MODES = ('rs', 'mi')
+
+
+class ConvPatchEmbed(BaseModule):
+    """Embed non-overlapping ``patch_size`` x ``patch_size`` blocks of an image as tokens.
+
+    - ``mode='rs'``: a conv with kernel = stride = ``patch_size`` (the ViT patch embedding).
+    - ``mode='mi'``: the same conv, then GELU, then a 1x1 conv. On an MI image ``patch_size`` is the
+      sub-patch size S; since the first conv is linear, applying it to a mixed S x S block equals the
+      mean of its outputs on the sub-patches that were mixed, so the mixing loses nothing the conv
+      could use.
+
+    Parameter names follow mmcv's ``PatchEmbed`` (``projection``) so ViT checkpoints map directly.
+
+    Args:
+        in_channels (int): Image channels.
+        embed_dims (int): Token dimension C.
+        patch_size (int): Kernel size and stride of the first conv.
+        mode (str): ``'rs'`` or ``'mi'``. Defaults to ``'rs'``.
+        bias (bool): Bias of the first conv. Defaults to True.
+        act_cfg (dict): Activation between the convs in MI mode. Defaults to GELU.
+        init_cfg (dict, optional): Initialization config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 embed_dims: int,
+                 patch_size: int,
+                 mode: str = 'rs',
+                 bias: bool = True,
+                 act_cfg: dict = dict(type='GELU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if mode not in EMBED_MODES:
+            raise ValueError(f'embed_mode must be one of {EMBED_MODES}, got {mode!r}')
+        if not isinstance(patch_size, int) or isinstance(patch_size, bool) or patch_size < 1:
+            raise TypeError(f'patch_size must be a positive int, got {patch_size!r}')
+        self.mode = mode
+        self.patch_size = patch_size
+        self.projection = nn.Conv2d(
+            in_channels, embed_dims, kernel_size=patch_size, stride=patch_size, bias=bias)
+        if mode == 'mi':
+            self.act = build_activation_layer(act_cfg)
+            self.pointwise = nn.Conv2d(embed_dims, embed_dims, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        """Embed an image batch.
+
+        Args:
+            x (torch.Tensor): (B, in_channels, H, W), H and W multiples of ``patch_size``.
+
+        Returns:
+            tuple: tokens (B, h * w, C) in raster order and the grid ``(h, w) = (H, W) / patch_size``.
+        """
+        height, width = x.shape[-2:]
+        if height % self.patch_size or width % self.patch_size:
+            raise ValueError(f'input height {height} and width {width} must be multiples of '
+                             f'patch_size={self.patch_size}; resize, pad or crop the images first')
+        x = self.projection(x)
+        if self.mode == 'mi':
+            x = self.pointwise(self.act(x))
+        grid = (x.shape[2], x.shape[3])
+        return x.flatten(2).transpose(1, 2), grid

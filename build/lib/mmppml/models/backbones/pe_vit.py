@@ -1,0 +1,428 @@
+"""PEViT: a Vision Transformer without absolute position embedding, for RS / MI encrypted images."""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from mmengine.model import ModuleList
+from mmengine.model.weight_init import trunc_normal_
+from mmengine.runner.checkpoint import CheckpointLoader
+from mmpretrain.models.backbones.base_backbone import BaseBackbone
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.models.utils import build_norm_layer, resize_pos_embed, to_2tuple
+
+from mmppml.registry import MODELS
+from .patch_embed import ConvPatchEmbed
+from .ref_pos_embed import ReferencePosEmbed, sincos_pos_embed
+
+ARCH_KEYS = ('embed_dims', 'num_layers', 'num_heads', 'feedforward_channels')
+POS_EMBEDS = (None, 'learned', 'sincos')
+
+
+@MODELS.register_module()
+class PEViT(BaseBackbone):
+    """Vision Transformer for patch-shuffled (RS) and sub-patch-mixed (MI) images, position-free by default.
+
+    Patch embedding, optional reference position encoding on the patch tokens, optional cls
+    token, then mmpretrain's pre-norm ``TransformerEncoderLayer`` blocks. With no absolute position
+    embedding (the default) the cls-token and mean-pooled outputs are invariant to the order of the
+    patches, and the token outputs follow it (permutation equivariant). Parameter names follow
+    mmpretrain's ``VisionTransformer``, so its checkpoints load directly (see :meth:`_adapt_checkpoint`).
+
+    Args:
+        arch (str | dict): ``'deit-tiny'`` / ``'deit-small'`` / ``'deit-base'`` (aliases ``'t'``,
+            ``'s'``, ``'b'``, ``'deit-t'``, ...) or a dict with ``embed_dims``, ``num_layers``,
+            ``num_heads`` and ``feedforward_channels``. Defaults to ``'deit-small'``.
+        patch_size (int): Kernel = stride of the patch embedding on the image the backbone gets:
+            P for plain / RS images, the sub-patch size S for MI images. Defaults to 16.
+        in_channels (int): Image channels. Defaults to 3.
+        embed_mode (str): ``'rs'`` (conv) or ``'mi'`` (conv, GELU, 1x1 conv). Defaults to ``'rs'``.
+        with_cls_token (bool): Prepend a learnable cls token. Defaults to True.
+        ref_pos_embed (bool | dict): Add the reference position encoding
+            ``x + sigmoid(W2 relu(W1 (x - r)))`` to the patch tokens; a dict gives its arguments
+            (``hidden_dims``, ``act_cfg``). Defaults to True.
+        pos_embed (str, optional): Absolute position embedding: None (position-free, for RS and
+            RS-on-MI images, whose layout is hidden), ``'learned'`` (resized by interpolation for
+            other grids; for MI images, which keep the layout) or ``'sincos'`` (fixed, built for each
+            grid). Either breaks the order invariance. Defaults to None.
+        img_size (int | tuple): Typical size of the images the backbone gets (for MI: the mixed
+            size); sets the grid of a learned position embedding only. Defaults to 224.
+        out_type (str): ``'cls_token'`` (B, C), ``'avg_featmap'`` (B, C) normed mean of the patch
+            tokens, ``'featmap'`` (B, C, h, w) on the token grid, or ``'raw'`` (B, L, C) all tokens.
+            Defaults to ``'cls_token'``.
+        out_indices (int | Sequence[int]): Layers to output, negative counts from the end.
+            Defaults to -1.
+        drop_rate (float): Dropout after the embeddings and in the blocks. Defaults to 0.
+        drop_path_rate (float): Stochastic depth, rising linearly to this value. Defaults to 0.
+        qkv_bias (bool): Bias of the qkv projection. Defaults to True.
+        norm_cfg (dict): Norm layers. Defaults to ``dict(type='LN', eps=1e-6)``.
+        final_norm (bool): Norm after the last block. Defaults to True.
+        frozen_stages (int): -1 freezes nothing; k >= 0 freezes the stem (patch embedding, position
+            encodings, cls token, pre-norm) and the first k blocks; all blocks also freeze the final
+            norms. Defaults to -1.
+        pre_norm (bool): Norm before the first block, with a bias-free patch conv (CLIP style).
+            Defaults to False.
+        layer_cfgs (dict | Sequence[dict]): Extra arguments of each ``TransformerEncoderLayer``.
+        interpolate_mode (str): How a learned position embedding is resized. Defaults to 'bicubic'.
+        init_cfg (dict | list[dict], optional): ``dict(type='Pretrained', checkpoint=...)`` loads an
+            mmpretrain ViT / DeiT checkpoint (``prefix='backbone.'`` for a classifier's), adapted by
+            :meth:`_adapt_checkpoint`.
+    """
+    arch_zoo = {
+        **dict.fromkeys(['t', 'deit-t', 'deit-tiny'],
+                        dict(embed_dims=192, num_layers=12, num_heads=3, feedforward_channels=768)),
+        **dict.fromkeys(['s', 'deit-s', 'deit-small'],
+                        dict(embed_dims=384, num_layers=12, num_heads=6, feedforward_channels=1536)),
+        **dict.fromkeys(['b', 'deit-b', 'deit-base'],
+                        dict(embed_dims=768, num_layers=12, num_heads=12, feedforward_channels=3072)),
+    }
+    OUT_TYPES = ('cls_token', 'avg_featmap', 'featmap', 'raw')
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'deit-small',
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 embed_mode: str = 'rs',
+                 with_cls_token: bool = True,
+                 ref_pos_embed: Union[bool, dict] = True,
+                 pos_embed: Optional[str] = None,
+                 img_size: Union[int, Tuple[int, int]] = 224,
+                 out_type: str = 'cls_token',
+                 out_indices: Union[int, Sequence[int]] = -1,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 final_norm: bool = True,
+                 frozen_stages: int = -1,
+                 pre_norm: bool = False,
+                 layer_cfgs: Union[dict, Sequence[dict]] = dict(),
+                 interpolate_mode: str = 'bicubic',
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.arch_settings = self._parse_arch(arch)
+        self.embed_dims = self.arch_settings['embed_dims']
+        self.num_layers = self.arch_settings['num_layers']
+
+        if out_type not in self.OUT_TYPES:
+            raise ValueError(f'out_type must be one of {self.OUT_TYPES}, got {out_type!r}')
+        if out_type == 'cls_token' and not with_cls_token:
+            raise ValueError("out_type='cls_token' needs with_cls_token=True; "
+                             "use out_type='avg_featmap' for a model without cls token")
+        if pos_embed not in POS_EMBEDS:
+            raise ValueError(f'pos_embed must be one of {POS_EMBEDS}, got {pos_embed!r}')
+        self.out_type = out_type
+        self.out_indices = self._parse_out_indices(out_indices)
+        if not (isinstance(frozen_stages, int) and -1 <= frozen_stages <= self.num_layers):
+            raise ValueError(f'frozen_stages must be an int in [-1, {self.num_layers}], got {frozen_stages!r}')
+        self.frozen_stages = frozen_stages
+
+        # Stem: patch tokens, their content-based encoding, the cls token, an optional absolute one.
+        self.patch_embed = ConvPatchEmbed(
+            in_channels, self.embed_dims, patch_size, mode=embed_mode, bias=not pre_norm)
+        self.ref_pos_embed = self._build_ref_pos_embed(ref_pos_embed)
+        self.with_cls_token = with_cls_token
+        self.num_extra_tokens = int(with_cls_token)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims)) if with_cls_token else None
+
+        self.pos_embed_type = pos_embed
+        self.interpolate_mode = interpolate_mode
+        self.img_size = to_2tuple(img_size)
+        self.patch_resolution = (self.img_size[0] // patch_size, self.img_size[1] // patch_size)
+        if pos_embed == 'learned':
+            if self.img_size[0] % patch_size or self.img_size[1] % patch_size:
+                raise ValueError(f"pos_embed='learned' needs img_size {self.img_size} to be a multiple of "
+                                 f'patch_size={patch_size}')
+            num_tokens = self.patch_resolution[0] * self.patch_resolution[1] + self.num_extra_tokens
+            self.pos_embed = nn.Parameter(torch.zeros(1, num_tokens, self.embed_dims))
+        else:
+            self.pos_embed = None
+            if pos_embed == 'sincos':
+                sincos_pos_embed((1, 1), self.embed_dims)  # validates embed_dims early
+        self.drop_after_pos = nn.Dropout(p=drop_rate)
+        self.pre_norm = build_norm_layer(norm_cfg, self.embed_dims) if pre_norm else nn.Identity()
+
+        # Encoder: mmpretrain's pre-norm blocks with linearly rising stochastic depth.
+        if isinstance(layer_cfgs, dict):
+            layer_cfgs = [layer_cfgs] * self.num_layers
+        if len(layer_cfgs) != self.num_layers:
+            raise ValueError(f'layer_cfgs has {len(layer_cfgs)} entries for {self.num_layers} layers')
+        drop_path_rates = np.linspace(0, drop_path_rate, self.num_layers)
+        self.layers = ModuleList()
+        for i in range(self.num_layers):
+            layer_cfg = dict(
+                embed_dims=self.embed_dims,
+                num_heads=self.arch_settings['num_heads'],
+                feedforward_channels=self.arch_settings['feedforward_channels'],
+                drop_rate=drop_rate,
+                drop_path_rate=float(drop_path_rates[i]),
+                qkv_bias=qkv_bias,
+                norm_cfg=norm_cfg)
+            layer_cfg.update(layer_cfgs[i])
+            self.layers.append(TransformerEncoderLayer(**layer_cfg))
+
+        self.final_norm = final_norm
+        if final_norm:
+            self.ln1 = build_norm_layer(norm_cfg, self.embed_dims)
+        if out_type == 'avg_featmap':
+            self.ln2 = build_norm_layer(norm_cfg, self.embed_dims)
+
+        if self.frozen_stages >= 0:
+            self._freeze_stages()
+        self._skipped_on_load: Dict[str, str] = {}  # name -> reason, by the last loads' pre-hook
+        self._register_load_state_dict_pre_hook(self._adapt_checkpoint)
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def _parse_arch(cls, arch: Union[str, dict]) -> dict:
+        if isinstance(arch, str):
+            name = arch.lower()
+            if name not in cls.arch_zoo:
+                raise ValueError(f'unknown arch {arch!r}; choose from {sorted(cls.arch_zoo)} or pass a dict '
+                                 f'with keys {ARCH_KEYS}')
+            return dict(cls.arch_zoo[name])
+        if isinstance(arch, dict):
+            missing = [key for key in ARCH_KEYS if key not in arch]
+            if missing:
+                raise KeyError(f'arch dict lacks {missing}; it needs {ARCH_KEYS}')
+            return dict(arch)
+        raise TypeError(f'arch must be a str or a dict, got {type(arch).__name__}')
+
+    def _parse_out_indices(self, out_indices: Union[int, Sequence[int]]) -> List[int]:
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        if not isinstance(out_indices, Sequence) or not all(isinstance(i, int) for i in out_indices):
+            raise TypeError(f'out_indices must be an int or a sequence of ints, got {out_indices!r}')
+        parsed = []
+        for index in out_indices:
+            if not -self.num_layers <= index < self.num_layers:
+                raise ValueError(f'out_indices entry {index} is out of range for {self.num_layers} layers')
+            parsed.append(index % self.num_layers)
+        return parsed
+
+    def _build_ref_pos_embed(self, ref_pos_embed: Union[bool, dict]) -> Optional[ReferencePosEmbed]:
+        if isinstance(ref_pos_embed, dict):
+            return ReferencePosEmbed(self.embed_dims, **ref_pos_embed)
+        if isinstance(ref_pos_embed, bool):
+            return ReferencePosEmbed(self.embed_dims) if ref_pos_embed else None
+        raise TypeError(f'ref_pos_embed must be a bool or a dict of arguments, got {ref_pos_embed!r}')
+
+    # ------------------------------------------------------------------ weights
+    def init_weights(self):
+        """Initialize as mmpretrain's ViT; a ``Pretrained`` init_cfg then loads its checkpoint over it.
+
+        MMEngine applies a ``Pretrained`` init_cfg last, through ``load_state_dict``, so the
+        checkpoint passes :meth:`_adapt_checkpoint` like any other load.
+        """
+        if not self.is_init and self.pos_embed is not None:
+            trunc_normal_(self.pos_embed, std=0.02)
+        super().init_weights()
+
+    def load_pretrained(self, checkpoint: str, prefix: Optional[str] = None, map_location: str = 'cpu') -> Dict:
+        """Load an mmpretrain ``VisionTransformer`` / DeiT checkpoint and say what was loaded.
+
+        The checkpoint may be a classifier's (keys ``backbone.*``, found automatically), a bare
+        backbone state dict, or either wrapped in ``{'state_dict': ...}`` / ``{'model': ...}``. It is
+        adapted by :meth:`_adapt_checkpoint` (as in every ``load_state_dict``) and loaded non-strictly.
+
+        Args:
+            checkpoint (str): Path or URL.
+            prefix (str, optional): Keep only keys with this prefix, stripped. Defaults to
+                ``'backbone.'`` when present, else none.
+            map_location (str): Defaults to ``'cpu'``.
+
+        Returns:
+            dict: ``loaded`` (names), ``skipped`` (name -> reason), ``missing`` (names left as initialised).
+        """
+        state_dict = _select_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location),
+                                        prefix)
+        self._skipped_on_load = {}
+        result = self.load_state_dict(state_dict, strict=False)
+        skipped = dict(self._skipped_on_load)
+        skipped.update({name: 'PEViT has no such parameter' for name in result.unexpected_keys})
+        loaded = sorted(name for name in state_dict if name not in skipped)
+        logger = MMLogger.get_current_instance()
+        logger.info(f'PEViT: loaded {len(loaded)} of {len(self.state_dict())} tensors from {checkpoint}')
+        if result.missing_keys:
+            logger.info(f'PEViT: not loaded, kept as initialised: {result.missing_keys}')
+        if not loaded:
+            logger.warning(f'PEViT: nothing loaded from {checkpoint}; wrong prefix or not a ViT checkpoint?')
+        return dict(loaded=loaded, skipped=skipped, missing=list(result.missing_keys))
+
+    def _adapt_checkpoint(self, state_dict: Dict[str, torch.Tensor], prefix: str, *args, **kwargs) -> None:
+        """``load_state_dict`` pre-hook: fit a ViT checkpoint to this model before it is loaded.
+
+        The position embedding is dropped unless ``pos_embed='learned'``, then resized to this grid
+        (a DeiT distillation position is dropped); tensors of another shape (the patch conv in MI
+        mode, which convolves sub-patches) are dropped with their bias. Every drop is logged and
+        recorded for :meth:`load_pretrained`.
+        """
+        logger = MMLogger.get_current_instance()
+
+        def skip(name: str, reason: str, warn: bool = False):
+            del state_dict[prefix + name]
+            self._skipped_on_load[name] = reason
+            (logger.warning if warn else logger.info)(f'PEViT: skipped checkpoint tensor {name}: {reason}')
+
+        if prefix + 'pos_embed' in state_dict:
+            value, reason = self._adapt_pos_embed(state_dict[prefix + 'pos_embed'])
+            if value is None:
+                skip('pos_embed', reason)
+            else:
+                state_dict[prefix + 'pos_embed'] = value
+        own = self.state_dict()
+        for name in [key[len(prefix):] for key in state_dict if key.startswith(prefix)]:
+            if name not in own or prefix + name not in state_dict or own[name].shape == state_dict[prefix + name].shape:
+                continue  # unknown names are left to load_state_dict; a bias may be gone with its weight
+            mi_conv = name == 'patch_embed.projection.weight' and self.patch_embed.mode == 'mi'
+            skip(name, f'shape {tuple(state_dict[prefix + name].shape)} in the checkpoint, '
+                 f'{tuple(own[name].shape)} here' + (' (the MI embedding convolves sub-patches)' if mi_conv else ''),
+                 warn=not mi_conv)
+            bias = name[:-len('weight')] + 'bias'
+            if name.endswith('.weight') and prefix + bias in state_dict:
+                skip(bias, f'{name} was skipped')
+
+    def _adapt_pos_embed(self, value: torch.Tensor) -> Tuple[Optional[torch.Tensor], Optional[str]]:
+        """Fit a checkpoint's (1, L, C) position embedding to this model, or say why not."""
+        if self.pos_embed is None:
+            return None, f'PEViT uses no learned position embedding (pos_embed={self.pos_embed_type!r})'
+        if value.shape == self.pos_embed.shape:
+            return value, None
+        side = math.isqrt(value.shape[1]) if value.ndim == 3 else 0
+        ckpt_extra = value.shape[1] - side * side if side else -1
+        if value.ndim != 3 or value.shape[2] != self.embed_dims or ckpt_extra < self.num_extra_tokens:
+            return None, f'shape {tuple(value.shape)} does not fit {tuple(self.pos_embed.shape)}'
+        # Keep the cls position if used (drop e.g. DeiT's distillation one), resize the grid part.
+        value = torch.cat([value[:, :self.num_extra_tokens], value[:, ckpt_extra:]], dim=1)
+        MMLogger.get_current_instance().info(
+            f'PEViT: resize pos_embed from a {side}x{side} to a {self.patch_resolution} grid')
+        return resize_pos_embed(value, (side, side), self.patch_resolution, self.interpolate_mode,
+                                self.num_extra_tokens), None
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Args: x (torch.Tensor): (B, in_channels, H, W), H and W multiples of ``patch_size``.
+
+        Returns:
+            tuple[torch.Tensor]: one output per ``out_indices`` entry, shaped by ``out_type``.
+        """
+        x, grid = self.embed(x)
+        x = self.pre_norm(self.drop_after_pos(self.extend_tokens(x)))
+
+        outs = []
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i == self.num_layers - 1 and self.final_norm:
+                x = self.ln1(x)
+            if i in self.out_indices:
+                outs.append(self._format_output(x, grid))
+        return tuple(outs)
+
+    def embed(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        """Tokens before the blocks: patch tokens with their encodings, the cls token first if any.
+
+        Returns:
+            tuple: (B, L, C) tokens and the (h, w) patch grid.
+        """
+        x, grid = self.patch_embed(x)
+        if self.ref_pos_embed is not None:
+            x = self.ref_pos_embed(x)
+        if self.cls_token is not None:
+            x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
+        if self.pos_embed_type is not None:
+            x = x + self._absolute_pos_embed(grid).to(x)
+        return x, grid
+
+    def extend_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """Hook for subclasses: tokens to append after the embedded ones (none here).
+
+        Args: x (torch.Tensor): (B, L, C) tokens from :meth:`embed`. Returns: (B, L', C).
+        """
+        return x
+
+    def _absolute_pos_embed(self, grid: Tuple[int, int]) -> torch.Tensor:
+        """(1, L, C) absolute position embedding for a token grid, zero for the cls token if sincos."""
+        if self.pos_embed_type == 'learned':
+            return resize_pos_embed(self.pos_embed, self.patch_resolution, grid, self.interpolate_mode,
+                                    self.num_extra_tokens)
+        table = sincos_pos_embed(grid, self.embed_dims)
+        return F.pad(table, (0, 0, self.num_extra_tokens, 0))
+
+    def _format_output(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
+        """One output of the (B, L, C) tokens after a block, shaped by ``out_type``."""
+        if self.out_type == 'raw':
+            return x
+        if self.out_type == 'cls_token':
+            return x[:, 0]
+        patch_tokens = x[:, self.num_extra_tokens:]
+        if self.out_type == 'featmap':
+            return patch_tokens.reshape(x.shape[0], *grid, -1).permute(0, 3, 1, 2)
+        return self.ln2(patch_tokens.mean(dim=1))
+
+    # ------------------------------------------------------------------ training helpers
+    def _stem_modules(self) -> List[nn.Module]:
+        return [m for m in (self.patch_embed, self.ref_pos_embed, self.drop_after_pos, self.pre_norm) if m is not None]
+
+    def _freeze_stages(self):
+        frozen = self._stem_modules() + list(self.layers[:self.frozen_stages])
+        if self.frozen_stages == self.num_layers:
+            frozen += [getattr(self, name) for name in ('ln1', 'ln2') if hasattr(self, name)]
+        for module in frozen:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+        for param in (self.cls_token, self.pos_embed):
+            if param is not None:
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if mode and self.frozen_stages >= 0:
+            self._freeze_stages()
+        return self
+
+    def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
+        """Layer-wise depth for ``LearningRateDecayOptimWrapperConstructor``.
+
+        The stem (patch embedding, position encodings, cls token, pre-norm) is depth 0, block i is
+        i + 1, and the final norms and anything outside this backbone (``prefix`` not matching,
+        e.g. the head) are the last depth ``num_layers + 1``.
+
+        Args:
+            param_name (str): Parameter name, e.g. ``'backbone.layers.3.attn.qkv.weight'``.
+            prefix (str): This backbone's prefix in ``param_name``, e.g. ``'backbone.'``.
+
+        Returns:
+            tuple[int, int]: the depth and the number of depths (``num_layers + 2``).
+        """
+        num_depths = self.num_layers + 2
+        if not param_name.startswith(prefix):
+            return num_depths - 1, num_depths
+        name = param_name[len(prefix):]
+        if name in ('cls_token', 'pos_embed') or name.startswith(('patch_embed.', 'ref_pos_embed.', 'pre_norm.')):
+            return 0, num_depths
+        if name.startswith('layers.'):
+            return int(name.split('.')[1]) + 1, num_depths
+        return num_depths - 1, num_depths
+
+
+def _select_state_dict(checkpoint: dict, prefix: Optional[str]) -> Dict[str, torch.Tensor]:
+    """The backbone tensors of a loaded checkpoint, with ``prefix`` (default: ``'backbone.'`` if any) stripped."""
+    state_dict = checkpoint
+    for key in ('state_dict', 'model'):
+        if isinstance(state_dict, dict) and isinstance(state_dict.get(key), dict):
+            state_dict = state_dict[key]
+            break
+    state_dict = {name[len('module.'):] if name.startswith('module.') else name: value
+                  for name, value in state_dict.items()}
+    if prefix is None:
+        prefix = 'backbone.' if any(name.startswith('backbone.') for name in state_dict) else ''
+    if not prefix:
+        return state_dict
+    selected = {name[len(prefix):]: value for name, value in state_dict.items() if name.startswith(prefix)}
+    if not selected:
+        raise ValueError(f'no checkpoint key starts with prefix {prefix!r}')
+    return selected

@@ -1,0 +1,4 @@
+"""Detectors: the YOLOS-style detector (a ViT with detection tokens, set prediction)."""
+from .yolos import YOLOS
+
+__all__ = ['YOLOS']

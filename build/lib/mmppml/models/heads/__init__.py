@@ -1,0 +1,4 @@
+"""Classification heads."""
+from .anchor_head import AnchorClsHead
+
+__all__ = ['AnchorClsHead']

@@ -1,0 +1,127 @@
+"""COCO annotations of an encrypted copy: image entries renamed and resized, geometry rescaled (MI)."""
+import json
+from pathlib import Path, PurePosixPath
+from typing import Dict, Iterable, List, Tuple
+
+import numpy as np
+
+from .spec import EncryptionError, EncryptionSpec
+
+# Image fields that may point at the plain picture (URLs, capture dates) are not copied.
+IMAGE_FIELDS_KEPT = ('id', 'file_name', 'width', 'height')
+
+
+def load_coco(path: Path) -> dict:
+    """Read a COCO json and check the fields this tool relies on."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            coco = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        raise EncryptionError(f'cannot read the COCO annotation file: {e}') from None
+    if not isinstance(coco, dict) or not isinstance(coco.get('images'), list):
+        raise EncryptionError('the COCO annotation file has no "images" list')
+    ids = set()
+    for img in coco['images']:
+        if not all(k in img for k in ('id', 'file_name', 'width', 'height')):
+            raise EncryptionError('every COCO image entry needs id, file_name, width and height')
+        if img['id'] in ids:
+            raise EncryptionError(f'duplicate COCO image id {img["id"]}')
+        name = PurePosixPath(str(img['file_name']))
+        if name.is_absolute() or '..' in name.parts or '\\' in str(name):
+            raise EncryptionError(f'COCO file_name {str(name)!r} must be a relative path inside the image folder')
+        ids.add(img['id'])
+    return coco
+
+
+def check_coco_mode(coco: dict, spec: EncryptionSpec) -> None:
+    """RS and RS-on-MI move blocks, so boxes and masks lose their meaning: refuse them."""
+    if coco.get('annotations') and not spec.keeps_layout:
+        raise EncryptionError(
+            f'mode {spec.mode!r} shuffles blocks, so the {len(coco["annotations"])} boxes/masks in the '
+            'annotation file would no longer match the image. Use --mode mi for detection, or encrypt '
+            'the images as a class folder for classification.')
+    if spec.size_mismatch == 'crop':
+        raise EncryptionError('--size-mismatch crop would cut annotated objects; use --resize or pad')
+
+
+def coco_output_names(coco: dict, keep_names: bool) -> Dict[str, str]:
+    """Map each image's file_name to its output name: ``<id:012d>.png`` or the same stem as PNG."""
+    names = {}
+    for img in coco['images']:
+        src = img['file_name']
+        dst = str(PurePosixPath(src).with_suffix('.png')) if keep_names else f'{img["id"]:012d}.png'
+        names[src] = dst
+    if len(set(names.values())) != len(names) or len(names) != len(coco['images']):
+        raise EncryptionError('COCO file names are not unique (or clash once renamed to .png)')
+    return names
+
+
+def _scale_points(points: Iterable[float], sx: float, sy: float, stride: int = 2) -> List[float]:
+    """Scale interleaved x, y[, extra...] coordinates; values past the pair are kept."""
+    pts = list(points)
+    for i in range(0, len(pts) - 1, stride):
+        pts[i] *= sx
+        pts[i + 1] *= sy
+    return pts
+
+
+def _rescale_rle(segm: dict, resized: Tuple[int, int], aligned: Tuple[int, int], out: Tuple[int, int]) -> dict:
+    """Resize (nearest), pad and shrink an RLE mask the way its image was; re-encode it compressed."""
+    import cv2
+    from pycocotools import mask as mask_utils
+
+    h, w = segm['size']
+    rle = mask_utils.frPyObjects(segm, h, w) if isinstance(segm['counts'], list) else segm
+    mask = mask_utils.decode(rle)
+    mask = cv2.resize(mask, resized[::-1], interpolation=cv2.INTER_NEAREST)
+    mask = np.pad(mask, [(0, aligned[0] - resized[0]), (0, aligned[1] - resized[1])])
+    mask = cv2.resize(mask, out[::-1], interpolation=cv2.INTER_NEAREST)
+    new = mask_utils.encode(np.asfortranarray(mask))
+    new['counts'] = new['counts'].decode('ascii')
+    return new
+
+
+def rescale_annotation(ann: dict, spec: EncryptionSpec, src_hw: Tuple[int, int]) -> dict:
+    """Map an annotation of a ``src_hw`` image onto its MI-encrypted image (a pure rescale)."""
+    resized = spec.resized_size(*src_hw)
+    aligned = spec.aligned_size(*src_hw)
+    out_hw = spec.output_size(*src_hw)
+    sy = resized[0] / src_hw[0] / spec.shrink
+    sx = resized[1] / src_hw[1] / spec.shrink
+    ann = dict(ann)
+    if 'bbox' in ann:
+        x, y, w, h = ann['bbox']
+        ann['bbox'] = [x * sx, y * sy, w * sx, h * sy]
+    if 'area' in ann:
+        ann['area'] = ann['area'] * sx * sy
+    segm = ann.get('segmentation')
+    if isinstance(segm, list):
+        ann['segmentation'] = [_scale_points(poly, sx, sy) for poly in segm]
+    elif isinstance(segm, dict):
+        ann['segmentation'] = _rescale_rle(segm, resized, aligned, out_hw)
+    if 'keypoints' in ann:
+        ann['keypoints'] = _scale_points(ann['keypoints'], sx, sy, stride=3)
+    return ann
+
+
+def encrypted_coco(coco: dict, spec: EncryptionSpec, names: Dict[str, str], done: set) -> dict:
+    """The annotation file of the encrypted copy.
+
+    Only images in ``done`` (source file names with an output) are kept, with their annotations;
+    image entries keep only id, file_name (the output name), width and height.
+    """
+    images, hw = [], {}
+    for img in coco['images']:
+        if img['file_name'] not in done:
+            continue
+        src_hw = (int(img['height']), int(img['width']))
+        out_h, out_w = spec.output_size(*src_hw)
+        entry = {k: img[k] for k in IMAGE_FIELDS_KEPT}
+        entry.update(file_name=names[img['file_name']], width=out_w, height=out_h)
+        images.append(entry)
+        hw[img['id']] = src_hw
+    annotations = [rescale_annotation(a, spec, hw[a['image_id']])
+                   for a in coco.get('annotations', []) if a.get('image_id') in hw]
+    out = {k: v for k, v in coco.items() if k not in ('images', 'annotations')}
+    out.update(images=images, annotations=annotations)
+    return out

@@ -1,0 +1,123 @@
+"""Decoding, encrypting and encoding one image (OpenCV, BGR channel order as in MMCV)."""
+import io
+from typing import List, Optional, Tuple
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from mmppml.crypto import mix_subpatches, random_patch_shuffle, shuffle_mixed_blocks
+from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
+from .spec import EncryptionError, EncryptionSpec
+
+
+# PIL modes of more than 8 bits per channel, and of an alpha channel.
+HIGH_DEPTH_MODES = ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F')
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def read_header(data: bytes, max_pixels: int) -> List[str]:
+    """Check an encoded image's size against ``max_pixels`` before decoding it.
+
+    Reads the header only (Pillow), so a small file that decodes to gigabytes is refused cheaply.
+
+    Returns:
+        list[str]: what decoding to 8-bit BGR (or gray) loses: ``'alpha'``, ``'16-bit'``.
+
+    Raises:
+        EncryptionError: unrecognised format, or more pixels than ``max_pixels``.
+    """
+    pillow_cap, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # the cap checked here is ours
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            (width, height), mode, transparent = im.size, im.mode, 'transparency' in im.info
+    except Exception:  # Pillow raises many types for unrecognised or broken headers
+        raise EncryptionError('cannot decode the file as an image (corrupt or unsupported format)') from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_cap
+    if width * height > max_pixels:
+        raise EncryptionError(f'the image is {width}x{height} (WxH), {width * height} pixels, over the cap of '
+                              f'{max_pixels} (--max-pixels)')
+    losses = []
+    if mode.upper().endswith('A') or transparent:
+        losses.append('alpha')
+    if mode in HIGH_DEPTH_MODES or (data.startswith(PNG_SIGNATURE) and len(data) > 24 and data[24] == 16):
+        losses.append('16-bit')  # a 16-bit RGB PNG opens as 8-bit 'RGB' in Pillow: read its IHDR
+    return losses
+
+
+def decode_image(data: bytes, grayscale: bool = False) -> np.ndarray:
+    """Decode image bytes to uint8 (H, W, 3) BGR, or (H, W) with ``grayscale``.
+
+    Alpha is dropped and deeper images are reduced to 8 bits (:func:`read_header` says when).
+
+    Raises:
+        EncryptionError: if the bytes are not a decodable image.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    img = None
+    if buf.size:
+        img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE if grayscale else cv2.IMREAD_COLOR)
+    if img is None:
+        raise EncryptionError('cannot decode the file as an image (corrupt or unsupported format)')
+    return img
+
+
+def encode_png(img: np.ndarray, compression: int = 1) -> bytes:
+    """Encode a uint8 image losslessly as PNG (``compression`` 0-9: speed vs size only)."""
+    ok, buf = cv2.imencode('.png', img, [cv2.IMWRITE_PNG_COMPRESSION, int(compression)])
+    if not ok:
+        raise EncryptionError('PNG encoding failed')
+    return buf.tobytes()
+
+
+def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
+    """Resize (area averaging when shrinking) and align to multiples of P as ``spec`` says."""
+    h, w = img.shape[:2]
+    rh, rw = spec.resized_size(h, w)
+    if (rh, rw) != (h, w):
+        shrinking = rh * rw < h * w
+        img = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    th, tw = spec.aligned_size(h, w)
+    if (th, tw) == (rh, rw):
+        return img
+    if spec.size_mismatch == 'crop':
+        return img[:th, :tw]
+    pad = [(0, th - rh), (0, tw - rw)] + [(0, 0)] * (img.ndim - 2)
+    return np.pad(img, pad)
+
+
+# A shuffle that leaves an image unchanged is drawn again this many times before the image is refused.
+SHUFFLE_DRAWS = 32
+
+
+def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleKey] = None) -> np.ndarray:
+    """Encrypt a decoded uint8 image as ``spec`` says; MI means are rounded to uint8.
+
+    Every call draws a fresh permutation from OS entropy; it is not returned or kept. An output
+    equal to its (resized) source is never returned: a shuffle that happens to leave the image as
+    it was is drawn again, and an image whose blocks are all identical is refused.
+
+    Returns:
+        np.ndarray: uint8, (H', W'[, C]) with (H', W') = ``spec.output_size(H, W)``.
+
+    Raises:
+        EncryptionError: too few blocks to shuffle, or no draw changed the image.
+    """
+    img = prepare_image(img, spec)
+    if spec.mode != 'mi':
+        spec.check_shuffle_grid(*img.shape[:2])
+    for _ in range(SHUFFLE_DRAWS):
+        if spec.mode == 'rs':
+            out = random_patch_shuffle(img, spec.patch_size)
+        else:
+            encrypt = mix_subpatches if spec.mode == 'mi' else shuffle_mixed_blocks
+            out = np.clip(np.rint(encrypt(img, spec.patch_size, spec.sub_patch_size)), 0, 255).astype(np.uint8)
+        if out.shape != img.shape or not np.array_equal(out, img):
+            break
+    else:
+        raise EncryptionError('every draw left the image unchanged (all its blocks are identical); '
+                              'refusing to write it as an encrypted copy')
+    if key is not None:
+        out = apply_scramble(out, key)
+    return out

@@ -1,0 +1,49 @@
+"""One run at a time per output directory: an exclusive lock held while a run writes.
+
+The lock is ``fcntl.flock`` on ``OUT/.mmppml-lock``, which also records the owner's pid. The
+kernel releases it when the owner and its workers are gone, so a lock left by a killed run is
+never stale; a second run is refused while the first (or any of its workers) is alive.
+"""
+import fcntl
+import os
+from pathlib import Path
+
+from .spec import LockedError, OutputError
+
+LOCK_NAME = '.mmppml-lock'
+
+
+class OutputLock:
+    """Context manager holding the lock on ``output`` (an existing directory).
+
+    Raises:
+        LockedError: another process holds it.
+        OutputError: the lock file cannot be created (e.g. a read-only directory).
+    """
+
+    def __init__(self, output: Path):
+        self.path = Path(output) / LOCK_NAME
+        self._fd = None
+
+    def __enter__(self) -> 'OutputLock':
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise OutputError(f'cannot create the lock file {self.path}: {e.strerror or type(e).__name__}') from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
+            os.close(fd)
+            raise LockedError(f'{self.path.parent} is being written by another run (pid {owner}, or its workers); '
+                              'wait for it to end, or stop it, then rerun') from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,154 @@
+"""What an offline encryption does to each image: resize, block alignment, method, optional key."""
+from dataclasses import asdict, dataclass
+from typing import Optional, Tuple
+
+from mmppml.crypto import check_mix_sizes, check_shuffle_grid
+from mmppml.crypto.patches import check_block_size
+
+MODES = ('rs', 'mi', 'rs-on-mi')
+SIZE_MISMATCH_MODES = ('error', 'crop', 'pad')
+
+
+class EncryptionError(ValueError):
+    """A problem with the request (arguments, paths, dataset) found before or while encrypting."""
+    exit_code = 2
+
+
+class OutputError(EncryptionError):
+    """The output cannot be written (read-only, disk full, I/O error): the run stops."""
+    exit_code = 4
+
+
+class LockedError(EncryptionError):
+    """Another run holds the output directory."""
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class EncryptionSpec:
+    """The encryption applied to every image.
+
+    Args:
+        mode (str): ``'rs'`` (shuffle P x P patches), ``'mi'`` (mix S x S sub-patches of each P x P
+            patch) or ``'rs-on-mi'`` (MI, then shuffle the S x S mixed blocks).
+        patch_size (int): P.
+        sub_patch_size (int, optional): S, a divisor of P; required for ``'mi'`` and ``'rs-on-mi'``.
+        resize (tuple[int, int], optional): (H, W) every image is resized to first; multiples of P.
+        short_side (int, optional): alternatively, resize the short side to this multiple of P and
+            the long side to the nearest multiple of P (aspect ratio kept within P/2 pixels).
+        size_mismatch (str): for images whose size is not a multiple of P (after any resize):
+            ``'error'`` skips and reports them, ``'crop'`` crops bottom/right, ``'pad'`` pads
+            bottom/right with zeros.
+        grayscale (bool): decode as one channel instead of three.
+    """
+    mode: str
+    patch_size: int
+    sub_patch_size: Optional[int] = None
+    resize: Optional[Tuple[int, int]] = None
+    short_side: Optional[int] = None
+    size_mismatch: str = 'error'
+    grayscale: bool = False
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise EncryptionError(f'mode must be one of {MODES}, got {self.mode!r}')
+        try:
+            p = check_block_size('patch_size', self.patch_size)
+        except ValueError as e:
+            raise EncryptionError(str(e)) from None
+        if self.mode == 'rs':
+            if self.sub_patch_size is not None:
+                raise EncryptionError("sub_patch_size applies to modes 'mi' and 'rs-on-mi' only, not 'rs'")
+        elif self.sub_patch_size is None:
+            raise EncryptionError(f"mode {self.mode!r} needs sub_patch_size (S, a divisor of patch_size)")
+        else:
+            try:
+                check_mix_sizes(p, self.sub_patch_size)
+            except ValueError as e:
+                raise EncryptionError(str(e)) from None
+        if self.resize is not None and self.short_side is not None:
+            raise EncryptionError('give either resize (H, W) or short_side, not both')
+        if self.resize is not None:
+            if len(self.resize) != 2:
+                raise EncryptionError(f'resize must be (H, W), got {self.resize!r}')
+            for name, v in zip(('height', 'width'), self.resize):
+                self._check_multiple(f'resize {name}', v)
+            object.__setattr__(self, 'resize', tuple(int(v) for v in self.resize))
+        if self.short_side is not None:
+            self._check_multiple('short_side', self.short_side)
+        if self.size_mismatch not in SIZE_MISMATCH_MODES:
+            raise EncryptionError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {self.size_mismatch!r}')
+        if self.resize is not None and self.mode != 'mi':
+            self.check_shuffle_grid(*self.resize)
+
+    def check_shuffle_grid(self, height: int, width: int) -> None:
+        """Refuse (aligned) sizes with too few blocks for RS / RS-on-MI to hide anything."""
+        p = self.patch_size
+        try:
+            check_shuffle_grid((height // p, width // p), p)
+        except ValueError as e:
+            raise EncryptionError(f'{height}x{width} (HxW) images: {e}') from None
+
+    def _check_multiple(self, name: str, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise EncryptionError(f'{name} must be a positive integer, got {value!r}')
+        if value % self.patch_size:
+            lower = value - value % self.patch_size
+            raise EncryptionError(
+                f'{name}={value} is not a multiple of patch_size={self.patch_size} '
+                f'(nearest: {lower or self.patch_size} or {lower + self.patch_size})')
+
+    @property
+    def block_size(self) -> int:
+        """Side of the blocks a scramble key applies to: P for RS, S for MI and RS-on-MI."""
+        return self.patch_size if self.mode == 'rs' else self.sub_patch_size
+
+    @property
+    def shrink(self) -> int:
+        """r = P / S for MI and RS-on-MI (the output is r times smaller), 1 for RS."""
+        return 1 if self.mode == 'rs' else self.patch_size // self.sub_patch_size
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.grayscale else 3
+
+    @property
+    def keeps_layout(self) -> bool:
+        """Whether boxes keep their meaning (MI only)."""
+        return self.mode == 'mi'
+
+    def resized_size(self, height: int, width: int) -> Tuple[int, int]:
+        """(H, W) after the optional resize of a ``height x width`` image."""
+        if self.resize is not None:
+            return self.resize
+        if self.short_side is None:
+            return height, width
+        p, short = self.patch_size, self.short_side
+        if height <= width:
+            return short, max(p, round(width * short / height / p) * p)
+        return max(p, round(height * short / width / p) * p), short
+
+    def aligned_size(self, height: int, width: int) -> Tuple[int, int]:
+        """(H, W) after resize and block alignment; raises EncryptionError for 'error' mismatches."""
+        h, w = self.resized_size(height, width)
+        p = self.patch_size
+        if h % p == 0 and w % p == 0:
+            return h, w
+        if self.size_mismatch == 'pad':
+            return h + (-h % p), w + (-w % p)
+        if self.size_mismatch == 'crop' and h >= p and w >= p:
+            return h - h % p, w - w % p
+        if self.size_mismatch == 'crop':
+            raise EncryptionError(f'size {h}x{w} (HxW) is smaller than one patch ({p}x{p})')
+        raise EncryptionError(f'size {h}x{w} (HxW) is not a multiple of patch_size={p}; '
+                              'use --resize or --size-mismatch crop|pad')
+
+    def output_size(self, height: int, width: int) -> Tuple[int, int]:
+        """(H, W) of the encrypted image made from a ``height x width`` image."""
+        h, w = self.aligned_size(height, width)
+        return h // self.shrink, w // self.shrink
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d['resize'] = list(self.resize) if self.resize else None
+        return d

@@ -1,0 +1,119 @@
+"""Public images for the attacks, all available offline.
+
+- Photos bundled with scikit-image (``skimage.data``), split into images the attacks are scored on
+  and images an attacker may train on; the two sets share no scene.
+- Fashion-MNIST from the Debian package ``dataset-fashion-mnist`` (gzipped IDX files), when installed.
+"""
+import gzip
+import os
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+# Scored photos (people, animals, objects, outdoor scenes) and disjoint training photos.
+TEST_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'motorcycle', 'immunohistochemistry', 'camera', 'coins')
+TRAIN_PHOTOS = ('hubble_deep_field', 'retina', 'moon', 'brick', 'grass', 'gravel', 'cell', 'clock', 'page',
+                'text', 'colorwheel', 'microaneurysms')
+FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
+
+
+def load_photo(name: str) -> np.ndarray:
+    """A ``skimage.data`` photo as (H, W, 3) uint8 (gray images repeated, alpha dropped)."""
+    from skimage import data
+    if name == 'motorcycle':
+        img = data.stereo_motorcycle()[0]
+    else:
+        loader = getattr(data, name, None)
+        if loader is None:
+            raise ValueError(f'skimage.data has no image {name!r}')
+        img = loader()
+    img = np.asarray(img)
+    if img.dtype == bool:
+        img = img.astype(np.uint8) * 255
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(img[..., :3]).astype(np.uint8)
+
+
+def square_resize(img: np.ndarray, size: int) -> np.ndarray:
+    """Centre square crop, then resize (anti-aliased) to ``size x size``; keeps uint8."""
+    from skimage.transform import resize
+    h, w = img.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    crop = img[top:top + s, left:left + s]
+    out = resize(crop, (size, size), anti_aliasing=s > size, preserve_range=True)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def test_photos(size: int, names: Sequence[str] = TEST_PHOTOS) -> Dict[str, np.ndarray]:
+    """The scored photos at ``size x size``."""
+    return {name: square_resize(load_photo(name), size) for name in names}
+
+
+class RandomCrops:
+    """Random square crops at random scales from a set of photos.
+
+    Args:
+        names (Sequence[str]): ``skimage.data`` names.
+        size (int): side of the returned crops.
+        seed (int): for reproducible sampling.
+        max_zoom_out (float): a crop covers between ``size`` and ``max_zoom_out * size`` source pixels
+            (bounded by the photo) before it is resized to ``size``.
+    """
+
+    def __init__(self, names: Sequence[str], size: int, seed: int = 0, max_zoom_out: float = 3.0):
+        self.photos: List[np.ndarray] = [load_photo(n) for n in names]
+        self.size = size
+        self.max_zoom_out = max_zoom_out
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self) -> np.ndarray:
+        from skimage.transform import resize
+        img = self.photos[self.rng.integers(len(self.photos))]
+        h, w = img.shape[:2]
+        low = min(self.size, h, w)
+        high = max(low, min(h, w, int(self.size * self.max_zoom_out)))
+        s = int(self.rng.integers(low, high + 1))
+        y, x = self.rng.integers(0, h - s + 1), self.rng.integers(0, w - s + 1)
+        crop = img[y:y + s, x:x + s]
+        if self.rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        if s != self.size:
+            crop = np.clip(np.round(resize(crop, (self.size, self.size), anti_aliasing=s > self.size,
+                                           preserve_range=True)), 0, 255)
+        return np.ascontiguousarray(crop).astype(np.uint8)
+
+    def batch(self, n: int) -> np.ndarray:
+        """(n, size, size, 3) uint8."""
+        return np.stack([self() for _ in range(n)])
+
+
+def _read_idx(path: str, magic: int, limit: Optional[int]) -> np.ndarray:
+    """The first ``limit`` items of a gzipped IDX file of unsigned bytes (images or labels)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'{path} not found: apt-get install dataset-fashion-mnist')
+    with gzip.open(path, 'rb') as f:
+        raw = f.read()
+    dims = magic & 0xff
+    header = np.frombuffer(raw[:4 + 4 * dims], dtype='>u4')
+    if header[0] != magic:
+        raise ValueError(f'{path} is not an IDX file of {dims}-d unsigned bytes')
+    shape = [int(d) for d in header[1:]]
+    shape[0] = shape[0] if limit is None else min(shape[0], limit)
+    count = int(np.prod(shape))
+    return np.frombuffer(raw[4 + 4 * dims:4 + 4 * dims + count], dtype=np.uint8).reshape(shape).copy()
+
+
+def load_fashion_mnist(split: str = 'train', limit: Optional[int] = None, root: str = FASHION_MNIST_DIR,
+                       with_labels: bool = False):
+    """Fashion-MNIST images as (N, 28, 28) uint8 from the gzipped IDX files (and (N,) labels if asked).
+
+    Raises:
+        FileNotFoundError: if the Debian package ``dataset-fashion-mnist`` is not installed.
+    """
+    prefix = {'train': 'train', 'test': 't10k'}[split]
+    images = _read_idx(os.path.join(root, f'{prefix}-images-idx3-ubyte.gz'), 0x803, limit)
+    if not with_labels:
+        return images
+    return images, _read_idx(os.path.join(root, f'{prefix}-labels-idx1-ubyte.gz'), 0x801, limit)
