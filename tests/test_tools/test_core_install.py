@@ -2,6 +2,7 @@
 OpenMMLab, runs tools/encrypt_dataset.py."""
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -13,7 +14,8 @@ import numpy as np
 from mmppml.crypto import mix_subpatches, to_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ('numpy', 'cv2', 'PIL')  # the import names of pyproject's core dependencies
+CORE = ('numpy', 'cv2', 'PIL')
+PURELIB = 'import sysconfig; print(sysconfig.get_paths()["purelib"])'  # the import names of pyproject's core dependencies
 
 
 def link_core_packages(site_packages: Path) -> None:
@@ -28,14 +30,18 @@ def link_core_packages(site_packages: Path) -> None:
 
 
 def test_core_install_encrypts_without_torch(tmp_path):
-    wheels = tmp_path / 'wheels'
+    sources, wheels = tmp_path / 'sources', tmp_path / 'wheels'  # built from a copy: no build/ in the checkout
+    for name in ('mmppml', 'configs'):
+        shutil.copytree(ROOT / name, sources / name, symlinks=True, ignore=shutil.ignore_patterns('__pycache__'))
+    for name in ('pyproject.toml', 'README.md', 'LICENSE'):
+        shutil.copy(ROOT / name, sources / name)
     subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w',
-                    str(wheels), str(ROOT)], check=True, capture_output=True)
+                    str(wheels), str(sources)], check=True, capture_output=True)
     venv = tmp_path / 'venv'
     subprocess.run([getattr(sys, '_base_executable', sys.executable), '-m', 'venv', '--without-pip', str(venv)],
                    check=True)
     python = venv / 'bin' / 'python'
-    site_packages = Path(subprocess.run([str(python), '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+    site_packages = Path(subprocess.run([str(python), '-c', PURELIB],
                                         check=True, capture_output=True, text=True).stdout.strip())
     link_core_packages(site_packages)
     subprocess.run([sys.executable, '-m', 'pip', '--python', str(python), 'install', '--no-deps', '--no-index', '-q',

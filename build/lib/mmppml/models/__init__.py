@@ -1,8 +1,0 @@
-"""Models: the position-free ViT, its detection parts (neck, YOLOS), the predefined-anchor head and losses, and
-the encrypting data preprocessor."""
-from .backbones import *  # noqa: F401,F403
-from .data_preprocessors import *  # noqa: F401,F403
-from .detectors import *  # noqa: F401,F403
-from .heads import *  # noqa: F401,F403
-from .losses import *  # noqa: F401,F403
-from .necks import *  # noqa: F401,F403

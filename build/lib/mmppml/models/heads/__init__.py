@@ -1,4 +1,0 @@
-"""Classification heads."""
-from .anchor_head import AnchorClsHead
-
-__all__ = ['AnchorClsHead']
