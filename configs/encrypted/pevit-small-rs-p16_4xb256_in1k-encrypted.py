@@ -5,23 +5,16 @@
 #   python tools/encrypt_dataset.py data/imagenet/val data/imagenet_rs16/val \
 #       --mode rs --patch-size 16 --resize 224 224
 # Each split then holds class folders of PNGs and a manifest.json, which EncryptedImageFolder reads.
-_base_ = 'mmpretrain::deit/deit-small_4xb256_in1k.py'
-custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
+_base_ = '../mmpretrain/pevit-small-rs-p16_4xb256_in1k.py'
 
 data_root = 'data/imagenet_rs16'
 
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmppml.PEViT',
-        arch='deit-small',
-        img_size=224,
-        patch_size=16,
-        embed_mode='rs',
-        pos_embed=None),  # RS hides the layout: position-free
-    # No Mixup/CutMix: CutMix pastes rectangles across patches and Mixup blends images shuffled with
-    # different permutations; neither is the encryption of an augmented plain image.
-    train_cfg=None)
+# The copy is encrypted already: mmpretrain's ImageNet preprocessing, without the online encryption.
+data_preprocessor = dict(
+    _delete_=True, num_classes=1000, mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+# No Mixup/CutMix: CutMix pastes rectangles across patches and Mixup blends images shuffled with
+# different permutations; neither is the encryption of an augmented plain image.
+model = dict(train_cfg=None)
 
 # Only augmentations that commute with RS: flips (up to a permutation) and colour changes (exactly).
 # EncryptedImageFolder refuses resizing, cropping, padding and warping.
@@ -48,5 +41,3 @@ val_dataloader = dict(
         data_prefix='val',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'.ref_token': dict(decay_mult=0.0)}))

@@ -3,7 +3,7 @@
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     './_base_/trees_detection.py',
-    'mmdet::_base_/default_runtime.py',
+    './_base_/schedules/trees_100e.py',
 ]
 custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
 
@@ -33,19 +33,5 @@ model = dict(
         stacked_convs=2,
         anchor_generator=dict(octave_base_scale=3, strides=[8, 16, 32])))  # anchors of 24..152 px
 
-max_epochs = 100
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-    clip_grad=dict(max_norm=1.0, norm_type=2),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, eta_min=1e-5),
-]
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=max_epochs),
-                     visualization=dict(draw=False))
-randomness = dict(seed=0)
+optim_wrapper = dict(clip_grad=dict(max_norm=1.0, norm_type=2),
+                     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
