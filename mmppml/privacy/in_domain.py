@@ -7,7 +7,7 @@ test images, encrypted with fresh permutations the attacker never sees. Each rec
 the jigsaw scores, PSNR / SSIM, and the top-1 of a plain-trained classifier (the human proxy).
 """
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -17,6 +17,7 @@ from .block_attacker import attack_shuffles, train_block_attacker
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from .stage import StageResult
 
 SIDE = 32  # Fashion-MNIST padded from 28 px, as the demo trains
 
@@ -58,6 +59,15 @@ def build_proxy(train: np.ndarray, labels: np.ndarray, ratios: Sequence[int], ep
     return train_proxy(train, labels, low_res_factors=sorted(set(ratios)), epochs=epochs, seed=seed, log=log)
 
 
+@dataclass
+class InDomainResult(StageResult):
+    """Tables ``attacks`` (one row per mode and attack), ``strongest`` (per mode, by proxy top-1) and
+    ``training``; figure strips per mode; the human proxy's top-1 on plain test images (``references``)."""
+    references: Dict[str, float] = field(default_factory=dict)
+    train_images: int = 0
+    attacked_images: int = 0
+
+
 class InDomainAttacks:
     """Train the learned attackers on public training images and attack encrypted test images.
 
@@ -88,7 +98,7 @@ class InDomainAttacks:
         left = self.budget - (time.time() - self.start)
         return max(30., 0.85 * left / max(1., inverters_left + 1.5 * attackers_left))
 
-    def run(self) -> 'InDomainAttacks':
+    def run(self) -> InDomainResult:
         cfg = self.cfg
         train, train_labels = load_padded('train', cfg.train_images, cfg.root)
         test, self.test_labels = load_padded('test', cfg.test_images, cfg.root)
@@ -127,7 +137,9 @@ class InDomainAttacks:
             if cfg.keyed:
                 self._attack_keyed(f'keyed RS-on-MI-{p}/{s}', mixed_test, s, attacker, inverter, ratio=p // s)
         self.log('done')
-        return self
+        return InDomainResult(tables=dict(attacks=self.rows, strongest=self.summary(), training=self.training),
+                              figure=self.figure, references=self.references, train_images=len(train),
+                              attacked_images=len(test))
 
     # ------------------------------------------------------------------ training
     def _train_attacker(self, mode: str, blocks: np.ndarray, block: int):

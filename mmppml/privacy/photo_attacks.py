@@ -17,6 +17,7 @@ from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
 from .in_domain import to_blocks_all
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from .stage import StageResult
 
 # Every bundled photo that is not scored ('cat' is 'chelsea', a scored photo, so it is left out).
 ATTACKER_PHOTOS = TRAIN_PHOTOS + ('horse', 'logo', 'shepp_logan_phantom')
@@ -46,6 +47,14 @@ def mode_name(kind: str, p: int, s: Optional[int]) -> str:
     return f'{kind}-{p}' if s is None else f'{kind}-{p}/{s}'
 
 
+@dataclass
+class PhotoResult(StageResult):
+    """Tables ``attacks`` (one row per shuffle), ``summary`` (per mode) and ``training``; the setting."""
+    crops: int = 0
+    public_photos: int = 0
+    shuffles_per_photo: int = 0
+
+
 class PhotoAttacks:
     """Train one block attacker per setting on public crops and attack the scored photos.
 
@@ -69,7 +78,7 @@ class PhotoAttacks:
         left = max(0, int(self.budget - (time.time() - self.start)))
         self._log(f'[photos, {left // 60:d} min left] {msg}')
 
-    def run(self) -> 'PhotoAttacks':
+    def run(self) -> PhotoResult:
         cfg = self.cfg
         crops = RandomCrops(ATTACKER_PHOTOS, cfg.size, seed=cfg.seed + 3).batch(cfg.crops)
         photos = test_photos(cfg.size, cfg.photos)
@@ -90,7 +99,9 @@ class PhotoAttacks:
                                       steps=model.trained_steps, samples=model.trained_images,
                                       seconds=time.time() - t))
             self._attack(name, photos, encode, block, (g, g), model, None if s is None else (p, s))
-        return self
+        return PhotoResult(tables=dict(attacks=self.rows, summary=self.summary(), training=self.training),
+                           crops=cfg.crops, public_photos=len(ATTACKER_PHOTOS),
+                           shuffles_per_photo=cfg.shuffles_per_photo)
 
     def _attack(self, name: str, photos: Dict[str, np.ndarray], encode, block: int, grid: Tuple[int, int], model,
                 mix: Optional[Tuple[int, int]]):

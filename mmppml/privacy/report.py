@@ -86,44 +86,54 @@ def markdown(summary: Dict[str, List[dict]], skipped: List[dict], meta: dict) ->
     return '\n'.join(parts) + '\n'
 
 
-def in_domain_markdown(stage) -> str:
+def in_domain_markdown(section: dict) -> str:
     """The in-domain section: the human proxy's top-1 after the strongest learned attack, per mode."""
-    refs = stage.references
+    refs = section['references']
     parts = ['## Learned in-domain attacks (Fashion-MNIST, 32 px)', '',
-             f'The attacker trains on the {stage.training[0]["images"]} public training images; '
-             f'{len(stage.test)} test images are attacked, each encrypted with a fresh OS-entropy permutation. '
-             'Human proxy: a CNN trained on plain images only (with blur, down-sampling and noise); its top-1 '
-             'on a reconstruction is how often a person would recognise it. Chance 0.100; the proxy on plain '
-             'test images: ' + ', '.join(f'{k} {v:.3f}' for k, v in refs.items()) + '.', '',
+             f'The attacker trains on the {section["train_images"]} public training images; '
+             f'{section["attacked_images"]} test images are attacked, each encrypted with a fresh OS-entropy '
+             'permutation. Human proxy: a CNN trained on plain images only (with blur, down-sampling and noise); '
+             'its top-1 on a reconstruction is how often a person would recognise it. Chance 0.100; the proxy on '
+             'plain test images: ' + ', '.join(f'{k} {v:.3f}' for k, v in refs.items()) + '.', '',
              '### Strongest attack per mode', '']
     parts.append(_table(['mode', 'strongest attack', 'proxy top-1', 'chance', 'direct', 'neighbour', 'PSNR', 'SSIM'],
                         [[r['mode'], r['strongest_attack'], r['proxy_top1'], r['chance'], r['direct'], r['neighbour'],
-                          f'{r["psnr"]:.2f}', r['ssim']] for r in stage.summary()]))
+                          f'{r["psnr"]:.2f}', r['ssim']] for r in section['strongest']]))
     parts += ['', '### Every attack', '']
     parts.append(_table(['mode', 'attack', 'proxy top-1', 'direct', 'neighbour', 'chance', 'PSNR', 'SSIM'],
                         [[r['mode'], r['attack'], r['proxy_top1'], r.get('direct'), r.get('neighbour'),
-                          r.get('chance'), f'{r["psnr"]:.2f}', r['ssim']] for r in stage.rows]))
+                          r.get('chance'), f'{r["psnr"]:.2f}', r['ssim']] for r in section['attacks']]))
     parts += ['', 'Models trained (one CPU thread):', '']
     parts.append(_table(['model', 'training images', 'steps', 'samples seen', 'seconds'],
                         [[r['model'], r['images'], r.get('steps'), r.get('samples'), r['seconds']]
-                         for r in stage.training]))
+                         for r in section['training']]))
     return '\n'.join(parts) + '\n'
 
 
-def photo_markdown(stage) -> str:
+def photo_markdown(section: dict) -> str:
     """The learned block attacker on 224 px photos."""
-    from .photo_attacks import ATTACKER_PHOTOS
     parts = ['## Learned block-position attacker on photos', '',
-             f'Trained on {stage.cfg.crops} random crops (and flips) of the {len(ATTACKER_PHOTOS)} bundled photos '
-             'that are not scored (a real attacker has millions); each scored photo is shuffled afresh '
-             f'{stage.cfg.shuffles_per_photo} times. PSNR (of the pooled squared error) / SSIM: of the reassembly '
+             f'Trained on {section["crops"]} random crops (and flips) of the {section["public_photos"]} bundled '
+             'photos that are not scored (a real attacker has millions); each scored photo is shuffled afresh '
+             f'{section["shuffles_per_photo"]} times. PSNR (of the pooled squared error) / SSIM: of the reassembly '
              '(RS), of the reassembly through the photo inverter (RS-on-MI).', '']
     parts.append(_table(['mode', 'shuffles', 'direct', 'neighbour', 'solved', 'chance', 'PSNR', 'SSIM'],
                         [[r['mode'], r['shuffles'], r['direct'], r['neighbour'], f'{r["solved"]}/{r["shuffles"]}',
-                          r['chance'], r['psnr'], r['ssim']] for r in stage.summary()]))
+                          r['chance'], r['psnr'], r['ssim']] for r in section['summary']]))
     parts += ['', _table(['model', 'training crops', 'steps', 'samples seen', 'seconds'],
-                         [[r['model'], r['images'], r['steps'], r['samples'], r['seconds']] for r in stage.training])]
+                         [[r['model'], r['images'], r['steps'], r['samples'], r['seconds']]
+                          for r in section['training']])]
     return '\n'.join(parts) + '\n'
+
+
+def stage_section(result) -> dict:
+    """A finished stage's tables and settings (a :class:`~mmppml.privacy.stage.StageResult` subclass),
+    without its figure, as one section of ``write_report``'s ``tables``."""
+    from dataclasses import fields
+    section = dict(result.tables)
+    section.update({f.name: getattr(result, f.name) for f in fields(result)
+                    if f.name not in ('tables', 'figure', 'skipped')})
+    return section
 
 
 def _display(img: np.ndarray) -> np.ndarray:
@@ -146,46 +156,60 @@ def _figure_order(mode: str) -> tuple:
     return rank, mode
 
 
-def write_report(suite, out_dir: str, meta: dict, in_domain=None, photos=None) -> List[str]:
-    """Write results.json, report.md and figure.png for a finished :class:`PrivacySuite`; with a
-    finished :class:`~mmppml.privacy.in_domain.InDomainAttacks` its section and figure_in_domain.png,
-    with a finished :class:`~mmppml.privacy.photo_attacks.PhotoAttacks` its section.
+def _mode_columns(panels) -> np.ndarray:
+    """One column per mode: the plain, encrypted and recovered image."""
+    from mmppml.visualization import make_image_grid
+    modes = sorted(panels, key=_figure_order)
+    rows = [[_display(panels[m][i]) for m in modes] for i in range(3)]
+    return make_image_grid(rows, row_labels=['plain', 'encrypted', 'recovered'], col_labels=modes, cell_size=180)
+
+
+def _mode_strips(panels) -> np.ndarray:
+    """Three rows per mode (plain, encrypted, attacked), each a strip of images."""
+    from mmppml.visualization import make_image_grid
+    rows, labels = [], []
+    for mode, (plain, encrypted, recon) in panels.items():
+        for name, images in (('plain', plain), ('encrypted', encrypted), ('attacked', recon)):
+            rows.append([_display(x) for x in images])
+            labels.append(f'{mode} {name}')
+    return make_image_grid(rows, row_labels=labels, cell_size=64)
+
+
+FIGURE_LAYOUTS = dict(figure=_mode_columns, figure_in_domain=_mode_strips)
+
+
+def write_report(out_dir: str, tables: Dict[str, dict], figures: Dict[str, dict], meta: dict) -> List[str]:
+    """Write results.json, report.md and one PNG per figure.
+
+    Args:
+        out_dir (str): the report directory (created).
+        tables (dict): section -> its tables: ``'suite'`` (``jigsaw``, ``key_recovery``, ``inversion``,
+            ``training``, ``skipped`` of :func:`~mmppml.privacy.suite.run_suite`) and, when run,
+            ``'in_domain'`` and ``'photos'`` (from :func:`stage_section`).
+        figures (dict): file stem (``'figure'``, ``'figure_in_domain'``) -> panels, mode -> [plain,
+            encrypted, recovered]; empty panels write no file.
+        meta (dict): the run's settings and ``wall_seconds``.
 
     Returns:
         list[str]: the written paths.
     """
-    from mmppml.visualization import make_image_grid, save_png
+    from mmppml.visualization import save_png
     os.makedirs(out_dir, exist_ok=True)
-    meta = dict(meta, wall_seconds=suite.clock.elapsed())
-    summary = summarize(suite.tables)
-    results = dict(meta=meta, summary=summary, rows=suite.tables)
-    if in_domain is not None:
-        results['in_domain'] = dict(summary=in_domain.summary(), rows=in_domain.rows, references=in_domain.references,
-                                    training=in_domain.training)
-    if photos is not None:
-        results['photos_learned'] = dict(summary=photos.summary(), rows=photos.rows, training=photos.training)
+    suite = tables['suite']
+    summary = summarize(suite)
+    results = dict(meta=meta, summary=summary, rows=suite)
+    learned = ''
+    for name, to_markdown in (('in_domain', in_domain_markdown), ('photos', photo_markdown)):
+        if tables.get(name) is not None:
+            results[name] = tables[name]
+            learned += to_markdown(tables[name]) + '\n'
     paths = [osp.join(out_dir, 'results.json'), osp.join(out_dir, 'report.md')]
     with open(paths[0], 'w') as f:
         json.dump(results, f, indent=1)
     with open(paths[1], 'w') as f:
-        text = markdown(summary, suite.tables['skipped'], meta)
-        learned = ''.join(md(stage) + '\n' for md, stage in ((in_domain_markdown, in_domain), (photo_markdown, photos))
-                          if stage is not None)
-        text = text.replace('## Jigsaw', learned + '## Jigsaw', 1)
-        f.write(text)
-    if in_domain is not None and in_domain.figure:
-        rows, labels = [], []
-        for mode, (plain, encrypted, recon) in in_domain.figure.items():
-            for name, images in (('plain', plain), ('encrypted', encrypted), ('attacked', recon)):
-                rows.append([_display(x) for x in images])
-                labels.append(f'{mode} {name}')
-        paths.append(osp.join(out_dir, 'figure_in_domain.png'))
-        save_png(paths[-1], make_image_grid(rows, row_labels=labels, cell_size=64))
-    if suite.figure:
-        modes = sorted(suite.figure, key=_figure_order)
-        rows = [[_display(suite.figure[m][i]) for m in modes] for i in range(3)]
-        grid = make_image_grid(rows, row_labels=['plain', 'encrypted', 'recovered'], col_labels=modes,
-                               cell_size=180)
-        paths.append(osp.join(out_dir, 'figure.png'))
-        save_png(paths[-1], grid)
+        f.write(markdown(summary, suite['skipped'], meta).replace('## Jigsaw', learned + '## Jigsaw', 1))
+    for stem, panels in figures.items():
+        if panels:
+            paths.append(osp.join(out_dir, f'{stem}.png'))
+            save_png(paths[-1], FIGURE_LAYOUTS[stem](panels))
     return paths

@@ -9,11 +9,13 @@ Stages (in order of priority; a stage that would overrun the budget is recorded 
 3. ``inversion``: MI inverted by trivial baselines, a smoothness prior and a learned inverter, also after
    a jigsaw (RS-on-MI) and after key recovery (keyed MI); optionally on Fashion-MNIST.
 
-The results are plain dicts (rows of tables) plus example images for a figure.
+Each stage is a function that takes the run's :class:`SuiteContext` (and what earlier stages found) and
+returns a :class:`StageResult`: rows of tables, figure panels, what it skipped, and what later stages
+need (the reassembled RS-on-MI images, the recovered keys, the trained inverters).
 """
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -24,6 +26,7 @@ from .jigsaw import GreedyJigsawSolver
 from .key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
 from .metrics import chance_neighbour_score, jigsaw_scores, placed_origins
 from .mi_baselines import image_scores, prior_unmix, thumbnail_reference, tile_mixed, upsample_mixed
+from .stage import Panels, StageResult
 
 
 @dataclass
@@ -79,262 +82,305 @@ def _mean(rows: List[dict], key: str) -> float:
     return float(np.mean(vals)) if vals else float('nan')
 
 
-class PrivacySuite:
-    """Run the attacks and collect tables and figure panels.
+@dataclass
+class JigsawResult(StageResult):
+    """Also the RS-on-MI images the solver reassembled: (P, S) -> photo name -> mixed image."""
+    solved_mixed: Dict[Tuple[int, int], Dict[str, np.ndarray]] = field(default_factory=dict)
 
-    Args:
-        config (SuiteConfig): what to run.
-        budget_s (float): wall-clock budget; inverter training takes what the other stages leave.
-        log (callable): receives one progress line at a time.
-    """
 
-    def __init__(self, config: SuiteConfig, budget_s: float, log: Callable[[str], None] = print):
-        self.cfg = config
-        self.clock = Clock(budget_s)
-        self._log = log
-        self.rng = new_rng(config.seed)
+@dataclass
+class KeyRecoveryResult(StageResult):
+    """Also the keyed-MI key and its estimates from M images (aligned to it): M -> key."""
+    mi_key: Optional[ScrambleKey] = None
+    recovered_mi_keys: Dict[int, ScrambleKey] = field(default_factory=dict)
+
+
+@dataclass
+class InversionResult(StageResult):
+    """Also the trained photo inverters: (P, S) -> model."""
+    inverters: Dict[Tuple[int, int], object] = field(default_factory=dict)
+
+
+@dataclass
+class SuiteResult:
+    """The suite's tables (jigsaw, key_recovery, inversion, training, skipped) and figure panels, merged
+    in stage order (a later stage's panel for a mode replaces an earlier one), and the inverters."""
+    tables: Dict[str, List[dict]]
+    figure: Panels
+    inverters: Dict[Tuple[int, int], object]
+    seconds: float
+
+
+@dataclass
+class SuiteContext:
+    """What every stage shares: the settings, the clock, the randomness, the solver and the scored photos."""
+    cfg: SuiteConfig
+    clock: Clock
+    log_fn: Callable[[str], None] = print
+
+    def __post_init__(self):
+        self.rng = new_rng(self.cfg.seed)
         self.solver = GreedyJigsawSolver()
-        self.tables: Dict[str, List[dict]] = dict(jigsaw=[], key_recovery=[], inversion=[], training=[], skipped=[])
-        self.figure: Dict[str, list] = {}  # mode -> [plain, encrypted, recovered]
-        self.photos = test_photos(config.image_size, config.photos)
-        self.recovered_mixed: Dict[Tuple[int, int], Dict[str, np.ndarray]] = {}
-        self.recovered_keys: Dict[int, ScrambleKey] = {}
-        self.mi_key = None
-        self.inverters: Dict[Tuple[int, int], object] = {}  # (P, S) -> the trained photo inverter
+        self.photos = test_photos(self.cfg.image_size, self.cfg.photos)
 
     def log(self, msg: str):
         m, s = divmod(int(self.clock.elapsed()), 60)
-        self._log(f'[attack {m:02d}:{s:02d}] {msg}')
+        self.log_fn(f'[attack {m:02d}:{s:02d}] {msg}')
 
-    def skip(self, what: str, why: str):
-        self.tables['skipped'].append(dict(what=what, why=why))
+    def skip(self, result: StageResult, what: str, why: str):
+        result.skipped.append(dict(what=what, why=why))
         self.log(f'skipped {what}: {why}')
 
-    # ----------------------------------------------------------------- jigsaw
-    def _solve(self, mode: str, blocks: np.ndarray, perm: np.ndarray, grid: Tuple[int, int], **info) -> np.ndarray:
-        t = time.time()
-        layout = self.solver.solve(blocks[perm], grid)
-        scores = jigsaw_scores(placed_origins(layout, perm))
-        row = dict(mode=mode, pieces=grid[0] * grid[1], chance=chance_neighbour_score(grid), **info, **scores,
-                   seconds=time.time() - t)
-        self.tables['jigsaw'].append(row)
-        return perm[layout.ravel()]  # original index of the block at each cell
 
-    def run_jigsaw(self):
-        cfg = self.cfg
-        for size, p in cfg.jigsaw_settings:
-            g = size // p
-            if g * g > cfg.max_pieces:
-                self.skip(f'RS-{p} at {size}px', f'{g * g} pieces > max_pieces={cfg.max_pieces}')
-                continue
-            if self.clock.left() < 0.5 * self.clock.budget:
-                self.skip(f'RS-{p} at {size}px', 'the jigsaw share of the budget is spent')
-                continue
-            photos = self.photos if size == cfg.image_size else test_photos(size, cfg.photos)
-            for name, img in photos.items():
-                perm = self.rng.permutation(g * g)
-                order = self._solve(f'RS-{p}', to_blocks(img, p), perm, (g, g), size=size, patch=p, photo=name)
-                if size == cfg.image_size and p == cfg.keyed_patch and name == cfg.figure_photo:
-                    recovered = from_blocks(to_blocks(img, p)[order], (g, g))
-                    self.figure[f'RS-{p}'] = [img, shuffle_patches(img, p, perm), recovered]
-            rows = [r for r in self.tables['jigsaw'] if r['mode'] == f'RS-{p}' and r['size'] == size]
-            self.log(f'jigsaw RS-{p} {size}px ({g * g} pieces): neighbour {_mean(rows, "neighbour"):.3f} '
-                     f'direct {_mean(rows, "direct"):.3f} over {len(rows)} photos')
-        self._jigsaw_rs_on_mi()
-        self._jigsaw_keyed_naive()
+# ----------------------------------------------------------------- jigsaw
+def _solve(ctx: SuiteContext, result: StageResult, mode: str, blocks: np.ndarray, perm: np.ndarray,
+           grid: Tuple[int, int], **info) -> np.ndarray:
+    """Solve one shuffled image, add its row; the original index of the block at each cell."""
+    t = time.time()
+    layout = ctx.solver.solve(blocks[perm], grid)
+    scores = jigsaw_scores(placed_origins(layout, perm))
+    result.rows('jigsaw').append(dict(mode=mode, pieces=grid[0] * grid[1], chance=chance_neighbour_score(grid),
+                                      **info, **scores, seconds=time.time() - t))
+    return perm[layout.ravel()]
 
-    def _jigsaw_rs_on_mi(self):
-        size = self.cfg.image_size
-        for p, s in self.cfg.mixes:
-            g = size // p
-            self.recovered_mixed[(p, s)] = {}
-            for name, img in self.photos.items():
-                mixed = mix_subpatches(img, p, s)
-                perm = self.rng.permutation(g * g)
-                order = self._solve(f'RS-on-MI-{p}/{s}', to_blocks(mixed, s), perm, (g, g), size=size, patch=p,
-                                    sub=s, photo=name)
-                recovered = from_blocks(to_blocks(mixed, s)[order], (g, g))
-                self.recovered_mixed[(p, s)][name] = recovered
-                if name == self.cfg.figure_photo:
-                    self.figure[f'RS-on-MI-{p}/{s}'] = [img, shuffle_patches(mixed, s, perm), recovered]
-            rows = [r for r in self.tables['jigsaw'] if r['mode'] == f'RS-on-MI-{p}/{s}']
-            self.log(f'jigsaw RS-on-MI-{p}/{s} {size}px: neighbour {_mean(rows, "neighbour"):.3f}')
 
-    def _jigsaw_keyed_naive(self):
-        size, p = self.cfg.image_size, self.cfg.keyed_patch
+def run_jigsaw(ctx: SuiteContext) -> JigsawResult:
+    """The greedy solver on RS (several sizes), RS-on-MI (the mixed blocks) and keyed modes without the key."""
+    cfg, result = ctx.cfg, JigsawResult()
+    for size, p in cfg.jigsaw_settings:
         g = size // p
-        key = new_scramble_key(p, 3, seed=self.rng)
-        for name, img in self.photos.items():
-            perm = self.rng.permutation(g * g)
-            self._solve(f'keyed RS-{p} (no key)', to_blocks(apply_scramble(img, key), p), perm, (g, g), size=size,
-                        patch=p, photo=name)
-        p_mi, s = self.cfg.mixes[0]
-        g = size // p_mi
-        key = new_scramble_key(s, 3, seed=self.rng)
-        for name, img in self.photos.items():
-            perm = self.rng.permutation(g * g)
-            scrambled = apply_scramble(mix_subpatches(img, p_mi, s), key)
-            self._solve(f'keyed RS-on-MI-{p_mi}/{s} (no key)', to_blocks(scrambled, s), perm, (g, g), size=size,
-                        patch=p_mi, sub=s, photo=name)
-        for mode in (f'keyed RS-{p} (no key)', f'keyed RS-on-MI-{p_mi}/{s} (no key)'):
-            rows = [r for r in self.tables['jigsaw'] if r['mode'] == mode]
-            self.log(f'jigsaw {mode}: neighbour {_mean(rows, "neighbour"):.3f} (chance {rows[0]["chance"]:.3f})')
+        if g * g > cfg.max_pieces:
+            ctx.skip(result, f'RS-{p} at {size}px', f'{g * g} pieces > max_pieces={cfg.max_pieces}')
+            continue
+        if ctx.clock.left() < 0.5 * ctx.clock.budget:
+            ctx.skip(result, f'RS-{p} at {size}px', 'the jigsaw share of the budget is spent')
+            continue
+        photos = ctx.photos if size == cfg.image_size else test_photos(size, cfg.photos)
+        for name, img in photos.items():
+            perm = ctx.rng.permutation(g * g)
+            order = _solve(ctx, result, f'RS-{p}', to_blocks(img, p), perm, (g, g), size=size, patch=p, photo=name)
+            if size == cfg.image_size and p == cfg.keyed_patch and name == cfg.figure_photo:
+                recovered = from_blocks(to_blocks(img, p)[order], (g, g))
+                result.figure[f'RS-{p}'] = [img, shuffle_patches(img, p, perm), recovered]
+        rows = [r for r in result.rows('jigsaw') if r['mode'] == f'RS-{p}' and r['size'] == size]
+        ctx.log(f'jigsaw RS-{p} {size}px ({g * g} pieces): neighbour {_mean(rows, "neighbour"):.3f} '
+                f'direct {_mean(rows, "direct"):.3f} over {len(rows)} photos')
+    _jigsaw_rs_on_mi(ctx, result)
+    _jigsaw_keyed_naive(ctx, result)
+    return result
 
-    # ----------------------------------------------------------- key recovery
-    def run_key_recovery(self):
-        cfg = self.cfg
-        size, p = cfg.image_size, cfg.keyed_patch
-        p_mi, s = cfg.mixes[0]
-        # the attacker's encrypted dataset: random crops of all bundled photos (a dataset holds its targets)
-        crops = RandomCrops(tuple(cfg.photos) + TRAIN_PHOTOS, size, seed=cfg.seed + 1)
-        dataset = crops.batch(max(cfg.key_counts))
+
+def _jigsaw_rs_on_mi(ctx: SuiteContext, result: JigsawResult):
+    size = ctx.cfg.image_size
+    for p, s in ctx.cfg.mixes:
         g = size // p
-        rs_key = new_scramble_key(p, 3, seed=self.rng)
-        self.mi_key = new_scramble_key(s, 3, seed=self.rng)
-        rs_enc = [apply_scramble(shuffle_patches(x, p, self.rng.permutation(g * g)), rs_key) for x in dataset]
-        mi_enc = [apply_scramble(mix_subpatches(x, p_mi, s), self.mi_key) for x in dataset]
-        for m in cfg.key_counts:
-            if self.clock.left() < 0.3 * self.clock.budget:
-                self.skip(f'key recovery from {m} images', 'budget')
-                continue
-            # keyed RS: estimate, decrypt the scored photos (fresh permutations), then solve the jigsaw
-            t = time.time()
-            est = recover_scramble_key(blocks_of(rs_enc[:m], p))
-            secs = time.time() - t
-            aligned = align_to_truth(est, rs_key)
-            solved = []
-            for name, img in self.photos.items():
-                perm = self.rng.permutation(g * g)
-                decrypted = invert_scramble(apply_scramble(img, rs_key), aligned)
-                order = self.solver.solve(to_blocks(decrypted, p)[perm], (g, g))
-                solved.append(jigsaw_scores(placed_origins(order, perm)))
-                if m == max(cfg.key_counts) and name == cfg.figure_photo:
-                    enc = apply_scramble(shuffle_patches(img, p, perm), rs_key)
-                    rec = from_blocks(to_blocks(decrypted, p)[perm][order.ravel()], (g, g))
-                    self.figure[f'keyed RS-{p}'] = [img, enc, rec]
-            self.tables['key_recovery'].append(dict(
-                mode=f'keyed RS-{p}', images=m, blocks=m * g * g, seconds=secs, **key_recovery_scores(est, rs_key),
-                jigsaw_neighbour=_mean(solved, 'neighbour'), jigsaw_direct=_mean(solved, 'direct')))
-            # keyed MI: the key is kept for the inversion stage
-            t = time.time()
-            est = recover_scramble_key(blocks_of(mi_enc[:m], s))
-            secs = time.time() - t
-            self.recovered_keys[m] = align_to_truth(est, self.mi_key)
-            self.tables['key_recovery'].append(dict(
-                mode=f'keyed MI-{p_mi}/{s}', images=m, blocks=m * (size // p_mi) ** 2, seconds=secs,
-                **key_recovery_scores(est, self.mi_key)))
-            r_rs, r_mi = self.tables['key_recovery'][-2:]
-            self.log(f'key recovery from {m} images: keyed RS-{p} positions {r_rs["positions"]:.3f} signs '
-                     f'{r_rs["signs"]:.3f} -> jigsaw neighbour {r_rs["jigsaw_neighbour"]:.3f}; keyed MI-{p_mi}/{s} '
-                     f'positions {r_mi["positions"]:.3f} signs {r_mi["signs"]:.3f}')
-
-    # -------------------------------------------------------------- inversion
-    def _train(self, mode: str, p: int, s: int, plain: np.ndarray, seconds: float):
-        from .inversion import train_inverter
-        t = time.time()
-        model = train_inverter(plain, p, s, max_steps=self.cfg.max_train_steps, max_seconds=seconds,
-                               seed=self.cfg.seed, log=self.log, width=24, dilations=(1, 2, 4, 8, 2, 1))
-        self.tables['training'].append(dict(mode=mode, images=len(plain), crop=plain.shape[1],
-                                            steps=model.trained_steps, seconds=time.time() - t))
-        return model
-
-    def _score(self, mode: str, method: str, plain: np.ndarray, recovered: np.ndarray, **info):
-        self.tables['inversion'].append(dict(mode=mode, method=method, **info, **image_scores(plain, recovered)))
-
-    def run_inversion(self):
-        from .inversion import invert_mixed
-        cfg = self.cfg
-        n_models = len(cfg.mixes) + int(cfg.fashion_mnist)
-        bank = RandomCrops(TRAIN_PHOTOS, cfg.crop_size, seed=cfg.seed + 2).batch(cfg.bank_size)
-        # evaluation needs roughly 40% of what is left; training shares the rest
-        for i, (p, s) in enumerate(cfg.mixes):
-            left = self.clock.left()
-            seconds = max(5.0, 0.6 * left / (n_models - i))
-            self.log(f'training the MI-{p}/{s} inverter for up to {seconds:.0f}s on {len(bank)} public crops')
-            model = self.inverters[(p, s)] = self._train(f'MI-{p}/{s} photos', p, s, bank, seconds)
-            self._evaluate_mix(p, s, model, invert_mixed)
-        if cfg.fashion_mnist:
-            self.run_fashion_mnist()
-
-    def _evaluate_mix(self, p: int, s: int, model, invert_mixed):
-        cfg = self.cfg
-        r = p // s
-        mode = f'MI-{p}/{s}'
-        for name, img in self.photos.items():
+        solved = result.solved_mixed[(p, s)] = {}
+        for name, img in ctx.photos.items():
             mixed = mix_subpatches(img, p, s)
-            self._score(mode, 'reference: plain at 1/r resolution, upsampled', img, thumbnail_reference(img, r),
-                        photo=name)
-            self._score(mode, 'the MI image itself vs the plain image resized to its size', resize_like(img, mixed),
-                        np.clip(np.round(mixed), 0, 255).astype(np.uint8), photo=name)
-            self._score(mode, 'upsample nearest', img, upsample_mixed(mixed, r, order=0), photo=name)
-            self._score(mode, 'upsample bicubic', img, upsample_mixed(mixed, r, order=3), photo=name)
-            self._score(mode, 'tile (no prior)', img, tile_mixed(mixed, p, s), photo=name)
-            self._score(mode, 'smoothness prior (TV)', img, prior_unmix(mixed, p, s, cfg.prior_iterations), photo=name)
-            learned = invert_mixed(model, mixed)
-            self._score(mode, 'learned inverter', img, learned, photo=name)
-            if name == cfg.figure_photo:
-                self.figure[mode] = [img, mixed, learned]
-            # RS-on-MI: the inverter on the shuffled blocks, and after the jigsaw
-            g = cfg.image_size // p
-            shuffled = shuffle_patches(mixed, s, self.rng.permutation(g * g))
-            self._score(f'RS-on-MI-{p}/{s}', 'learned inverter (no jigsaw)', img, invert_mixed(model, shuffled),
-                        photo=name)
-            solved = self.recovered_mixed.get((p, s), {}).get(name)
-            if solved is not None:
-                rec = invert_mixed(model, solved)
-                self._score(f'RS-on-MI-{p}/{s}', 'jigsaw + learned inverter', img, rec, photo=name)
-                self._score(f'RS-on-MI-{p}/{s}', 'jigsaw + smoothness prior', img,
-                            prior_unmix(solved, p, s, cfg.prior_iterations), photo=name)
-                if name == cfg.figure_photo and f'RS-on-MI-{p}/{s}' in self.figure:
-                    self.figure[f'RS-on-MI-{p}/{s}'][2] = rec
-            # keyed MI: without the key, and with the key recovered from M images
-            if self.mi_key is not None and self.mi_key.block_size == s and (p, s) == tuple(cfg.mixes[0]):
-                keyed = apply_scramble(mixed, self.mi_key)
-                self._score(f'keyed MI-{p}/{s}', 'learned inverter (no key)', img, invert_mixed(model, keyed),
-                            photo=name)
-                for m, key in sorted(self.recovered_keys.items()):
-                    rec = invert_mixed(model, invert_scramble(keyed, key))
-                    self._score(f'keyed MI-{p}/{s}', f'key from {m} images + learned inverter', img, rec, photo=name)
-                    if name == cfg.figure_photo and m == max(self.recovered_keys):
-                        self.figure[f'keyed MI-{p}/{s}'] = [img, keyed, rec]
-        rows = [x for x in self.tables['inversion'] if x['mode'] == mode]
-        for method in dict.fromkeys(x['method'] for x in rows):
-            sel = [x for x in rows if x['method'] == method]
-            self.log(f'{mode} {method}: PSNR {_mean(sel, "psnr"):.2f} dB SSIM {_mean(sel, "ssim"):.3f}')
+            perm = ctx.rng.permutation(g * g)
+            order = _solve(ctx, result, f'RS-on-MI-{p}/{s}', to_blocks(mixed, s), perm, (g, g), size=size, patch=p,
+                           sub=s, photo=name)
+            solved[name] = from_blocks(to_blocks(mixed, s)[order], (g, g))
+            if name == ctx.cfg.figure_photo:
+                result.figure[f'RS-on-MI-{p}/{s}'] = [img, shuffle_patches(mixed, s, perm), solved[name]]
+        rows = [r for r in result.rows('jigsaw') if r['mode'] == f'RS-on-MI-{p}/{s}']
+        ctx.log(f'jigsaw RS-on-MI-{p}/{s} {size}px: neighbour {_mean(rows, "neighbour"):.3f}')
 
-    def run_fashion_mnist(self):
-        from .inversion import invert_mixed
-        p, s = 8, 4
-        try:
-            train = load_fashion_mnist('train', self.cfg.fashion_train)
-            test = load_fashion_mnist('test', self.cfg.fashion_test)
-        except FileNotFoundError as err:
-            self.skip('Fashion-MNIST inversion', str(err))
-            return
-        pad = lambda x: np.pad(x, ((0, 0), (2, 2), (2, 2)))[..., None]  # 28 -> 32 px, one channel
-        train, test = pad(train), pad(test)
-        seconds = max(5.0, 0.6 * self.clock.left())
-        self.log(f'training the Fashion-MNIST MI-{p}/{s} inverter for up to {seconds:.0f}s')
-        model = self._train(f'MI-{p}/{s} Fashion-MNIST', p, s, train, seconds)
-        mode = f'MI-{p}/{s} Fashion-MNIST 32px'
-        for img in test:
-            plain = img[..., 0]
-            mixed = mix_subpatches(plain, p, s)
-            self._score(mode, 'reference: plain at 1/r resolution, upsampled', plain,
-                        thumbnail_reference(plain, p // s))
-            self._score(mode, 'tile (no prior)', plain, tile_mixed(mixed, p, s))
-            self._score(mode, 'smoothness prior (TV)', plain, prior_unmix(mixed, p, s, self.cfg.prior_iterations))
-            self._score(mode, 'learned inverter', plain, invert_mixed(model, mixed))
-        rows = [x for x in self.tables['inversion'] if x['mode'] == mode]
-        for method in dict.fromkeys(x['method'] for x in rows):
-            sel = [x for x in rows if x['method'] == method]
-            self.log(f'{mode} {method}: PSNR {_mean(sel, "psnr"):.2f} dB SSIM {_mean(sel, "ssim"):.3f}')
 
-    def run(self) -> Dict[str, List[dict]]:
-        """All stages; returns the tables (also kept in ``self.tables``)."""
-        self.log(f'budget {self.clock.budget:.0f}s, {len(self.photos)} scored photos')
-        self.run_jigsaw()
-        self.run_key_recovery()
-        self.run_inversion()
-        self.log('done')
-        return self.tables
+def _jigsaw_keyed_naive(ctx: SuiteContext, result: JigsawResult):
+    size, p = ctx.cfg.image_size, ctx.cfg.keyed_patch
+    g = size // p
+    key = new_scramble_key(p, 3, seed=ctx.rng)
+    for name, img in ctx.photos.items():
+        perm = ctx.rng.permutation(g * g)
+        _solve(ctx, result, f'keyed RS-{p} (no key)', to_blocks(apply_scramble(img, key), p), perm, (g, g),
+               size=size, patch=p, photo=name)
+    p_mi, s = ctx.cfg.mixes[0]
+    g = size // p_mi
+    key = new_scramble_key(s, 3, seed=ctx.rng)
+    for name, img in ctx.photos.items():
+        perm = ctx.rng.permutation(g * g)
+        scrambled = apply_scramble(mix_subpatches(img, p_mi, s), key)
+        _solve(ctx, result, f'keyed RS-on-MI-{p_mi}/{s} (no key)', to_blocks(scrambled, s), perm, (g, g),
+               size=size, patch=p_mi, sub=s, photo=name)
+    for mode in (f'keyed RS-{p} (no key)', f'keyed RS-on-MI-{p_mi}/{s} (no key)'):
+        rows = [r for r in result.rows('jigsaw') if r['mode'] == mode]
+        ctx.log(f'jigsaw {mode}: neighbour {_mean(rows, "neighbour"):.3f} (chance {rows[0]["chance"]:.3f})')
+
+
+# ----------------------------------------------------------- key recovery
+def run_key_recovery(ctx: SuiteContext) -> KeyRecoveryResult:
+    """The dataset-wide keyed scramble estimated from M encrypted images; the jigsaw after decryption."""
+    cfg, result = ctx.cfg, KeyRecoveryResult()
+    size, p = cfg.image_size, cfg.keyed_patch
+    p_mi, s = cfg.mixes[0]
+    # the attacker's encrypted dataset: random crops of all bundled photos (a dataset holds its targets)
+    crops = RandomCrops(tuple(cfg.photos) + TRAIN_PHOTOS, size, seed=cfg.seed + 1)
+    dataset = crops.batch(max(cfg.key_counts))
+    g = size // p
+    rs_key = new_scramble_key(p, 3, seed=ctx.rng)
+    result.mi_key = new_scramble_key(s, 3, seed=ctx.rng)
+    rs_enc = [apply_scramble(shuffle_patches(x, p, ctx.rng.permutation(g * g)), rs_key) for x in dataset]
+    mi_enc = [apply_scramble(mix_subpatches(x, p_mi, s), result.mi_key) for x in dataset]
+    rows = result.rows('key_recovery')
+    for m in cfg.key_counts:
+        if ctx.clock.left() < 0.3 * ctx.clock.budget:
+            ctx.skip(result, f'key recovery from {m} images', 'budget')
+            continue
+        # keyed RS: estimate, decrypt the scored photos (fresh permutations), then solve the jigsaw
+        t = time.time()
+        est = recover_scramble_key(blocks_of(rs_enc[:m], p))
+        secs = time.time() - t
+        aligned = align_to_truth(est, rs_key)
+        solved = []
+        for name, img in ctx.photos.items():
+            perm = ctx.rng.permutation(g * g)
+            decrypted = invert_scramble(apply_scramble(img, rs_key), aligned)
+            order = ctx.solver.solve(to_blocks(decrypted, p)[perm], (g, g))
+            solved.append(jigsaw_scores(placed_origins(order, perm)))
+            if m == max(cfg.key_counts) and name == cfg.figure_photo:
+                enc = apply_scramble(shuffle_patches(img, p, perm), rs_key)
+                rec = from_blocks(to_blocks(decrypted, p)[perm][order.ravel()], (g, g))
+                result.figure[f'keyed RS-{p}'] = [img, enc, rec]
+        rows.append(dict(mode=f'keyed RS-{p}', images=m, blocks=m * g * g, seconds=secs,
+                         **key_recovery_scores(est, rs_key), jigsaw_neighbour=_mean(solved, 'neighbour'),
+                         jigsaw_direct=_mean(solved, 'direct')))
+        # keyed MI: the estimate goes on to the inversion stage
+        t = time.time()
+        est = recover_scramble_key(blocks_of(mi_enc[:m], s))
+        secs = time.time() - t
+        result.recovered_mi_keys[m] = align_to_truth(est, result.mi_key)
+        rows.append(dict(mode=f'keyed MI-{p_mi}/{s}', images=m, blocks=m * (size // p_mi) ** 2, seconds=secs,
+                         **key_recovery_scores(est, result.mi_key)))
+        r_rs, r_mi = rows[-2:]
+        ctx.log(f'key recovery from {m} images: keyed RS-{p} positions {r_rs["positions"]:.3f} signs '
+                f'{r_rs["signs"]:.3f} -> jigsaw neighbour {r_rs["jigsaw_neighbour"]:.3f}; keyed MI-{p_mi}/{s} '
+                f'positions {r_mi["positions"]:.3f} signs {r_mi["signs"]:.3f}')
+    return result
+
+
+# -------------------------------------------------------------- inversion
+def _train(ctx: SuiteContext, result: StageResult, mode: str, p: int, s: int, plain: np.ndarray, seconds: float):
+    from .inversion import train_inverter
+    t = time.time()
+    model = train_inverter(plain, p, s, max_steps=ctx.cfg.max_train_steps, max_seconds=seconds,
+                           seed=ctx.cfg.seed, log=ctx.log, width=24, dilations=(1, 2, 4, 8, 2, 1))
+    result.rows('training').append(dict(mode=mode, images=len(plain), crop=plain.shape[1],
+                                        steps=model.trained_steps, seconds=time.time() - t))
+    return model
+
+
+def _score(result: StageResult, mode: str, method: str, plain: np.ndarray, recovered: np.ndarray, **info):
+    result.rows('inversion').append(dict(mode=mode, method=method, **info, **image_scores(plain, recovered)))
+
+
+def _log_methods(ctx: SuiteContext, result: StageResult, mode: str):
+    rows = [x for x in result.rows('inversion') if x['mode'] == mode]
+    for method in dict.fromkeys(x['method'] for x in rows):
+        sel = [x for x in rows if x['method'] == method]
+        ctx.log(f'{mode} {method}: PSNR {_mean(sel, "psnr"):.2f} dB SSIM {_mean(sel, "ssim"):.3f}')
+
+
+def run_inversion(ctx: SuiteContext, jigsaw: JigsawResult, keys: KeyRecoveryResult) -> InversionResult:
+    """MI inverted by baselines, a smoothness prior and a learned inverter; also the RS-on-MI images the
+    jigsaw reassembled and the keyed-MI images decrypted with the recovered keys; optionally Fashion-MNIST."""
+    cfg, result = ctx.cfg, InversionResult()
+    n_models = len(cfg.mixes) + int(cfg.fashion_mnist)
+    bank = RandomCrops(TRAIN_PHOTOS, cfg.crop_size, seed=cfg.seed + 2).batch(cfg.bank_size)
+    # evaluation needs roughly 40% of what is left; training shares the rest
+    for i, (p, s) in enumerate(cfg.mixes):
+        seconds = max(5.0, 0.6 * ctx.clock.left() / (n_models - i))
+        ctx.log(f'training the MI-{p}/{s} inverter for up to {seconds:.0f}s on {len(bank)} public crops')
+        model = result.inverters[(p, s)] = _train(ctx, result, f'MI-{p}/{s} photos', p, s, bank, seconds)
+        _evaluate_mix(ctx, result, p, s, model, jigsaw, keys)
+    if cfg.fashion_mnist:
+        _invert_fashion_mnist(ctx, result)
+    return result
+
+
+def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, model, jigsaw: JigsawResult,
+                  keys: KeyRecoveryResult):
+    from .inversion import invert_mixed
+    cfg = ctx.cfg
+    r = p // s
+    mode = f'MI-{p}/{s}'
+    for name, img in ctx.photos.items():
+        mixed = mix_subpatches(img, p, s)
+        _score(result, mode, 'reference: plain at 1/r resolution, upsampled', img, thumbnail_reference(img, r),
+               photo=name)
+        _score(result, mode, 'the MI image itself vs the plain image resized to its size', resize_like(img, mixed),
+               np.clip(np.round(mixed), 0, 255).astype(np.uint8), photo=name)
+        _score(result, mode, 'upsample nearest', img, upsample_mixed(mixed, r, order=0), photo=name)
+        _score(result, mode, 'upsample bicubic', img, upsample_mixed(mixed, r, order=3), photo=name)
+        _score(result, mode, 'tile (no prior)', img, tile_mixed(mixed, p, s), photo=name)
+        _score(result, mode, 'smoothness prior (TV)', img, prior_unmix(mixed, p, s, cfg.prior_iterations), photo=name)
+        learned = invert_mixed(model, mixed)
+        _score(result, mode, 'learned inverter', img, learned, photo=name)
+        if name == cfg.figure_photo:
+            result.figure[mode] = [img, mixed, learned]
+        # RS-on-MI: the inverter on the shuffled blocks, and after the jigsaw
+        g = cfg.image_size // p
+        shuffled = shuffle_patches(mixed, s, ctx.rng.permutation(g * g))
+        _score(result, f'RS-on-MI-{p}/{s}', 'learned inverter (no jigsaw)', img, invert_mixed(model, shuffled),
+               photo=name)
+        solved = jigsaw.solved_mixed.get((p, s), {}).get(name)
+        if solved is not None:
+            rec = invert_mixed(model, solved)
+            _score(result, f'RS-on-MI-{p}/{s}', 'jigsaw + learned inverter', img, rec, photo=name)
+            _score(result, f'RS-on-MI-{p}/{s}', 'jigsaw + smoothness prior', img,
+                   prior_unmix(solved, p, s, cfg.prior_iterations), photo=name)
+            panel = jigsaw.figure.get(f'RS-on-MI-{p}/{s}')
+            if name == cfg.figure_photo and panel is not None:
+                result.figure[f'RS-on-MI-{p}/{s}'] = [panel[0], panel[1], rec]  # the inverted reassembly
+        # keyed MI: without the key, and with the key recovered from M images
+        if keys.mi_key is not None and keys.mi_key.block_size == s and (p, s) == tuple(cfg.mixes[0]):
+            keyed = apply_scramble(mixed, keys.mi_key)
+            _score(result, f'keyed MI-{p}/{s}', 'learned inverter (no key)', img, invert_mixed(model, keyed),
+                   photo=name)
+            for m, key in sorted(keys.recovered_mi_keys.items()):
+                rec = invert_mixed(model, invert_scramble(keyed, key))
+                _score(result, f'keyed MI-{p}/{s}', f'key from {m} images + learned inverter', img, rec, photo=name)
+                if name == cfg.figure_photo and m == max(keys.recovered_mi_keys):
+                    result.figure[f'keyed MI-{p}/{s}'] = [img, keyed, rec]
+    _log_methods(ctx, result, mode)
+
+
+def _invert_fashion_mnist(ctx: SuiteContext, result: InversionResult):
+    from .inversion import invert_mixed
+    p, s = 8, 4
+    try:
+        train = load_fashion_mnist('train', ctx.cfg.fashion_train)
+        test = load_fashion_mnist('test', ctx.cfg.fashion_test)
+    except FileNotFoundError as err:
+        ctx.skip(result, 'Fashion-MNIST inversion', str(err))
+        return
+    pad = lambda x: np.pad(x, ((0, 0), (2, 2), (2, 2)))[..., None]  # noqa: E731  (28 -> 32 px, one channel)
+    train, test = pad(train), pad(test)
+    seconds = max(5.0, 0.6 * ctx.clock.left())
+    ctx.log(f'training the Fashion-MNIST MI-{p}/{s} inverter for up to {seconds:.0f}s')
+    model = _train(ctx, result, f'MI-{p}/{s} Fashion-MNIST', p, s, train, seconds)
+    mode = f'MI-{p}/{s} Fashion-MNIST 32px'
+    for img in test:
+        plain = img[..., 0]
+        mixed = mix_subpatches(plain, p, s)
+        _score(result, mode, 'reference: plain at 1/r resolution, upsampled', plain, thumbnail_reference(plain, p // s))
+        _score(result, mode, 'tile (no prior)', plain, tile_mixed(mixed, p, s))
+        _score(result, mode, 'smoothness prior (TV)', plain, prior_unmix(mixed, p, s, ctx.cfg.prior_iterations))
+        _score(result, mode, 'learned inverter', plain, invert_mixed(model, mixed))
+    _log_methods(ctx, result, mode)
+
+
+def run_suite(config: SuiteConfig, budget_s: float, log: Callable[[str], None] = print) -> SuiteResult:
+    """All stages within ``budget_s`` seconds (inverter training takes what the others leave)."""
+    ctx = SuiteContext(config, Clock(budget_s), log)
+    ctx.log(f'budget {budget_s:.0f}s, {len(ctx.photos)} scored photos')
+    jigsaw = run_jigsaw(ctx)
+    keys = run_key_recovery(ctx)
+    inversion = run_inversion(ctx, jigsaw, keys)
+    ctx.log('done')
+    stages = (jigsaw, keys, inversion)
+    tables = {name: [row for stage in stages for row in stage.tables.get(name, [])]
+              for name in ('jigsaw', 'key_recovery', 'inversion', 'training')}
+    tables['skipped'] = [row for stage in stages for row in stage.skipped]
+    figure = {mode: panel for stage in stages for mode, panel in stage.figure.items()}
+    return SuiteResult(tables, figure, inversion.inverters, ctx.clock.elapsed())

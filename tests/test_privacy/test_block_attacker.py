@@ -77,6 +77,6 @@ def test_in_domain_stage_trains_the_proxy_on_plain_training_images_only(tmp_path
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0][0], plain_train)  # the plain images, not an encryption of them
     np.testing.assert_array_equal(seen[0][1], plain_labels)
-    modes = {r['mode'] for r in stage.summary()}
+    modes = {r['mode'] for r in stage.tables['strongest']}
     assert modes == {'RS-8', 'keyed RS-8', 'MI-8/4', 'RS-on-MI-8/4', 'keyed RS-on-MI-8/4'}
-    assert all(0 <= r['proxy_top1'] <= 1 for r in stage.rows)
+    assert all(0 <= r['proxy_top1'] <= 1 for r in stage.tables['attacks'])

@@ -30,7 +30,7 @@ def test_quick_run_writes_a_consistent_report(tmp_path):
     assert {'upsample bicubic', 'tile (no prior)', 'smoothness prior (TV)', 'learned inverter'} <= methods
     report = (out / 'report.md').read_text()
     assert '| RS-16 | 64 | 16 |' in report and 'Key recovery' in report
-    learned = results['photos_learned']['summary']  # the learned block attacker ran on the photos too
+    learned = results['photos']['summary']  # the learned block attacker ran on the photos too
     assert [r['mode'] for r in learned] == ['RS-16'] and 0 <= learned[0]['direct'] <= 1
     figure = cv2.imread(str(out / 'figure.png'))
     assert figure is not None and figure.shape[0] > 3 * 100

@@ -46,8 +46,8 @@ def main(argv=None) -> int:
 
     from mmppml.privacy.in_domain import InDomainAttacks, InDomainConfig
     from mmppml.privacy.photo_attacks import PhotoAttackConfig, PhotoAttacks
-    from mmppml.privacy.report import write_report
-    from mmppml.privacy.suite import PrivacySuite, SuiteConfig
+    from mmppml.privacy.report import stage_section, write_report
+    from mmppml.privacy.suite import Clock, SuiteConfig, run_suite
 
     torch.set_num_threads(args.threads)
     log = lambda line: print(line, flush=True)  # noqa: E731
@@ -57,8 +57,8 @@ def main(argv=None) -> int:
     config.seed = args.seed
     if args.no_fashion_mnist or args.learned:  # the in-domain stage supersedes the small Fashion-MNIST inverter
         config.fashion_mnist = False
-    suite = PrivacySuite(config, budget_s=classic_budget, log=log)
-    suite.run()
+    clock = Clock(budget)
+    suite = run_suite(config, budget_s=classic_budget, log=log)
     in_domain = photos = None
     if args.learned:
         # Fashion-MNIST first (the headline, scored by the human proxy), then the 224 px photos.
@@ -66,16 +66,19 @@ def main(argv=None) -> int:
         in_config.seed = args.seed
         try:
             if not args.no_fashion_mnist:
-                in_domain = InDomainAttacks(in_config, 0.75 * (budget - suite.clock.elapsed()), log=log).run()
+                in_domain = InDomainAttacks(in_config, 0.75 * clock.left(), log=log).run()
         except FileNotFoundError as err:
-            suite.skip('learned in-domain attacks on Fashion-MNIST', str(err))
+            suite.tables['skipped'].append(dict(what='learned in-domain attacks on Fashion-MNIST', why=str(err)))
+            log(f'skipped the learned in-domain attacks on Fashion-MNIST: {err}')
         photo_config = PhotoAttackConfig.quick() if args.quick else PhotoAttackConfig()
         photo_config.seed = args.seed
-        photos = PhotoAttacks(photo_config, budget_s=budget - suite.clock.elapsed(), inverters=suite.inverters,
-                              log=log).run()
-    paths = write_report(suite, args.out, meta=dict(budget_minutes=args.budget_minutes, quick=args.quick,
-                                                    threads=args.threads, seed=args.seed, learned=args.learned),
-                         in_domain=in_domain, photos=photos)
+        photos = PhotoAttacks(photo_config, budget_s=clock.left(), inverters=suite.inverters, log=log).run()
+    tables = dict(suite=suite.tables, in_domain=in_domain and stage_section(in_domain),
+                  photos=photos and stage_section(photos))
+    figures = dict(figure=suite.figure, figure_in_domain=in_domain.figure if in_domain else {})
+    meta = dict(budget_minutes=args.budget_minutes, quick=args.quick, threads=args.threads, seed=args.seed,
+                learned=args.learned, wall_seconds=clock.elapsed())
+    paths = write_report(args.out, tables, figures, meta)
     print('report: ' + ', '.join(paths), flush=True)
     return 0
 
