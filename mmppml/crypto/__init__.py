@@ -4,11 +4,12 @@ from .keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, inver
 from .keys import new_rng
 from .patch_shuffle import random_patch_shuffle, shuffle_patches, unshuffle_patches
 from .patches import MIN_SHUFFLED_BLOCKS, check_shuffle_grid, from_blocks, to_blocks
-from .subpatch_mix import check_mix_sizes, mix_subpatches, shuffle_mixed_blocks
+from .subpatch_mix import check_mix_sizes, mix_subpatches, shuffle_mixed_blocks, subpatch_sums, sums_to_means
 
 __all__ = [
     'new_rng', 'MIN_SHUFFLED_BLOCKS', 'check_shuffle_grid', 'to_blocks', 'from_blocks', 'shuffle_patches', 'unshuffle_patches',
-    'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'shuffle_mixed_blocks',
+    'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'subpatch_sums', 'sums_to_means',
+    'shuffle_mixed_blocks',
     'ScrambleKey', 'new_scramble_key', 'apply_scramble', 'invert_scramble', 'absorb_scramble',
     'save_key', 'load_key'
 ]
