@@ -3,6 +3,7 @@ from .keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, inver
                              new_scramble_key, save_key)
 from .keys import new_rng
 from .patch_shuffle import random_patch_shuffle, shuffle_patches, unshuffle_patches
+from .rounding import round_to_uint8
 from .patches import MIN_SHUFFLED_BLOCKS, check_shuffle_grid, from_blocks, to_blocks
 from .subpatch_mix import check_mix_sizes, mix_subpatches, shuffle_mixed_blocks, subpatch_sums, sums_to_means
 
@@ -11,5 +12,5 @@ __all__ = [
     'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'subpatch_sums', 'sums_to_means',
     'shuffle_mixed_blocks',
     'ScrambleKey', 'new_scramble_key', 'apply_scramble', 'invert_scramble', 'absorb_scramble',
-    'save_key', 'load_key'
+    'save_key', 'load_key', 'round_to_uint8'
 ]
