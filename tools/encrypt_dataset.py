@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 
+from mmppml.crypto import MODES, SIZE_MISMATCH_MODES
 from mmppml.offline import MAX_FILE_BYTES, MAX_PIXELS, EncryptionError, EncryptionSpec, encrypt_dataset
 from mmppml.offline.shards import parse_shard
 
@@ -43,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         epilog=EXIT_CODES, formatter_class=HelpFormatter)
     parser.add_argument('source', help='image folder (class subfolders are kept), or the COCO image folder')
     parser.add_argument('output', help='new directory (not inside the source); an interrupted one resumes')
-    parser.add_argument('--mode', required=True, choices=('rs', 'mi', 'rs-on-mi'),
+    parser.add_argument('--mode', required=True, choices=MODES,
                         help='rs: shuffle PxP patches; mi: mix SxS sub-patches; rs-on-mi: mi, then shuffle')
     parser.add_argument('--patch-size', '-P', type=int, required=True, help='P')
     parser.add_argument('--sub-patch-size', '-S', type=int, help='S, a divisor of P (mi, rs-on-mi)')
@@ -52,7 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     size.add_argument('--resize', type=int, nargs=2, metavar=('H', 'W'), help='resize every image first')
     size.add_argument('--short-side', type=int,
                       help='resize the short side to this, the long side to the nearest multiple of P')
-    parser.add_argument('--size-mismatch', default='error', choices=('error', 'crop', 'pad'),
+    parser.add_argument('--size-mismatch', default='error', choices=SIZE_MISMATCH_MODES,
                         help='images not a multiple of P: skip and report, crop or pad (bottom/right)')
     parser.add_argument('--grayscale', action='store_true', help='decode one channel instead of three')
     parser.add_argument('--key-file', help='keyed scramble applied after the encryption (kept secret; '

@@ -9,6 +9,8 @@ def round_to_uint8(img: np.ndarray) -> np.ndarray:
         img (np.ndarray): any shape, real values on the uint8 scale (e.g. MI means).
 
     Returns:
-        np.ndarray: uint8, the shape of ``img``.
+        np.ndarray: uint8, the shape of ``img`` (``img`` itself when it is uint8 already).
     """
+    if img.dtype == np.uint8:
+        return img
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)

@@ -11,13 +11,12 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmppml.crypto import (check_mix_sizes, check_shuffle_grid, mix_subpatches, new_rng, random_patch_shuffle,
-                           subpatch_sums, sums_to_means)
+from mmppml.crypto import (align_image, aligned_size, check_mix_sizes, check_shuffle_grid, check_size_mismatch,
+                           mix_subpatches, new_rng, random_patch_shuffle, subpatch_sums, sums_to_means)
 from mmppml.crypto.patches import check_block_size
 from mmppml.crypto.subpatch_mix import MAX_EXACT_UINT16_RATIO
 from mmppml.registry import TRANSFORMS
 
-SIZE_MISMATCH_MODES = ('error', 'pad', 'crop')
 # Annotations whose meaning a shuffle destroys.
 SPATIAL_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_keypoints')
 
@@ -103,9 +102,7 @@ class BlockEncryption(BaseTransform):
                  pad_val: float = 0,
                  seed: Optional[int] = None) -> None:
         self.block_size = check_block_size('patch_size', block_size)
-        if size_mismatch not in SIZE_MISMATCH_MODES:
-            raise ValueError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {size_mismatch!r}')
-        self.size_mismatch = size_mismatch
+        self.size_mismatch = check_size_mismatch(size_mismatch)
         self.pad_val = check_pad_val(pad_val)
         self.seed = check_seed(seed)
         self._rng: Optional[np.random.Generator] = None
@@ -135,21 +132,15 @@ class BlockEncryption(BaseTransform):
                             f'NumPy array (as LoadImageFromFile gives), got {what}; put it before PackInputs')
         img = unflipped_copy(img)
         h, w = img.shape[:2]
-        b = self.block_size
-        if h % b == 0 and w % b == 0:
-            return img
-        if self.size_mismatch == 'error':
-            raise ValueError(
-                f'{type(self).__name__}: image size {h}x{w} (HxW) is not a multiple of patch_size={b}. '
-                "Resize or pad it to a multiple first, or set size_mismatch='pad' or 'crop'.")
-        if self.size_mismatch == 'pad':
-            return pad_bottom_right(img, -h % b, -w % b, self.pad_val)
-        new_h, new_w = h - h % b, w - w % b
-        if new_h == 0 or new_w == 0:
-            raise ValueError(f'{type(self).__name__}: cannot crop a {h}x{w} image to a multiple of '
-                             f'patch_size={b}: it is smaller than one patch')
-        crop_boxes(results, new_h, new_w)
-        return img[:new_h, :new_w]
+        try:
+            new_h, new_w = aligned_size(h, w, self.block_size, self.size_mismatch)
+        except ValueError as e:
+            hint = '' if self.size_mismatch == 'crop' else (
+                " Resize or pad it to a multiple first, or set size_mismatch='pad' or 'crop'.")
+            raise ValueError(f'{type(self).__name__}: {e}.{hint}') from None
+        if (new_h, new_w) != (h, w) and self.size_mismatch == 'crop':
+            crop_boxes(results, new_h, new_w)
+        return align_image(img, self.block_size, self.size_mismatch, self.pad_val)
 
     def check_shuffle_grid(self, img: np.ndarray) -> None:
         """Refuse an image with too few blocks for a shuffle to hide anything."""
@@ -168,16 +159,6 @@ class BlockEncryption(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(patch_size={self.block_size}, '
                 f'size_mismatch={self.size_mismatch!r}, seeded={self.seed is not None})')
-
-
-def pad_bottom_right(img: np.ndarray, pad_h: int, pad_w: int, pad_val: float) -> np.ndarray:
-    """``img`` with ``pad_h`` rows and ``pad_w`` columns of ``pad_val`` added (as ``np.pad``, in one copy)."""
-    h, w = img.shape[:2]
-    out = np.empty((h + pad_h, w + pad_w) + img.shape[2:], img.dtype)
-    out[:h, :w] = img
-    out[h:] = pad_val
-    out[:h, w:] = pad_val
-    return out
 
 
 def check_boxes(results: dict):

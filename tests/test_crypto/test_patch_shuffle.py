@@ -91,7 +91,7 @@ def test_crypto_core_imports_no_framework():
     code = ('import sys, importlib.abc\n'
             'class Block(importlib.abc.MetaPathFinder):\n'
             '    def find_spec(self, name, *args):\n'
-            "        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmpretrain'):\n"
+            "        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmpretrain', 'cv2'):\n"
             '            raise ImportError(name)\n'
             'sys.meta_path.insert(0, Block())\n'
             'import numpy as np, mmppml.crypto as c\n'
