@@ -6,13 +6,15 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from mmppml.crypto import round_to_uint8
+
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 def _to_rgb_uint8(img: np.ndarray) -> np.ndarray:
     img = np.asarray(img)
     if img.dtype != np.uint8:
-        img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+        img = round_to_uint8(img)
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
     if img.ndim != 3 or img.shape[2] != 3:

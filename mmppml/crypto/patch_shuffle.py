@@ -2,7 +2,7 @@
 import numpy as np
 
 from .keys import SeedLike, new_rng
-from .patches import check_block_size, check_image, check_shuffle_grid, permute_blocks
+from .patches import check_block_size, check_image, check_permutation, check_shuffle_grid, permute_blocks
 
 
 def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.ndarray:
@@ -17,11 +17,7 @@ def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.nd
         np.ndarray: a new array of the same shape and dtype.
     """
     patch_size = check_block_size('patch_size', patch_size)
-    grid = check_image(img, patch_size)
-    perm = np.asarray(perm)
-    n = grid[0] * grid[1]
-    if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
-        raise ValueError(f'perm must be a permutation of range({n}) for a {grid[0]}x{grid[1]} patch grid')
+    perm = check_permutation(perm, check_image(img, patch_size))
     return permute_blocks(img, patch_size, perm)
 
 

@@ -1,4 +1,6 @@
 """Cutting images into square blocks and putting them back, with reshapes only (no copies per block)."""
+import functools
+import math
 from typing import Tuple
 
 import numpy as np
@@ -43,6 +45,16 @@ def check_shuffle_grid(grid: Tuple[int, int], block: int, what: str = 'patch_siz
     return n
 
 
+def check_permutation(perm: np.ndarray, grid: Tuple[int, int]) -> np.ndarray:
+    """Return ``perm`` as an array, or raise if it is not a permutation of the blocks of ``grid``."""
+    perm = np.asarray(perm)
+    n = grid[0] * grid[1]
+    if perm.shape != (n, ) or not np.issubdtype(perm.dtype, np.integer) \
+            or not np.array_equal(np.sort(perm), np.arange(n)):
+        raise ValueError(f'perm must be a permutation of range({n}) for a {grid[0]}x{grid[1]} block grid')
+    return perm
+
+
 def to_blocks(img: np.ndarray, block: int) -> np.ndarray:
     """Split an image into square blocks in raster order.
 
@@ -70,6 +82,30 @@ def from_blocks(blocks: np.ndarray, grid: Tuple[int, int]) -> np.ndarray:
     return img.reshape(gh * b, gw * b, *rest)
 
 
+@functools.lru_cache(maxsize=64)
+def block_line_tables(height: int, width: int, block: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index tables of :func:`permute_blocks` for one image size, computed once per size.
+
+    An image seen as ``(height * gw, block * C)`` lines, gw = width // block, holds one block row per
+    line in raster order: block ``k`` starts at line ``starts[k]`` and its row ``y`` is ``y * gw``
+    lines further. Output line ``l`` (raster order) is row ``offsets[l] / gw`` of the block at
+    output position ``position[l]``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray, np.ndarray]: read-only intp ``starts`` (N,), ``position``
+        (H * gw,) and ``offsets`` (H * gw,).
+    """
+    gh, gw = height // block, width // block
+    starts = (np.arange(gh, dtype=np.intp)[:, None] * (block * gw) + np.arange(gw, dtype=np.intp)).reshape(-1)
+    # Output line (i, y, j), flattened: row y of the block at output position (i, j).
+    shape = (gh, block, gw)
+    position = np.broadcast_to(np.arange(gh * gw, dtype=np.intp).reshape(gh, 1, gw), shape).reshape(-1)
+    offsets = np.broadcast_to((np.arange(block, dtype=np.intp) * gw).reshape(1, block, 1), shape).reshape(-1)
+    for table in (starts, position, offsets):
+        table.setflags(write=False)
+    return starts, position, offsets
+
+
 def permute_blocks(img: np.ndarray, block: int, perm: np.ndarray) -> np.ndarray:
     """Rearrange the blocks of an image: output block ``i`` is input block ``perm[i]`` (raster order).
 
@@ -84,10 +120,19 @@ def permute_blocks(img: np.ndarray, block: int, perm: np.ndarray) -> np.ndarray:
     Returns:
         np.ndarray: a new C-contiguous array of the same shape and dtype.
     """
-    gh, gw = img.shape[0] // block, img.shape[1] // block
-    line_size = block * int(np.prod(img.shape[2:], dtype=np.int64))
-    rows = img.reshape(img.shape[0] * gw, line_size)  # one block row per line, in raster order
-    src_row, src_col = np.divmod(np.asarray(perm), gw)
-    first_line = (src_row * (block * gw) + src_col).reshape(gh, 1, gw)
-    lines = first_line + (np.arange(block) * gw).reshape(1, block, 1)  # (gh, block, gw): output order
-    return rows.take(lines.reshape(-1), axis=0).reshape(img.shape)
+    lines = block_lines(img.shape[0], img.shape[1], block, perm)
+    rows = img.reshape(lines.size, block * math.prod(img.shape[2:]))  # one block row per line
+    return rows.take(lines, axis=0).reshape(img.shape)
+
+
+def block_lines(height: int, width: int, block: int, perm: np.ndarray) -> np.ndarray:
+    """For each output line of :func:`permute_blocks` (raster order), the input line it copies.
+
+    Returns:
+        np.ndarray: (height * width // block,) intp.
+    """
+    starts, position, offsets = block_line_tables(height, width, block)
+    # Output line l is row offsets[l] / gw of source block perm[position[l]].
+    lines = starts.take(perm).take(position)
+    lines += offsets
+    return lines

@@ -1,9 +1,13 @@
 """MI: mixing-up sub-patches. Each P x P patch becomes the mean of its (P/S)^2 sub-patches of S x S."""
+import functools
+import math
+from typing import Optional
+
 import numpy as np
 
-from .keys import SeedLike
+from .keys import SeedLike, new_rng
 from .patch_shuffle import random_patch_shuffle
-from .patches import check_block_size, check_image, check_shuffle_grid
+from .patches import block_lines, check_block_size, check_image, check_permutation, check_shuffle_grid
 
 
 def check_mix_sizes(patch_size: int, sub_patch_size: int) -> int:
@@ -34,14 +38,15 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.
 
     Returns:
         np.ndarray: (H * S / P, W * S / P[, C]); float32 for integer input (the means are not
-        integers), otherwise the input's float dtype.
+        integers), otherwise the input's float dtype. For uint8 input it equals bit for bit
+        ``ndarray.mean(dtype=np.float32)`` over the sub-patches.
     """
     r = check_mix_sizes(patch_size, sub_patch_size)
     gh, gw = check_image(img, patch_size)
+    if img.dtype == np.uint8 and r <= MAX_EXACT_UINT16_RATIO:
+        return sums_to_means(subpatch_sums(img, patch_size, sub_patch_size), r)
     s = sub_patch_size
     rest = img.shape[2:]
-    if img.dtype == np.uint8 and 1 < r <= MAX_EXACT_UINT16_RATIO and img.size:
-        return _mix_uint8(img, r, s).reshape(gh * s, gw * s, *rest)
     dtype = img.dtype if np.issubdtype(img.dtype, np.floating) else np.float32
     # (gh, r, S, gw, r, S, C): average over the two r axes, which index sub-patches inside a patch.
     grid = img.reshape(gh, r, s, gw, r, s, *rest)
@@ -53,29 +58,77 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.
 MAX_EXACT_UINT16_RATIO = 16
 
 
-def _mix_uint8(img: np.ndarray, r: int, s: int) -> np.ndarray:
-    """MI of a non-empty uint8 image, equal bit for bit to ``ndarray.mean(dtype=np.float32)``.
+def subpatch_sums(img: np.ndarray, patch_size: int, sub_patch_size: int,
+                  perm: Optional[np.ndarray] = None) -> np.ndarray:
+    """The exact sums behind MI: each P x P patch becomes the sum of its r^2 sub-patches, r = P / S.
 
-    Sums of at most 256 uint8 values are exact in uint16 and in float32, so dividing them by r^2
-    in float32 rounds exactly as the mean does. The sub-patch rows are summed first (long
-    contiguous runs), which leaves 1/r of the data for the short strided runs of the column sums.
+    Every step is a long contiguous NumPy pass: the r sub-patch rows of each row of patches are
+    added first; then each run of S pixels is added to the r - 1 runs to its right (one pass over
+    the whole image per run), and the runs that start a patch, which now hold its sums, are gathered
+    (in the order ``perm`` says, if given: the RS-on-MI shuffle costs no pass of its own).
+
+    Args:
+        img (np.ndarray): uint8, (H, W) or (H, W, C), H and W multiples of ``patch_size``.
+        patch_size (int): P.
+        sub_patch_size (int): S, a divisor of P with r = P / S at most 16 (the sums fit in uint16).
+        perm (np.ndarray, optional): a permutation of the N = H * W / P^2 mixed S x S blocks:
+            output block ``i`` is block ``perm[i]`` (raster order), as :func:`shuffle_patches`.
 
     Returns:
-        np.ndarray: float32, (H * W * C / r^2,) in the output's raster order.
+        np.ndarray: uint16, (H / r, W / r[, C]): r^2 times the MI image (shuffled by ``perm``), exactly.
     """
-    h, w = img.shape[:2]
-    c = int(np.prod(img.shape[2:], dtype=np.int64))
-    patch_rows = img.reshape(h // (r * s), r, s * w * c)  # r sub-patch rows in each row of patches
-    row_sum = patch_rows[:, 0].astype(np.uint16)
-    for i in range(1, r):
+    r = check_mix_sizes(patch_size, sub_patch_size)
+    gh, gw = check_image(img, patch_size)
+    if img.dtype != np.uint8:
+        raise TypeError(f'subpatch_sums needs a uint8 image, got {img.dtype}')
+    if r > MAX_EXACT_UINT16_RATIO:
+        raise ValueError(f'patch_size / sub_patch_size = {r} > {MAX_EXACT_UINT16_RATIO}: the sums would '
+                         'overflow uint16')
+    s, rest = sub_patch_size, img.shape[2:]
+    run = s * math.prod(rest)  # one row of one sub-patch
+    patch_rows = img.reshape(gh, r, -1)  # the r sub-patch rows of each row of patches
+    row_sum = np.add(patch_rows[:, 0], patch_rows[:, 1], dtype=np.uint16)
+    for i in range(2, r):
         np.add(row_sum, patch_rows[:, i], out=row_sum)
-    sub_cols = row_sum.reshape(-1, r, s * c)  # r sub-patch columns in each patch
-    patch_sum = sub_cols[:, 0] + sub_cols[:, 1]
+    flat = row_sum.reshape(-1)
+    n, tail = flat.size, (r - 1) * run
+    run_sum = np.empty(n, np.uint16)  # its last r - 1 runs are never read
+    np.add(flat[:n - tail], flat[run:n - tail + run], out=run_sum[:n - tail])
     for j in range(2, r):
-        patch_sum += sub_cols[:, j]
-    mixed = patch_sum.astype(np.float32)
-    np.divide(mixed, np.float32(r * r), out=mixed)
-    return mixed.reshape(-1)
+        np.add(run_sum[:n - tail], flat[j * run:n - tail + j * run], out=run_sum[:n - tail])
+    index = every_nth(n // run, r)  # mixed-image line l is run index[l]
+    if perm is not None:
+        perm = check_permutation(perm, (gh, gw))
+        index = index.take(block_lines(gh * s, gw * s, s, perm))
+    return run_sum.reshape(n // run, run).take(index, axis=0).reshape(gh * s, gw * s, *rest)
+
+
+@functools.lru_cache(maxsize=64)
+def every_nth(length: int, step: int) -> np.ndarray:
+    """``np.arange(0, length, step)``, read-only and cached."""
+    index = np.arange(0, length, step, dtype=np.intp)
+    index.setflags(write=False)
+    return index
+
+
+def sums_to_means(sums: np.ndarray, ratio: int) -> np.ndarray:
+    """The MI image from :func:`subpatch_sums`: each sum divided by r^2 in float32.
+
+    Sums of at most 256 uint8 values are exact in float32, so this rounds exactly as the mean does
+    (a multiplication when r^2 is a power of two, which is then exact too).
+
+    Args:
+        sums (np.ndarray): uint16 sums, any shape.
+        ratio (int): r = P / S.
+
+    Returns:
+        np.ndarray: float32 means, a new C-contiguous array of the shape of ``sums``.
+    """
+    means = sums.astype(np.float32)
+    count = ratio * ratio
+    if count & (count - 1) == 0:
+        return np.multiply(means, np.float32(1 / count), out=means)
+    return np.divide(means, np.float32(count), out=means)
 
 
 def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, seed: SeedLike = None) -> np.ndarray:
@@ -96,5 +149,9 @@ def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, 
     Raises:
         ValueError: if the image has fewer than ``MIN_SHUFFLED_BLOCKS`` (4) patches.
     """
-    check_shuffle_grid(check_image(img, patch_size), patch_size)
+    r = check_mix_sizes(patch_size, sub_patch_size)
+    n = check_shuffle_grid(check_image(img, patch_size), patch_size)
+    if img.dtype == np.uint8 and r <= MAX_EXACT_UINT16_RATIO:
+        perm = new_rng(seed).permutation(n)
+        return sums_to_means(subpatch_sums(img, patch_size, sub_patch_size, perm), r)
     return random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)

@@ -11,17 +11,17 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmppml.crypto import (check_mix_sizes, check_shuffle_grid, mix_subpatches, new_rng, random_patch_shuffle,
-                           shuffle_mixed_blocks)
+from mmppml.crypto import (align_image, aligned_size, check_mix_sizes, check_shuffle_grid, check_size_mismatch,
+                           mix_subpatches, new_rng, random_patch_shuffle, subpatch_sums, sums_to_means)
 from mmppml.crypto.patches import check_block_size
+from mmppml.crypto.subpatch_mix import MAX_EXACT_UINT16_RATIO
 from mmppml.registry import TRANSFORMS
 
-SIZE_MISMATCH_MODES = ('error', 'pad', 'crop')
 # Annotations whose meaning a shuffle destroys.
 SPATIAL_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_keypoints')
 
 
-# dtypes cv2.flip copies; others are left to NumPy.
+# dtypes OpenCV flips and splits; others are left to NumPy.
 CV2_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
 CV2_FLIP_CODES = {(0, ): 0, (1, ): 1, (0, 1): -1}
 
@@ -38,6 +38,27 @@ def unflipped_copy(img: np.ndarray) -> np.ndarray:
     if not flipped_axes or not np.flip(img, flipped_axes).flags.c_contiguous:
         return img
     return cv2.flip(np.flip(img, flipped_axes), CV2_FLIP_CODES[flipped_axes]).reshape(img.shape)
+
+
+def channel_planes(img: np.ndarray) -> Optional[np.ndarray]:
+    """The (C, H, W) C-contiguous copy of an (H, W, C) image with 2 to 4 channels (OpenCV's split);
+    ``None`` for other images."""
+    if img.ndim != 3 or not 2 <= img.shape[2] <= 4 or img.dtype not in CV2_DTYPES or not img.flags.c_contiguous:
+        return None
+    planes = np.empty((img.shape[2], ) + img.shape[:2], img.dtype)
+    cv2.split(img, list(planes))
+    return planes
+
+
+def channels_first(img: np.ndarray) -> np.ndarray:
+    """``img`` as an (H, W, C) view of a C-contiguous (C, H, W) copy, where :func:`channel_planes` can.
+
+    ``PackInputs`` (mmpretrain) and ``PackDetInputs`` (mmdet) turn such a view into a (C, H, W)
+    tensor without copying, while a C-contiguous (H, W, C) image costs them a transposing copy
+    (~15x an ``np.copy`` for uint8); OpenCV splits the channels in about one copy. Values unchanged.
+    """
+    planes = channel_planes(img)
+    return img if planes is None else planes.transpose(1, 2, 0)
 
 
 def check_seed(seed: Optional[int]) -> Optional[int]:
@@ -81,9 +102,7 @@ class BlockEncryption(BaseTransform):
                  pad_val: float = 0,
                  seed: Optional[int] = None) -> None:
         self.block_size = check_block_size('patch_size', block_size)
-        if size_mismatch not in SIZE_MISMATCH_MODES:
-            raise ValueError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {size_mismatch!r}')
-        self.size_mismatch = size_mismatch
+        self.size_mismatch = check_size_mismatch(size_mismatch)
         self.pad_val = check_pad_val(pad_val)
         self.seed = check_seed(seed)
         self._rng: Optional[np.random.Generator] = None
@@ -104,7 +123,8 @@ class BlockEncryption(BaseTransform):
         return state
 
     def aligned_image(self, results: dict) -> np.ndarray:
-        """Return ``results['img']`` with height and width multiples of the block size."""
+        """Return ``results['img']`` with height and width multiples of the block size, C-contiguous
+        (a flipped view is copied by OpenCV first) or a crop of a C-contiguous image."""
         img = results.get('img')
         if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
             what = f'{type(img).__name__} of shape {img.shape}' if isinstance(img, np.ndarray) else type(img).__name__
@@ -112,22 +132,15 @@ class BlockEncryption(BaseTransform):
                             f'NumPy array (as LoadImageFromFile gives), got {what}; put it before PackInputs')
         img = unflipped_copy(img)
         h, w = img.shape[:2]
-        b = self.block_size
-        if h % b == 0 and w % b == 0:
-            return img
-        if self.size_mismatch == 'error':
-            raise ValueError(
-                f'{type(self).__name__}: image size {h}x{w} (HxW) is not a multiple of patch_size={b}. '
-                "Resize or pad it to a multiple first, or set size_mismatch='pad' or 'crop'.")
-        if self.size_mismatch == 'pad':
-            pad = [(0, -h % b), (0, -w % b)] + [(0, 0)] * (img.ndim - 2)
-            return np.pad(img, pad, constant_values=self.pad_val)
-        new_h, new_w = h - h % b, w - w % b
-        if new_h == 0 or new_w == 0:
-            raise ValueError(f'{type(self).__name__}: cannot crop a {h}x{w} image to a multiple of '
-                             f'patch_size={b}: it is smaller than one patch')
-        crop_boxes(results, new_h, new_w)
-        return img[:new_h, :new_w]
+        try:
+            new_h, new_w = aligned_size(h, w, self.block_size, self.size_mismatch)
+        except ValueError as e:
+            hint = '' if self.size_mismatch == 'crop' else (
+                " Resize or pad it to a multiple first, or set size_mismatch='pad' or 'crop'.")
+            raise ValueError(f'{type(self).__name__}: {e}.{hint}') from None
+        if (new_h, new_w) != (h, w) and self.size_mismatch == 'crop':
+            crop_boxes(results, new_h, new_w)
+        return align_image(img, self.block_size, self.size_mismatch, self.pad_val)
 
     def check_shuffle_grid(self, img: np.ndarray) -> None:
         """Refuse an image with too few blocks for a shuffle to hide anything."""
@@ -194,7 +207,7 @@ class RandomPatchShuffle(BlockEncryption):
         self.check_no_spatial_annotations(results)
         img = self.aligned_image(results)
         self.check_shuffle_grid(img)
-        img = random_patch_shuffle(img, self.block_size, self.rng)
+        img = channels_first(random_patch_shuffle(img, self.block_size, self.rng))
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         return results
@@ -235,10 +248,30 @@ class MixSubPatches(BlockEncryption):
                 raise ValueError(f'MixSubPatches does not support {key!r} yet; only boxes are rescaled')
         if 'gt_bboxes' in results:
             check_boxes(results)  # before anything changes
-        img = mix_subpatches(self.aligned_image(results), self.block_size, self.sub_patch_size)
+        img = self.mix(self.aligned_image(results))
         results['img'] = img
         rescale_geometry(results, img.shape[:2], 1 / self.ratio)
         return results
+
+    def mix(self, img: np.ndarray, rng: Optional[np.random.Generator] = None) -> np.ndarray:
+        """MI of ``img``, then with ``rng`` a shuffle of the S x S mixed blocks.
+
+        uint8 images go through the exact uint16 sums (shuffled in the gather that makes them),
+        split into channel planes before they become float32 means.
+
+        Returns:
+            np.ndarray: float32 (H / r, W / r[, C]), laid out as :func:`channels_first` says.
+        """
+        p, s = self.block_size, self.sub_patch_size
+        if img.dtype != np.uint8 or self.ratio > MAX_EXACT_UINT16_RATIO:
+            mixed = mix_subpatches(img, p, s)
+            return channels_first(mixed if rng is None else random_patch_shuffle(mixed, s, rng))
+        perm = None if rng is None else rng.permutation(img.shape[0] // p * (img.shape[1] // p))
+        sums = subpatch_sums(img, p, s, perm)
+        planes = channel_planes(sums)
+        if planes is None:
+            return sums_to_means(sums, self.ratio)
+        return sums_to_means(planes, self.ratio).transpose(1, 2, 0)
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f', sub_patch_size={self.sub_patch_size})'
@@ -286,7 +319,7 @@ class ShuffledMixSubPatches(MixSubPatches):
         self.check_no_spatial_annotations(results)
         img = self.aligned_image(results)
         self.check_shuffle_grid(img)
-        img = shuffle_mixed_blocks(img, self.block_size, self.sub_patch_size, self.rng)
+        img = self.mix(img, self.rng)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         return results

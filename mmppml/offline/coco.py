@@ -5,6 +5,7 @@ from typing import Dict, Iterable, List, Tuple
 
 import numpy as np
 
+from mmppml.crypto import align_image
 from .spec import EncryptionError, EncryptionSpec
 
 # Image fields that may point at the plain picture (URLs, capture dates) are not copied.
@@ -65,8 +66,8 @@ def _scale_points(points: Iterable[float], sx: float, sy: float, stride: int = 2
     return pts
 
 
-def _rescale_rle(segm: dict, resized: Tuple[int, int], aligned: Tuple[int, int], out: Tuple[int, int]) -> dict:
-    """Resize (nearest), pad and shrink an RLE mask the way its image was; re-encode it compressed."""
+def _rescale_rle(segm: dict, resized: Tuple[int, int], spec: EncryptionSpec, out: Tuple[int, int]) -> dict:
+    """Resize (nearest), align and shrink an RLE mask the way its image was; re-encode it compressed."""
     import cv2
     from pycocotools import mask as mask_utils
 
@@ -74,7 +75,7 @@ def _rescale_rle(segm: dict, resized: Tuple[int, int], aligned: Tuple[int, int],
     rle = mask_utils.frPyObjects(segm, h, w) if isinstance(segm['counts'], list) else segm
     mask = mask_utils.decode(rle)
     mask = cv2.resize(mask, resized[::-1], interpolation=cv2.INTER_NEAREST)
-    mask = np.pad(mask, [(0, aligned[0] - resized[0]), (0, aligned[1] - resized[1])])
+    mask = align_image(mask, spec.patch_size, spec.size_mismatch)
     mask = cv2.resize(mask, out[::-1], interpolation=cv2.INTER_NEAREST)
     new = mask_utils.encode(np.asfortranarray(mask))
     new['counts'] = new['counts'].decode('ascii')
@@ -84,7 +85,6 @@ def _rescale_rle(segm: dict, resized: Tuple[int, int], aligned: Tuple[int, int],
 def rescale_annotation(ann: dict, spec: EncryptionSpec, src_hw: Tuple[int, int]) -> dict:
     """Map an annotation of a ``src_hw`` image onto its MI-encrypted image (a pure rescale)."""
     resized = spec.resized_size(*src_hw)
-    aligned = spec.aligned_size(*src_hw)
     out_hw = spec.output_size(*src_hw)
     sy = resized[0] / src_hw[0] / spec.shrink
     sx = resized[1] / src_hw[1] / spec.shrink
@@ -98,7 +98,7 @@ def rescale_annotation(ann: dict, spec: EncryptionSpec, src_hw: Tuple[int, int])
     if isinstance(segm, list):
         ann['segmentation'] = [_scale_points(poly, sx, sy) for poly in segm]
     elif isinstance(segm, dict):
-        ann['segmentation'] = _rescale_rle(segm, resized, aligned, out_hw)
+        ann['segmentation'] = _rescale_rle(segm, resized, spec, out_hw)
     if 'keypoints' in ann:
         ann['keypoints'] = _scale_points(ann['keypoints'], sx, sy, stride=3)
     return ann

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, TextIO, Tuple
@@ -20,12 +21,14 @@ import cv2
 
 from mmppml.crypto.keyed_scramble import ScrambleKey, load_key, new_scramble_key, save_key
 from . import coco as coco_utils
-from .files import (Journal, check_paths, find_temp_files, fingerprint, is_within, list_images, output_names,
-                    read_source, remove_temp_files, write_atomic, write_json_atomic)
+from .files import (TEMP_PREFIX, Journal, check_paths, find_temp_files, fingerprint, is_within, list_images,
+                    output_names, read_source, remove_temp_files, write_atomic, write_json_atomic)
 from .image_ops import decode_image, encode_png, encrypt_image, read_header
-from .lock import OutputLock
+from .lock import LOCK_NAME, OutputLock
 from .manifest import MANIFEST_NAME, check_resume, new_manifest, now, report
 from .progress import Progress
+from .shards import (check_shards_finished, merge_journals, remove_shard_files, shard_names, shard_states,
+                     shard_tasks, write_state)
 from .spec import EncryptionError, EncryptionSpec, OutputError
 
 COCO_IMAGE_DIR = 'images'
@@ -95,13 +98,13 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _init_worker(spec: EncryptionSpec, key: Optional[ScrambleKey], source: Path, output: Path,
-                 png_compression: int, fsync: bool, pause: float, caps: Tuple[int, int],
+                 png_compression: int, fsync: bool, pause: float, caps: Tuple[int, int], temp_prefix: str,
                  parent_pid: Optional[int] = None) -> None:
     if parent_pid is not None:
         _die_with_parent(parent_pid)
     cv2.setNumThreads(1)
     _WORKER.update(spec=spec, key=key, source=source, output=output, png_compression=png_compression,
-                   fsync=fsync, pause=pause, max_bytes=caps[0], max_pixels=caps[1])
+                   fsync=fsync, pause=pause, max_bytes=caps[0], max_pixels=caps[1], temp_prefix=temp_prefix)
 
 
 def _scrub(message: str) -> str:
@@ -141,7 +144,7 @@ def _encrypt_one(task: Tuple[str, str, Optional[Tuple[int, int]]]) -> dict:
     out = w['output'] / dst
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, png, fsync=w['fsync'], pause=w['pause'])
+        write_atomic(out, png, fsync=w['fsync'], pause=w['pause'], prefix=w['temp_prefix'])
     except OSError as e:
         raise OutputError(f'cannot write the output {dst}: {e.strerror or type(e).__name__}') from None
     return dict(result, sha256=hashlib.sha256(png).hexdigest(), size=len(png), losses=losses)
@@ -239,6 +242,15 @@ def default_report_path(output: Path) -> Path:
     return output.with_name(output.name + '.report.json')
 
 
+def report_path(output: Path, report_file: Optional[os.PathLike], shard: Optional[Tuple[int, int]]) -> Path:
+    """Where a run's report goes: ``report_file`` or the default, with ``.shard-K-of-N`` before the
+    suffix for a shard (so that shards never write over each other's)."""
+    path = Path(report_file) if report_file else default_report_path(output)
+    if shard is None:
+        return path
+    return path.with_name(f'{path.stem}.shard-{shard[0]}-of-{shard[1]}{path.suffix}')
+
+
 def _check_output_location(output: Path) -> None:
     """Refuse an output whose path runs through a file (exit code 2, before anything is written)."""
     for parent in [output, *output.parents]:
@@ -264,7 +276,9 @@ def encrypt_dataset(source: os.PathLike,
                     follow_symlinks: bool = False,
                     max_file_bytes: int = MAX_FILE_BYTES,
                     max_pixels: int = MAX_PIXELS,
-                    report_file: Optional[os.PathLike] = None) -> Summary:
+                    report_file: Optional[os.PathLike] = None,
+                    shard: Optional[Tuple[int, int]] = None,
+                    merge: bool = False) -> Summary:
     """Encrypt every image of ``source`` into ``output`` as PNG.
 
     Args:
@@ -292,7 +306,14 @@ def encrypt_dataset(source: os.PathLike,
         max_pixels (int): images of more pixels (read from the header, before decoding) are
             skipped and reported.
         report_file (PathLike, optional): where the report naming skipped and ignored sources goes;
-            default ``<output>.report.json`` beside ``output``, never inside it.
+            default ``<output>.report.json`` beside ``output``, never inside it; a shard's has
+            ``.shard-K-of-N`` before the suffix.
+        shard (tuple[int, int], optional): (K, N): encrypt only shard K of N (see
+            :mod:`mmppml.offline.shards`), resumable and locked on its own; the copy is complete
+            after all N have finished and a run with ``merge``.
+        merge (bool): check that every shard has finished, take in their journals, encrypt any
+            source they skipped again (it is reported if it fails again), write the annotations,
+            the report and the manifest (complete). Same arguments as the shards, without ``shard``.
 
     Returns:
         Summary: counts, skipped and ignored files; the same is in the report.
@@ -313,7 +334,13 @@ def encrypt_dataset(source: os.PathLike,
             raise EncryptionError(f'{name} must be an integer >= {low}, got {value!r}')
     if not 0 <= png_compression <= 9:
         raise EncryptionError(f'png_compression must be in 0..9, got {png_compression}')
-    report_file = Path(report_file) if report_file else default_report_path(output)
+    if shard is not None:
+        if merge:
+            raise EncryptionError('--shard and --merge exclude each other: run the shards, then --merge alone')
+        if new_key:
+            raise EncryptionError('--new-key with --shard: every shard would draw its own key; create the key '
+                                  'once first (see the README) and pass it with --key-file')
+    report_file = report_path(output, report_file, shard)
     if is_within(report_file.resolve(), output.resolve()):
         raise EncryptionError('the report must not be inside the output directory (it names source files)')
     key = _prepare_key(Path(key_file) if key_file else None, new_key, spec, output)
@@ -327,29 +354,67 @@ def encrypt_dataset(source: os.PathLike,
         output.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f'cannot create the output directory {output}: {e.strerror or type(e).__name__}') from None
-    with OutputLock(output):
+    own = shard_names(shard) if shard else dict(lock=LOCK_NAME, journal=Journal.NAME, temp=TEMP_PREFIX)
+    with OutputLock(output, shared=shard is not None), OutputLock(output, own['lock']) if shard else nullcontext():
         earlier = check_resume(output, manifest)
         if earlier is not None:
             manifest['created'] = earlier['created']
+        shards_here = shard_states(output)
+        if shard is None and shards_here and not merge:
+            raise EncryptionError(f'{output} is being encrypted in shards ({len(shards_here)} have run); run the '
+                                  'remaining ones with --shard K/N, then this command with --merge')
+        n_shards = check_shards_finished(output, manifest['settings']) if merge else None
         if new_key:
             save_key(key_file, key)
         try:
-            summary = Summary(sources=len(names), ignored=plan['ignored'], temp_files_removed=remove_temp_files(output),
-                              report_file=report_file)
-            write_json_atomic(output / MANIFEST_NAME, manifest, fsync)
-            journal = Journal(output)
+            summary = Summary(sources=len(names), ignored=plan['ignored'],
+                              temp_files_removed=remove_temp_files(output, own['temp']), report_file=report_file)
+            if shard is None or earlier is None:
+                write_json_atomic(output / MANIFEST_NAME, manifest, fsync)
+            journal = Journal(output, own['journal'])
+            if merge:
+                merge_journals(output, n_shards, journal)
         except OSError as e:
             raise OutputError(f'cannot write to the output directory {output}: '
                               f'{e.strerror or type(e).__name__}') from None
 
         # Outputs named relative to ``output`` (COCO images go to a subfolder), as the journal records them.
         plan['journal_names'] = {src: os.path.relpath(target / dst, output) for src, dst in names.items()}
+        if shard is not None:
+            plan['journal_names'] = dict(shard_tasks(plan['journal_names'].items(), shard))
+            summary.sources = len(plan['journal_names'])
         tasks = [(src, dst, plan['sizes'].get(src)) for src, dst in plan['journal_names'].items()
                  if not journal.is_done(output, dst)]
-        summary.done_before = len(names) - len(tasks)
-        init_args = (spec, key, source, output, png_compression, fsync, pause, (max_file_bytes, max_pixels))
+        summary.done_before = len(plan['journal_names']) - len(tasks)
+        init_args = (spec, key, source, output, png_compression, fsync, pause, (max_file_bytes, max_pixels),
+                     own['temp'])
         _run_tasks(tasks, workers, init_args, journal, summary, Progress(len(tasks), progress_stream))
-        return _finish(source, output, spec, plan, journal, summary, manifest, coco_ann, fsync, start)
+        if shard is not None:
+            return _finish_shard(source, output, shard, plan, journal, summary, manifest, fsync, start)
+        summary = _finish(source, output, spec, plan, journal, summary, manifest, coco_ann, fsync, start)
+        if merge:
+            remove_shard_files(output)
+        return summary
+
+
+def _finish_shard(source: Path, output: Path, shard: Tuple[int, int], plan: dict, journal: Journal,
+                  summary: Summary, manifest: dict, fsync: bool, start: float) -> Summary:
+    """Write the shard's report and, when no temporary file of its own is left, its state file."""
+    done = sum(dst in journal.done for dst in plan['journal_names'].values())
+    counts = {'sources': len(plan['journal_names']), 'encrypted': done, 'skipped': len(summary.skipped)}
+    try:
+        summary.seconds = time.monotonic() - start
+        write_json_atomic(summary.report_file, report(summary, counts, source), fsync)
+        if hasattr(os, 'sync'):
+            os.sync()
+        leftovers = find_temp_files(output, shard_names(shard)['temp'])
+        if leftovers:
+            raise OutputError(f'{len(leftovers)} temporary file(s) of shard {shard[0]}/{shard[1]} appeared in {output} '
+                              'while this run held it (another writer?); rerun the shard to finish it')
+        write_state(output, shard, manifest['settings'], counts, fsync)
+    except OSError as e:
+        raise OutputError(f'cannot write to {output}: {e.strerror or type(e).__name__}') from None
+    return summary
 
 
 def _finish(source: Path, output: Path, spec: EncryptionSpec, plan: dict, journal: Journal, summary: Summary,

@@ -162,14 +162,15 @@ def fingerprint(names: Sequence[str]) -> str:
     return hashlib.sha256('\n'.join(sorted(names)).encode()).hexdigest()
 
 
-def write_atomic(path: Path, data: bytes, fsync: bool = False, pause: float = 0.) -> None:
+def write_atomic(path: Path, data: bytes, fsync: bool = False, pause: float = 0., prefix: str = TEMP_PREFIX) -> None:
     """Write ``data`` to a temporary file next to ``path``, then rename it into place.
 
     A reader (or a resumed run) sees either no file or the complete file, never a partial one.
     ``fsync`` also flushes the data to disk before the rename (power-loss safety, at a cost).
     ``pause`` (seconds before the rename) lets tests interrupt a run between the two steps.
+    ``prefix`` names the temporary file (each shard of a run has its own, starting with ``TEMP_PREFIX``).
     """
-    tmp = path.with_name(f'{TEMP_PREFIX}{uuid.uuid4().hex}{path.suffix}')
+    tmp = path.with_name(f'{prefix}{uuid.uuid4().hex}{path.suffix}')
     try:
         with open(tmp, 'xb') as f:
             f.write(data)
@@ -189,14 +190,15 @@ def write_json_atomic(path: Path, obj: dict, fsync: bool = False) -> None:
     write_atomic(path, (json.dumps(obj, indent=2, ensure_ascii=False) + '\n').encode(), fsync)
 
 
-def find_temp_files(root: Path) -> List[str]:
-    """Paths of the temporary files below ``root`` (left by an interrupted run, or being written)."""
-    return [osp.join(d, n) for d, _, names in os.walk(root) for n in names if n.startswith(TEMP_PREFIX)]
+def find_temp_files(root: Path, prefix: str = TEMP_PREFIX) -> List[str]:
+    """Paths of the temporary files below ``root`` (left by an interrupted run, or being written)
+    whose names start with ``prefix`` (default: those of any run or shard)."""
+    return [osp.join(d, n) for d, _, names in os.walk(root) for n in names if n.startswith(prefix)]
 
 
-def remove_temp_files(root: Path) -> int:
-    """Delete temporary files left below ``root`` by an interrupted run; return how many."""
-    leftovers = find_temp_files(root)
+def remove_temp_files(root: Path, prefix: str = TEMP_PREFIX) -> int:
+    """Delete temporary files left below ``root`` by an interrupted run (or shard); return how many."""
+    leftovers = find_temp_files(root, prefix)
     for path in leftovers:
         os.remove(path)
     return len(leftovers)
@@ -220,8 +222,8 @@ class Journal:
     """
     NAME = '.mmppml-done'
 
-    def __init__(self, root: Path):
-        self.path = root / self.NAME
+    def __init__(self, root: Path, name: str = NAME):
+        self.path = root / name
         self.entries: Dict[str, tuple] = {}
         self.done = set()
         if self.path.exists():
@@ -233,6 +235,8 @@ class Journal:
 
     def is_done(self, root: Path, name: str) -> bool:
         """Whether ``root / name`` is the file this journal recorded for ``name``."""
+        if name in self.done:
+            return True
         if name not in self.entries:
             return False
         digest, size = self.entries[name]

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mmppml.crypto import mix_subpatches, random_patch_shuffle, shuffle_mixed_blocks
+from mmppml.crypto import align_image, encrypt, round_to_uint8
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
 from .spec import EncryptionError, EncryptionSpec
 
@@ -78,13 +78,8 @@ def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
     if (rh, rw) != (h, w):
         shrinking = rh * rw < h * w
         img = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    th, tw = spec.aligned_size(h, w)
-    if (th, tw) == (rh, rw):
-        return img
-    if spec.size_mismatch == 'crop':
-        return img[:th, :tw]
-    pad = [(0, th - rh), (0, tw - rw)] + [(0, 0)] * (img.ndim - 2)
-    return np.pad(img, pad)
+    spec.aligned_size(h, w)  # raises EncryptionError for a size it cannot align
+    return align_image(img, spec.patch_size, spec.size_mismatch)
 
 
 # A shuffle that leaves an image unchanged is drawn again this many times before the image is refused.
@@ -108,11 +103,7 @@ def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleK
     if spec.mode != 'mi':
         spec.check_shuffle_grid(*img.shape[:2])
     for _ in range(SHUFFLE_DRAWS):
-        if spec.mode == 'rs':
-            out = random_patch_shuffle(img, spec.patch_size)
-        else:
-            encrypt = mix_subpatches if spec.mode == 'mi' else shuffle_mixed_blocks
-            out = np.clip(np.rint(encrypt(img, spec.patch_size, spec.sub_patch_size)), 0, 255).astype(np.uint8)
+        out = round_to_uint8(encrypt(img, spec.mode, spec.patch_size, spec.sub_patch_size))
         if out.shape != img.shape or not np.array_equal(out, img):
             break
     else:

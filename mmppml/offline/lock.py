@@ -16,13 +16,20 @@ LOCK_NAME = '.mmppml-lock'
 class OutputLock:
     """Context manager holding the lock on ``output`` (an existing directory).
 
+    Args:
+        output (Path): the output directory.
+        name (str): the lock file's name (each shard of a run also holds one of its own).
+        shared (bool): take it shared: shards share the output's lock, which keeps out a whole run
+            or a merge (they take it exclusively) but not each other.
+
     Raises:
-        LockedError: another process holds it.
+        LockedError: another process holds it (exclusively, or at all for an exclusive lock).
         OutputError: the lock file cannot be created (e.g. a read-only directory).
     """
 
-    def __init__(self, output: Path):
-        self.path = Path(output) / LOCK_NAME
+    def __init__(self, output: Path, name: str = LOCK_NAME, shared: bool = False):
+        self.path = Path(output) / name
+        self.shared = shared
         self._fd = None
 
     def __enter__(self) -> 'OutputLock':
@@ -31,19 +38,22 @@ class OutputLock:
         except OSError as e:
             raise OutputError(f'cannot create the lock file {self.path}: {e.strerror or type(e).__name__}') from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
-            owner = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
+            owner = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'shards of a run'
             os.close(fd)
             raise LockedError(f'{self.path.parent} is being written by another run (pid {owner}, or its workers); '
                               'wait for it to end, or stop it, then rerun') from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
+        if not self.shared:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
         self._fd = fd
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
+            if not self.shared:
+                os.ftruncate(self._fd, 0)  # no pid left behind for the next refusal to name
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

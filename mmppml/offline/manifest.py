@@ -11,6 +11,7 @@ from typing import Optional
 
 from .files import Journal
 from .lock import LOCK_NAME
+from .shards import is_shard_file
 from .spec import EncryptionError, EncryptionSpec
 
 MANIFEST_NAME = 'manifest.json'
@@ -77,7 +78,7 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
     """
     if output.exists() and not output.is_dir():
         raise EncryptionError(f'output {output} exists and is not a directory')
-    if not output.exists() or not any(p.name not in RUN_FILES for p in output.iterdir()):
+    if not output.exists() or not any(p.name not in RUN_FILES and not is_shard_file(p.name) for p in output.iterdir()):
         return None
     old = read_manifest(output)
     if old is None:

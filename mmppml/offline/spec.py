@@ -2,11 +2,8 @@
 from dataclasses import asdict, dataclass
 from typing import Optional, Tuple
 
-from mmppml.crypto import check_mix_sizes, check_shuffle_grid
+from mmppml.crypto import MODES, SIZE_MISMATCH_MODES, aligned_size, check_mix_sizes, check_shuffle_grid
 from mmppml.crypto.patches import check_block_size
-
-MODES = ('rs', 'mi', 'rs-on-mi')
-SIZE_MISMATCH_MODES = ('error', 'crop', 'pad')
 
 
 class EncryptionError(ValueError):
@@ -130,18 +127,11 @@ class EncryptionSpec:
 
     def aligned_size(self, height: int, width: int) -> Tuple[int, int]:
         """(H, W) after resize and block alignment; raises EncryptionError for 'error' mismatches."""
-        h, w = self.resized_size(height, width)
-        p = self.patch_size
-        if h % p == 0 and w % p == 0:
-            return h, w
-        if self.size_mismatch == 'pad':
-            return h + (-h % p), w + (-w % p)
-        if self.size_mismatch == 'crop' and h >= p and w >= p:
-            return h - h % p, w - w % p
-        if self.size_mismatch == 'crop':
-            raise EncryptionError(f'size {h}x{w} (HxW) is smaller than one patch ({p}x{p})')
-        raise EncryptionError(f'size {h}x{w} (HxW) is not a multiple of patch_size={p}; '
-                              'use --resize or --size-mismatch crop|pad')
+        try:
+            return aligned_size(*self.resized_size(height, width), self.patch_size, self.size_mismatch)
+        except ValueError as e:
+            hint = '' if self.size_mismatch == 'crop' else '; use --resize or --size-mismatch crop|pad'
+            raise EncryptionError(f'{e}{hint}') from None
 
     def output_size(self, height: int, width: int) -> Tuple[int, int]:
         """(H, W) of the encrypted image made from a ``height x width`` image."""

@@ -4,11 +4,13 @@
   and images an attacker may train on; the two sets share no scene.
 - Fashion-MNIST from the Debian package ``dataset-fashion-mnist`` (gzipped IDX files), when installed.
 """
-import gzip
 import os
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+
+from mmppml.crypto import center_square, round_to_uint8
+from mmppml.idx import read_idx
 
 # Scored photos (people, animals, objects, outdoor scenes) and disjoint training photos.
 TEST_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'motorcycle', 'immunohistochemistry', 'camera', 'coins')
@@ -38,12 +40,9 @@ def load_photo(name: str) -> np.ndarray:
 def square_resize(img: np.ndarray, size: int) -> np.ndarray:
     """Centre square crop, then resize (anti-aliased) to ``size x size``; keeps uint8."""
     from skimage.transform import resize
-    h, w = img.shape[:2]
-    s = min(h, w)
-    top, left = (h - s) // 2, (w - s) // 2
-    crop = img[top:top + s, left:left + s]
-    out = resize(crop, (size, size), anti_aliasing=s > size, preserve_range=True)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+    crop = center_square(img)
+    out = resize(crop, (size, size), anti_aliasing=crop.shape[0] > size, preserve_range=True)
+    return round_to_uint8(out)
 
 
 def test_photos(size: int, names: Sequence[str] = TEST_PHOTOS) -> Dict[str, np.ndarray]:
@@ -80,8 +79,8 @@ class RandomCrops:
         if self.rng.random() < 0.5:
             crop = crop[:, ::-1]
         if s != self.size:
-            crop = np.clip(np.round(resize(crop, (self.size, self.size), anti_aliasing=s > self.size,
-                                           preserve_range=True)), 0, 255)
+            crop = round_to_uint8(resize(crop, (self.size, self.size), anti_aliasing=s > self.size,
+                                         preserve_range=True))
         return np.ascontiguousarray(crop).astype(np.uint8)
 
     def batch(self, n: int) -> np.ndarray:
@@ -93,16 +92,7 @@ def _read_idx(path: str, magic: int, limit: Optional[int]) -> np.ndarray:
     """The first ``limit`` items of a gzipped IDX file of unsigned bytes (images or labels)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f'{path} not found: apt-get install dataset-fashion-mnist')
-    with gzip.open(path, 'rb') as f:
-        raw = f.read()
-    dims = magic & 0xff
-    header = np.frombuffer(raw[:4 + 4 * dims], dtype='>u4')
-    if header[0] != magic:
-        raise ValueError(f'{path} is not an IDX file of {dims}-d unsigned bytes')
-    shape = [int(d) for d in header[1:]]
-    shape[0] = shape[0] if limit is None else min(shape[0], limit)
-    count = int(np.prod(shape))
-    return np.frombuffer(raw[4 + 4 * dims:4 + 4 * dims + count], dtype=np.uint8).reshape(shape).copy()
+    return read_idx(path, magic, limit)
 
 
 def load_fashion_mnist(split: str = 'train', limit: Optional[int] = None, root: str = FASHION_MNIST_DIR,

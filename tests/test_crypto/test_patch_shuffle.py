@@ -91,10 +91,27 @@ def test_crypto_core_imports_no_framework():
     code = ('import sys, importlib.abc\n'
             'class Block(importlib.abc.MetaPathFinder):\n'
             '    def find_spec(self, name, *args):\n'
-            "        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmpretrain'):\n"
+            "        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmpretrain', 'cv2'):\n"
             '            raise ImportError(name)\n'
             'sys.meta_path.insert(0, Block())\n'
             'import numpy as np, mmppml.crypto as c\n'
             'x = np.arange(64, dtype=np.uint8).reshape(8, 8)\n'
             'assert c.mix_subpatches(c.random_patch_shuffle(x, 4), 4, 2).shape == (4, 4)\n')
     subprocess.run([sys.executable, '-c', code], check=True)
+
+
+def test_block_line_tables_are_computed_once_per_size_and_read_only():
+    from mmppml.crypto.patches import block_line_tables
+    tables = block_line_tables(32, 48, 8)
+    assert block_line_tables(32, 48, 8) is tables
+    for table in tables:
+        with pytest.raises(ValueError, match='read-only'):
+            table[0] = 1
+
+
+@pytest.mark.parametrize('shape,p', [((32, 48, 3), 8), ((48, 16), 16), ((24, 40, 4), 8), ((16, 16, 1), 4)])
+def test_shuffle_is_the_block_permutation_definition(shape, p):
+    img = random_image(shape)
+    grid = (shape[0] // p, shape[1] // p)
+    perm = np.random.default_rng(1).permutation(grid[0] * grid[1])
+    np.testing.assert_array_equal(shuffle_patches(img, p, perm), from_blocks(to_blocks(img, p)[perm], grid))

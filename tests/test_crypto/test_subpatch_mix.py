@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from mmppml.crypto import mix_subpatches, shuffle_mixed_blocks, to_blocks
+from mmppml.crypto import (mix_subpatches, shuffle_mixed_blocks, shuffle_patches, subpatch_sums, sums_to_means,
+                           to_blocks)
 
 
 def reference_mix(img, p, s):
@@ -60,3 +61,54 @@ def test_settings_that_leave_the_image_unchanged_are_refused():
     with pytest.raises(ValueError, match='empty'):
         mix_subpatches(np.zeros((0, 16)), 8, 4)
     assert random_patch_shuffle(img, 32).shape == img.shape  # 2 x 2 is enough
+
+
+@pytest.mark.parametrize('shape,p,s', [((32, 48, 3), 16, 8), ((36, 24, 3), 12, 4), ((32, 32), 16, 4),
+                                       ((32, 64, 1), 32, 2), ((16, 16, 4), 8, 4)])
+def test_uint8_mi_is_the_float32_mean_bit_for_bit(shape, p, s):
+    img = np.random.default_rng(3).integers(0, 256, size=shape).astype(np.uint8)
+    r, (h, w) = p // s, shape[:2]
+    mean = img.reshape(h // p, r, s, w // p, r, s, *shape[2:]).mean(axis=(1, 4), dtype=np.float32)
+    np.testing.assert_array_equal(mix_subpatches(img, p, s), mean.reshape(h // r, w // r, *shape[2:]))
+
+
+@pytest.mark.parametrize('shape,p,s', [((32, 48, 3), 16, 8), ((36, 24, 3), 12, 4), ((32, 64), 32, 2)])
+def test_subpatch_sums_are_exact_and_shuffle_in_the_gather(shape, p, s):
+    rng = np.random.default_rng(4)
+    img = rng.integers(0, 256, size=shape).astype(np.uint8)
+    r, (h, w) = p // s, shape[:2]
+    exact = img.astype(np.int64).reshape(h // p, r, s, w // p, r, s, *shape[2:]).sum(axis=(1, 4))
+    sums = subpatch_sums(img, p, s)
+    assert sums.dtype == np.uint16 and sums.shape == (h // r, w // r) + shape[2:]
+    np.testing.assert_array_equal(sums, exact.reshape(sums.shape))
+    perm = rng.permutation((h // p) * (w // p))
+    np.testing.assert_array_equal(subpatch_sums(img, p, s, perm), shuffle_patches(sums, s, perm))
+
+
+def test_the_largest_sums_do_not_overflow():
+    img = np.full((32, 32, 3), 255, np.uint8)
+    assert (subpatch_sums(img, 32, 2) == 255 * 256).all()
+
+
+@pytest.mark.parametrize('r', [2, 3, 4, 5, 16])
+def test_sums_to_means_is_correctly_rounded_for_every_sum(r):
+    sums = np.arange(255 * r * r + 1, dtype=np.uint16)
+    expected = (sums.astype(np.float64) / (r * r)).astype(np.float32)  # float64 then float32 rounds once
+    np.testing.assert_array_equal(sums_to_means(sums, r), expected)
+
+
+def test_subpatch_sums_refuses_what_it_cannot_sum_exactly():
+    with pytest.raises(TypeError, match='uint8'):
+        subpatch_sums(np.zeros((32, 32), np.float32), 16, 8)
+    with pytest.raises(ValueError, match='overflow'):
+        subpatch_sums(np.zeros((64, 64), np.uint8), 64, 2)
+    with pytest.raises(ValueError, match='permutation'):
+        subpatch_sums(np.zeros((32, 32), np.uint8), 16, 8, perm=np.array([0, 0, 1, 2]))
+
+
+@pytest.mark.parametrize('dtype', [np.uint8, np.float32])
+def test_rs_on_mi_is_mi_then_the_same_shuffle(dtype):
+    img = np.random.default_rng(5).integers(0, 256, size=(32, 48, 3)).astype(dtype)
+    perm = np.random.default_rng(9).permutation(6)
+    np.testing.assert_array_equal(shuffle_mixed_blocks(img, 16, 8, seed=9),
+                                  shuffle_patches(mix_subpatches(img, 16, 8), 8, perm))

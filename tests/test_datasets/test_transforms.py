@@ -248,3 +248,36 @@ def test_seeded_transform_draws_distinct_reproducible_streams_per_worker():
     perms = draw()
     assert len(set(perms)) == 200  # two workers, no permutation repeated
     assert draw() == perms  # and the same again from the same seed
+
+
+FLIPS = [lambda x: x[:, ::-1], lambda x: x[::-1], lambda x: x[::-1, ::-1]]
+
+
+@pytest.mark.parametrize('flip', FLIPS)
+@pytest.mark.parametrize('channels', [None, 3])
+def test_flipped_views_encrypt_as_the_flipped_image(flip, channels):
+    # RandomFlip hands over a flipped view; the encryptions read it as the flipped image it shows.
+    img = image(32, 48) if channels else image(32, 48)[..., 0]
+    view = flip(img)
+    plain = np.ascontiguousarray(view)
+    np.testing.assert_array_equal(MixSubPatches(16, 8)(dict(img=view))['img'], mix_subpatches(plain, 16, 8))
+    assert patch_multiset(RandomPatchShuffle(8)(dict(img=view))['img'], 8) == patch_multiset(plain, 8)
+    rs_on_mi = ShuffledMixSubPatches(16, 8)(dict(img=view))['img']
+    assert patch_multiset(rs_on_mi, 8) == patch_multiset(mix_subpatches(plain, 16, 8), 8)
+
+
+@pytest.mark.parametrize('transform', [RandomPatchShuffle(8), MixSubPatches(16, 8), ShuffledMixSubPatches(16, 8)])
+def test_colour_outputs_pack_into_tensors_without_a_copy(transform):
+    from mmpretrain.datasets.transforms import PackInputs
+    out = transform(dict(img=image(32, 48)))['img']
+    assert out.ndim == 3 and out.transpose(2, 0, 1).flags.c_contiguous  # channel planes, seen as H x W x C
+    inputs = PackInputs()(dict(img=out))['inputs']
+    assert np.shares_memory(inputs.numpy(), out)
+    np.testing.assert_array_equal(inputs.numpy(), out.transpose(2, 0, 1))
+
+
+def test_padding_matches_numpy_pad():
+    img = image(30, 37)
+    mi = MixSubPatches(16, 8, size_mismatch='pad', pad_val=9.7)(dict(img=img))['img']
+    padded = np.pad(img, [(0, 2), (0, 11), (0, 0)], constant_values=9.7)
+    np.testing.assert_array_equal(mi, mix_subpatches(padded, 16, 8))

@@ -18,9 +18,9 @@ from benchmarks.timing import ratios, time_interleaved
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools'
 
-# Rows of a --quick run: 2 image sizes x 12, 3 encryptions x (JPEG, PNG) in the pipeline, forward (PEViT and
-# PEViT-MI) and forward+backward on CPU, 3 offline modes.
-EXPECTED_ROWS = dict(transforms=24, pipeline=6, model=3, offline=3)
+# Rows of a --quick run: 2 image sizes x 16, 3 encryptions x (JPEG, PNG, data loader) in the pipeline, forward
+# (PEViT and PEViT-MI) and forward+backward on CPU, 3 offline modes.
+EXPECTED_ROWS = dict(transforms=32, pipeline=9, model=3, offline=3)
 
 
 def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):

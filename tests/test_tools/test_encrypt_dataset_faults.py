@@ -223,8 +223,8 @@ def test_not_marked_complete_while_temp_files_remain(tmp_path, monkeypatch):
     out = tmp_path / 'out'
     real_remove = __import__('mmppml.offline.engine', fromlist=['x']).remove_temp_files
 
-    def plant_after_cleanup(root):  # another writer leaves a temp file while this run holds the output
-        removed = real_remove(root)
+    def plant_after_cleanup(root, *prefix):  # another writer leaves a temp file while this run holds the output
+        removed = real_remove(root, *prefix)
         (Path(root) / '.mmppml-tmp-intruder.png').write_bytes(b'x')
         return removed
 
@@ -241,7 +241,7 @@ def test_not_marked_complete_while_temp_files_remain(tmp_path, monkeypatch):
 def test_unwritable_output_stops_with_exit_4(tmp_path, monkeypatch, capsys, err):
     src = make_folder(tmp_path / 'src')
 
-    def fail(path, data, fsync=False, pause=0.):
+    def fail(path, data, fsync=False, pause=0., prefix=None):
         raise OSError(err, os.strerror(err))
 
     monkeypatch.setattr('mmppml.offline.engine.write_atomic', fail)

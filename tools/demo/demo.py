@@ -29,6 +29,8 @@ import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
+from mmppml.idx import read_idx, read_idx_header
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
@@ -85,21 +87,12 @@ def log(msg: str) -> None:
     print(f'[demo] {msg}', flush=True)
 
 
-def idx_shape(path: str, magic: int) -> tuple:
-    """The shape an IDX file declares; raises if it is not an IDX file of ``magic``."""
-    with open(path, 'rb') as f:
-        header = f.read(4)
-        if len(header) < 4 or int.from_bytes(header, 'big') != magic:
-            raise ValueError(f'{path} is not an IDX file of unsigned bytes with {magic & 0xff} dims')
-        return tuple(int.from_bytes(f.read(4), 'big') for _ in range(magic & 0xff))
-
-
 def check_data(folder: str) -> Dict[str, int]:
     """Check the four files hold 28 x 28 images with one label each; return the image counts."""
     counts = {}
     for split in ('train', 't10k'):
-        images = idx_shape(osp.join(folder, f'{split}-images-idx3-ubyte'), 0x803)
-        labels = idx_shape(osp.join(folder, f'{split}-labels-idx1-ubyte'), 0x801)
+        images = read_idx_header(osp.join(folder, f'{split}-images-idx3-ubyte'), 0x803)
+        labels = read_idx_header(osp.join(folder, f'{split}-labels-idx1-ubyte'), 0x801)
         if images[1:] != (28, 28) or labels[0] != images[0]:
             raise ValueError(f'{folder}: {split} has images of shape {images} and labels {labels}; '
                              'expected N x 28 x 28 images and N labels')
@@ -236,12 +229,11 @@ def sample_grid(names: List[str], data_root: str, out_file: str, num_images: int
     from mmcv.transforms import Compose
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmpretrain.datasets.mnist import read_image_file
 
     import mmppml  # noqa: F401
     from mmppml.visualization import make_image_grid, save_png
 
-    images = read_image_file(osp.join(data_root, 't10k-images-idx3-ubyte'))[:num_images].numpy()
+    images = read_idx(osp.join(data_root, 't10k-images-idx3-ubyte'), 0x803, num_images)
     rows, labels = [], []
     for name in names:
         cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))

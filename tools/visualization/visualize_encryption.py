@@ -19,13 +19,13 @@ from typing import List, Tuple
 import cv2
 import numpy as np
 
-from mmppml.crypto import mix_subpatches, new_rng, random_patch_shuffle, shuffle_mixed_blocks
+from mmppml.crypto import center_square, encrypt, new_rng, round_to_uint8
 from mmppml.crypto.keyed_scramble import apply_scramble, new_scramble_key
+from mmppml.offline.files import IMAGE_EXTENSIONS
 from mmppml.visualization import make_image_grid, save_png
 
 SAMPLE_PHOTOS = ('astronaut', 'coffee', 'chelsea')
 METHODS = ('plain', 'rs', 'mi', 'rs-on-mi', 'keyed-rs', 'keyed-rs-on-mi')
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,29 +68,20 @@ def load_pictures(inputs: List[str], max_images: int) -> List[Tuple[str, np.ndar
 
 def square(img: np.ndarray, size: int) -> np.ndarray:
     """Centre square crop resized to ``size x size``."""
-    h, w = img.shape[:2]
-    side = min(h, w)
-    y, x = (h - side) // 2, (w - side) // 2
-    return cv2.resize(np.ascontiguousarray(img[y:y + side, x:x + side]), (size, size),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(np.ascontiguousarray(center_square(img)), (size, size), interpolation=cv2.INTER_AREA)
 
 
 def encrypt_columns(img: np.ndarray, methods: List[str], p: int, s: int, rng: np.random.Generator,
                     keys: dict) -> List[np.ndarray]:
     """One encrypted version of ``img`` per method; MI outputs are rounded to uint8."""
-    as_uint8 = lambda x: np.clip(np.rint(x), 0, 255).astype(np.uint8)  # noqa: E731
     out = []
     for method in methods:
         if method == 'plain':
             out.append(img)
-        elif method in ('rs', 'keyed-rs'):
-            enc = random_patch_shuffle(img, p, rng)
-            out.append(apply_scramble(enc, keys[p]) if method == 'keyed-rs' else enc)
-        elif method == 'mi':
-            out.append(as_uint8(mix_subpatches(img, p, s)))
-        else:
-            enc = as_uint8(shuffle_mixed_blocks(img, p, s, rng))
-            out.append(apply_scramble(enc, keys[s]) if method == 'keyed-rs-on-mi' else enc)
+            continue
+        mode = method[len('keyed-'):] if method.startswith('keyed-') else method
+        enc = round_to_uint8(encrypt(img, mode, p, s, rng))
+        out.append(apply_scramble(enc, keys[p if mode == 'rs' else s]) if mode != method else enc)
     return out
 
 

@@ -11,11 +11,9 @@ from typing import Optional
 import torch
 from mmpretrain.models.utils.data_preprocessor import ClsDataPreprocessor
 
-from mmppml.crypto import check_mix_sizes, check_shuffle_grid
+from mmppml.crypto import MODES, check_mix_sizes, check_shuffle_grid
 from mmppml.crypto.patches import check_block_size
 from mmppml.registry import MODELS
-
-MODES = ('rs', 'mi', 'rs-on-mi')
 
 
 def shuffle_batch(x: torch.Tensor, block: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:

@@ -1,0 +1,102 @@
+"""Shards of one encryption run: a deterministic partition of the sources, each shard on its own.
+
+Shard ``K/N`` (``0 <= K < N``) encrypts the sources whose index in the sorted listing is K modulo N,
+into the same output directory and under the same names as a whole run would. Each shard holds its
+own lock (and shares the output's lock with the other shards, which keeps a whole run or a merge
+out), keeps its own journal and temporary files, and records in a state file that it has finished.
+A final merge checks that every shard has finished, takes their journals into the output's and
+marks the copy complete. The state files hold counts only, never source names.
+"""
+import json
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from .files import TEMP_PREFIX, Journal, write_json_atomic
+from .spec import EncryptionError
+
+SHARD_FILE = re.compile(r'^\.mmppml-shard-(\d+)-of-(\d+)\.json$')
+
+
+def parse_shard(text: str) -> Tuple[int, int]:
+    """``'K/N'`` -> (K, N), with 0 <= K < N; raises EncryptionError otherwise."""
+    match = re.fullmatch(r'\s*(\d+)\s*/\s*(\d+)\s*', str(text))
+    if not match or not 0 <= int(match[1]) < int(match[2]):
+        raise EncryptionError(f'--shard must be K/N with 0 <= K < N (e.g. 0/4 ... 3/4), got {text!r}')
+    return int(match[1]), int(match[2])
+
+
+def shard_names(shard: Tuple[int, int]) -> Dict[str, str]:
+    """Names of a shard's own files in the output directory: lock, journal, state, temporary prefix."""
+    tag = f'shard-{shard[0]}-of-{shard[1]}'
+    return dict(lock=f'.mmppml-lock-{tag}', journal=f'{Journal.NAME}-{tag}', state=f'.mmppml-{tag}.json',
+                temp=f'{TEMP_PREFIX}{tag}-')
+
+
+def is_shard_file(name: str) -> bool:
+    """Whether ``name`` is a file a shard keeps in the output directory (lock, journal or state)."""
+    return bool(SHARD_FILE.match(name) or re.fullmatch(r'\.mmppml-(lock|done)-shard-\d+-of-\d+', name))
+
+
+def shard_tasks(tasks: Iterable, shard: Tuple[int, int]) -> List:
+    """The tasks of ``shard``: every N-th of the sorted listing, starting at the K-th."""
+    k, n = shard
+    return [task for i, task in enumerate(tasks) if i % n == k]
+
+
+def write_state(output: Path, shard: Tuple[int, int], settings: dict, counts: dict, fsync: bool) -> None:
+    """Record that ``shard`` has finished, with its settings and counts (no names)."""
+    write_json_atomic(output / shard_names(shard)['state'],
+                      dict(shard=list(shard), complete=True, settings=settings, counts=counts), fsync)
+
+
+def shard_states(output: Path) -> Dict[Tuple[int, int], Optional[dict]]:
+    """The state files in ``output``: (K, N) -> their content (None if unreadable)."""
+    states = {}
+    for path in output.iterdir():
+        match = SHARD_FILE.match(path.name)
+        if match:
+            try:
+                states[int(match[1]), int(match[2])] = json.loads(path.read_text(encoding='utf-8'))
+            except (OSError, json.JSONDecodeError):
+                states[int(match[1]), int(match[2])] = None
+    return states
+
+
+def check_shards_finished(output: Path, settings: dict) -> int:
+    """Return N when all N shards of the run in ``output`` have finished with ``settings``, else raise."""
+    states = shard_states(output)
+    counts = sorted({n for _, n in states})
+    if not counts:
+        raise EncryptionError(f'--merge: no shard has run in {output} (run the shards with --shard K/N first)')
+    if len(counts) > 1:
+        raise EncryptionError(f'--merge: {output} holds shards of runs split in {counts} parts; '
+                              'shards of one run must share N')
+    n = counts[0]
+    unfinished = [k for k in range(n) if not (states.get((k, n)) or {}).get('complete')]
+    if unfinished:
+        raise EncryptionError(f'--merge: shard(s) {", ".join(f"{k}/{n}" for k in unfinished)} have not finished; '
+                              'run (or rerun, to resume) them with the same arguments first')
+    if any(states[k, n].get('settings') != settings for k in range(n)):
+        raise EncryptionError(f'--merge: the shards in {output} ran with other settings than these arguments')
+    return n
+
+
+def merge_journals(output: Path, n: int, journal: Journal) -> None:
+    """Take the entries of the N shard journals into ``journal``, each checked by its file's size
+    (the checksum was checked when the shard wrote or resumed it)."""
+    for k in range(n):
+        for name, (digest, size) in Journal(output, shard_names((k, n))['journal']).entries.items():
+            try:
+                ok = (output / name).stat().st_size == size
+            except OSError:
+                ok = False
+            if ok:
+                journal.add(name, digest, size)
+
+
+def remove_shard_files(output: Path) -> None:
+    """Delete the shards' locks, journals and state files (after a merge)."""
+    for path in output.iterdir():
+        if is_shard_file(path.name):
+            path.unlink()
