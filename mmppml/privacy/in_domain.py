@@ -12,7 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import mix_subpatches, new_rng, to_blocks
+from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, to_blocks
 from .block_attacker import attack_shuffles, train_block_attacker
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
 from .metrics import chance_neighbour_score
@@ -216,7 +216,7 @@ class InDomainAttacks:
         resolved with the true key, as an attacker would by trying the 16 candidates."""
         from mmppml.crypto.keyed_scramble import apply_scramble, invert_scramble, new_scramble_key
         from .key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
-        images = np.clip(np.rint(images), 0, 255).astype(np.uint8)  # as the offline tool writes them
+        images = round_to_uint8(images)  # as the offline tool writes them
         key = new_scramble_key(block, 1)
         keyed = np.stack([apply_scramble(x, key) for x in images])
         estimate = align_to_truth(recover_scramble_key(blocks_of(keyed[:self.cfg.key_images], block)), key)

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mmppml.crypto import check_mix_sizes, mix_subpatches
+from mmppml.crypto import check_mix_sizes, mix_subpatches, round_to_uint8
 
 
 def unmix_layout(sub: torch.Tensor, patch_size: int, sub_patch_size: int) -> torch.Tensor:
@@ -138,5 +138,5 @@ def invert_mixed(model: MixInverter, mixed: np.ndarray) -> np.ndarray:
     hwc = mixed[..., None] if squeeze else mixed
     out = model(_to_tensor(hwc[None]))  # (C, 1, H, W)
     img = out[:, 0].permute(1, 2, 0).numpy() * 255.0
-    img = np.clip(np.round(img), 0, 255).astype(np.uint8)
+    img = round_to_uint8(img)
     return img[..., 0] if squeeze else img

@@ -11,11 +11,7 @@ from typing import Dict
 
 import numpy as np
 
-from mmppml.crypto import check_mix_sizes
-
-
-def _to_uint8(img: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+from mmppml.crypto import check_mix_sizes, round_to_uint8
 
 
 def upsample_mixed(mixed: np.ndarray, ratio: int, order: int = 3) -> np.ndarray:
@@ -24,7 +20,7 @@ def upsample_mixed(mixed: np.ndarray, ratio: int, order: int = 3) -> np.ndarray:
     h, w = mixed.shape[:2]
     out = resize(np.asarray(mixed, dtype=np.float64), (h * ratio, w * ratio) + mixed.shape[2:], order=order,
                  anti_aliasing=False, preserve_range=True)
-    return _to_uint8(out)
+    return round_to_uint8(out)
 
 
 def tile_mixed(mixed: np.ndarray, patch_size: int, sub_patch_size: int) -> np.ndarray:
@@ -35,7 +31,7 @@ def tile_mixed(mixed: np.ndarray, patch_size: int, sub_patch_size: int) -> np.nd
     rest = mixed.shape[2:]
     blocks = np.asarray(mixed).reshape(h // s, 1, s, w // s, 1, s, *rest)
     tiled = np.broadcast_to(blocks, (h // s, r, s, w // s, r, s, *rest))
-    return _to_uint8(tiled.reshape(h * r, w * r, *rest))
+    return round_to_uint8(tiled.reshape(h * r, w * r, *rest))
 
 
 def _spread(mixed_residual: np.ndarray, r: int, s: int) -> np.ndarray:
@@ -77,7 +73,7 @@ def prior_unmix(mixed: np.ndarray, patch_size: int, sub_patch_size: int, iterati
         grad[:-1] -= wy
         x -= step * grad
         x += _spread(y - mix_subpatches(x, patch_size, s), r, s)
-    return _to_uint8(x)
+    return round_to_uint8(x)
 
 
 def thumbnail_reference(plain: np.ndarray, ratio: int) -> np.ndarray:

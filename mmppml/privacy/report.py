@@ -7,6 +7,8 @@ from typing import Dict, List
 
 import numpy as np
 
+from mmppml.crypto import round_to_uint8
+
 
 def _group(rows: List[dict], keys: tuple) -> 'OrderedDict[tuple, List[dict]]':
     groups: 'OrderedDict[tuple, List[dict]]' = OrderedDict()
@@ -144,7 +146,7 @@ def _display(img: np.ndarray) -> np.ndarray:
     img = img.astype(np.float64)
     if img.min() < 0:
         img = 255 * (img - img.min()) / max(img.max() - img.min(), 1e-9)
-    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+    return round_to_uint8(img)
 
 
 def _figure_order(mode: str) -> tuple:

@@ -19,7 +19,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import from_blocks, mix_subpatches, new_rng, shuffle_patches, to_blocks
+from mmppml.crypto import from_blocks, mix_subpatches, new_rng, round_to_uint8, shuffle_patches, to_blocks
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble, invert_scramble, new_scramble_key
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, load_fashion_mnist, test_photos
 from .jigsaw import GreedyJigsawSolver
@@ -74,7 +74,7 @@ def resize_like(img: np.ndarray, target: np.ndarray) -> np.ndarray:
     """``img`` resized (anti-aliased) to the height and width of ``target``, uint8."""
     from skimage.transform import resize
     out = resize(img.astype(np.float64), target.shape[:2] + img.shape[2:], anti_aliasing=True, preserve_range=True)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+    return round_to_uint8(out)
 
 
 def _mean(rows: List[dict], key: str) -> float:
@@ -309,7 +309,7 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
         _score(result, mode, 'reference: plain at 1/r resolution, upsampled', img, thumbnail_reference(img, r),
                photo=name)
         _score(result, mode, 'the MI image itself vs the plain image resized to its size', resize_like(img, mixed),
-               np.clip(np.round(mixed), 0, 255).astype(np.uint8), photo=name)
+               round_to_uint8(mixed), photo=name)
         _score(result, mode, 'upsample nearest', img, upsample_mixed(mixed, r, order=0), photo=name)
         _score(result, mode, 'upsample bicubic', img, upsample_mixed(mixed, r, order=3), photo=name)
         _score(result, mode, 'tile (no prior)', img, tile_mixed(mixed, p, s), photo=name)
