@@ -59,6 +59,7 @@ def load_checkpoint_with_report(model: nn.Module, checkpoint: Union[str, dict],
         if match is None:
             raise RuntimeError(message)
         skipped[match.group(1)] = match.group(2)
+        missing.append(match.group(1))  # left as initialised too
     skipped.update({name: 'the model has no such parameter' for name in unexpected})
     loaded = sorted(name for name in names if name not in skipped and name not in converted)
     return dict(loaded=loaded, converted=converted, skipped=skipped, missing=sorted(missing))

@@ -1,6 +1,6 @@
-# Half the tree schedule: 50 epochs (450 iterations at batch 4), the budget of each from-scratch and
-# each fine-tuning run in the README's tree table; same optimiser, warm-up and cosine decay.
-_base_ = './trees_100e.py'
+# retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py on a 50-epoch schedule: the plain detector from
+# scratch, and the start of the fine-tunings (`-plainft` configs) on plain and on MI images.
+_base_ = './retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py'
 
 max_epochs = 50
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
