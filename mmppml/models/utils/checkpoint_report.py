@@ -7,6 +7,8 @@ import torch
 import torch.nn as nn
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from mmppml.utils import register_safe_globals
+
 _SIZE_MISMATCH = re.compile(r'size mismatch for ([^:]+): (.*)')
 
 
@@ -31,6 +33,7 @@ def load_checkpoint_with_report(model: nn.Module, checkpoint: Union[str, dict],
         how / why), ``missing`` (sorted model names the checkpoint did not fill).
     """
     if isinstance(checkpoint, str):
+        register_safe_globals()  # Runner checkpoints carry its message hub
         checkpoint = CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location)
     state_dict = checkpoint.get('state_dict', checkpoint)
     state_dict = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v) for k, v in state_dict.items())
