@@ -3,7 +3,6 @@ import re
 from collections import OrderedDict
 from typing import Dict, Union
 
-import torch
 import torch.nn as nn
 from mmengine.runner.checkpoint import CheckpointLoader
 
