@@ -16,7 +16,10 @@ model = dict(
         arch=dict(embed_dims=embed_dims, num_layers=3, num_heads=2, feedforward_channels=4 * embed_dims),
         patch_size=16,
         embed_mode='rs',
-        pos_embed=None,
+        # The photo keeps its layout: a learned position embedding, on the grid of a 416-px tile (26 x 26
+        # tokens, as the MI models' 208-px MI tile) and resized to each input's grid.
+        pos_embed='learned',
+        img_size=416,
         with_cls_token=False,
         out_type='featmap',
         init_cfg=None),

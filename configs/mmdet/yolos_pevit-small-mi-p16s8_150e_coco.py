@@ -1,6 +1,7 @@
 # YOLOS-style detection on MI-encrypted COCO (P=16, S=8): 100 learnable detection tokens are
 # appended to the tokens of a DeiT-S-sized PEViT with the MI patch embedding; after the transformer,
-# mmdet's DETRHead predicts a set of boxes, matched to the ground truth by the Hungarian algorithm.
+# YOLOSHead (mmdet's DETRHead with a 3-layer MLP class branch) predicts a set of boxes, matched to the
+# ground truth by the Hungarian algorithm.
 # MI keeps the layout, so the patch tokens get a 2D sin-cos position embedding: the detection
 # tokens need it to tell where things are. Settings follow YOLOS-S (AdamW 2.5e-5, 150 epochs,
 # DETR's multi-scale augmentation).

@@ -1,6 +1,7 @@
 # The YOLOS-style detector, tiny and from scratch, on MI tree images (P=16, S=8): detection tokens
 # appended to a tiny PEViT with the MI patch embedding and a sin-cos position embedding, then
-# DETRHead with Hungarian matching.
+# YOLOSHead with Hungarian matching. YOLOS is meant to start from a trained backbone: see
+# yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py.
 _base_ = [
     './_base_/models/yolos_pevit-mi-p16s8.py',
     './_base_/trees_detection.py',

@@ -27,6 +27,8 @@ def mmdet_scope():
 def tiny_model_cfg(path: str) -> Config:
     """The config's model with the tiny arch, the real neck and head otherwise."""
     cfg = Config.fromfile(path).model
+    if not cfg.backbone.type.startswith('mmppml.'):  # the ResNet reference: small enough as it is
+        return cfg
     cfg.backbone.update(arch=TINY, init_cfg=None)
     if cfg.get('neck') is not None:
         cfg.neck.in_channels = TINY['embed_dims']
@@ -75,7 +77,9 @@ def test_config_builds_trains_and_predicts(path):
     total = sum(v if torch.is_tensor(v) else sum(v) for k, v in losses.items() if 'loss' in k)
     assert torch.isfinite(total) and total > 0
     total.backward()
-    assert model.backbone.patch_embed.projection.weight.grad.abs().sum() > 0
+    backbone = model.backbone
+    first_layer = backbone.patch_embed.projection if hasattr(backbone, 'patch_embed') else backbone.conv1
+    assert first_layer.weight.grad.abs().sum() > 0
 
     model.eval()
     with torch.no_grad():
@@ -169,3 +173,45 @@ def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
     assert (photo_boxes[:, 0::2] <= 100 + 1e-3).all() and (photo_boxes[:, 1::2] <= 75 + 1e-3).all()
     if cfg.type == 'mmppml.YOLOS':  # set predictions span the image: they reach beyond the MI size
         assert photo_boxes[:, 2].max() > 64 or photo_boxes[:, 3].max() > 48
+
+
+def plain_detector_checkpoint(tmp_path) -> str:
+    """A saved tiny plain PEViT RetinaNet (the start of the `-plainft` configs), with informative weights."""
+    plain = build(tiny_model_cfg(osp.join(ROOT, 'configs', 'mmdet',
+                                          'retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees.py')))
+    with torch.no_grad():
+        for param in plain.parameters():
+            param.add_(torch.randn_like(param) * 0.1)
+    path = str(tmp_path / 'plain.pth')
+    torch.save({'state_dict': plain.state_dict()}, path)
+    return path
+
+
+def test_yolos_plainft_starts_from_the_plain_backbone(tmp_path):
+    """The Pretrained init of the YOLOS fine-tuning config converts the plain patch conv, loads the rest."""
+    path = plain_detector_checkpoint(tmp_path)
+    plain = torch.load(path)['state_dict']
+    cfg = tiny_model_cfg(osp.join(ROOT, 'configs', 'mmdet', 'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py'))
+    cfg.backbone.init_cfg = dict(type='Pretrained', checkpoint=path, prefix='backbone.')
+    backbone = build(cfg).backbone
+    kernel = plain['backbone.patch_embed.projection.weight']  # (C, 3, 16, 16)
+    quadrant_sum = kernel[..., :8, :8] + kernel[..., :8, 8:] + kernel[..., 8:, :8] + kernel[..., 8:, 8:]
+    torch.testing.assert_close(backbone.patch_embed.projection.weight, quadrant_sum)
+    assert set(backbone._converted_on_load) == {'patch_embed.projection.weight'}
+    for name, value in backbone.state_dict().items():
+        if name not in ('det_tokens', 'patch_embed.projection.weight'):
+            torch.testing.assert_close(value, plain['backbone.' + name], atol=0, rtol=0)
+
+
+@pytest.mark.parametrize('name', ['retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft',
+                                  'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft'])
+def test_plainft_configs_train_the_mi_embedding_ten_times_faster(name):
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', name + '.py'))
+    model = build(tiny_model_cfg(osp.join(ROOT, 'configs', 'mmdet', name + '.py')))
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    base_lr = cfg.optim_wrapper.optimizer.lr
+    names = {id(p): n for n, p in model.named_parameters()}
+    lrs = {names[id(p)]: group['lr'] for group in optim_wrapper.optimizer.param_groups for p in group['params']}
+    assert lrs['backbone.patch_embed.projection.weight'] == pytest.approx(10 * base_lr)
+    assert lrs['backbone.layers.0.attn.qkv.weight'] == pytest.approx(base_lr)

@@ -1,5 +1,5 @@
 """Patch embeddings of PEViT: a strided conv (RS / plain images) or conv + GELU + 1x1 conv (MI images)."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -17,6 +17,10 @@ class ConvPatchEmbed(BaseModule):
       sub-patch size S; since the first conv is linear, applying it to a mixed S x S block equals the
       mean of its outputs on the sub-patches that were mixed, so the mixing loses nothing the conv
       could use.
+    - ``mode='mi'`` with ``act_cfg=None``: the linear MI embedding, the conv alone. It is what a plain
+      patch-P conv becomes on MI images: with kernel W (C, in, P, P) and r = P / S, the S x S kernel
+      ``sum_ij W[..., iS:(i+1)S, jS:(j+1)S]`` applied to an MI image equals W on the photo when the
+      r x r sub-patches of each patch are equal (see ``PEViT``'s checkpoint conversion).
 
     Parameter names follow mmcv's ``PatchEmbed`` (``projection``) so ViT checkpoints map directly.
 
@@ -26,7 +30,8 @@ class ConvPatchEmbed(BaseModule):
         patch_size (int): Kernel size and stride of the first conv.
         mode (str): ``'rs'`` or ``'mi'``. Defaults to ``'rs'``.
         bias (bool): Bias of the first conv. Defaults to True.
-        act_cfg (dict): Activation between the convs in MI mode. Defaults to GELU.
+        act_cfg (dict, optional): Activation between the convs in MI mode; None keeps the conv alone
+            (linear MI embedding, no 1x1 conv). Defaults to GELU.
         init_cfg (dict, optional): Initialization config.
     """
 
@@ -36,7 +41,7 @@ class ConvPatchEmbed(BaseModule):
                  patch_size: int,
                  mode: str = 'rs',
                  bias: bool = True,
-                 act_cfg: dict = dict(type='GELU'),
+                 act_cfg: Optional[dict] = dict(type='GELU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if mode not in EMBED_MODES:
@@ -47,9 +52,14 @@ class ConvPatchEmbed(BaseModule):
         self.patch_size = patch_size
         self.projection = nn.Conv2d(
             in_channels, embed_dims, kernel_size=patch_size, stride=patch_size, bias=bias)
-        if mode == 'mi':
+        if mode == 'mi' and act_cfg is not None:
             self.act = build_activation_layer(act_cfg)
             self.pointwise = nn.Conv2d(embed_dims, embed_dims, kernel_size=1)
+
+    @property
+    def is_linear(self) -> bool:
+        """Whether the embedding is the conv alone (``'rs'``, or ``'mi'`` with ``act_cfg=None``)."""
+        return not hasattr(self, 'pointwise')
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
         """Embed an image batch.
@@ -65,7 +75,7 @@ class ConvPatchEmbed(BaseModule):
             raise ValueError(f'input height {height} and width {width} must be multiples of '
                              f'patch_size={self.patch_size}; resize, pad or crop the images first')
         x = self.projection(x)
-        if self.mode == 'mi':
+        if not self.is_linear:
             x = self.pointwise(self.act(x))
         grid = (x.shape[2], x.shape[3])
         return x.flatten(2).transpose(1, 2), grid

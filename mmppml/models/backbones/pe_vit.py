@@ -20,6 +20,8 @@ from .ref_pos_embed import ReferencePosEmbed, sincos_pos_embed
 
 ARCH_KEYS = ('embed_dims', 'num_layers', 'num_heads', 'feedforward_channels')
 POS_EMBEDS = (None, 'learned', 'sincos')
+MI_CONV_NOTE = (' (the MI embedding convolves sub-patches; a plain patch conv converts only into the linear '
+                'one, patch_cfg=dict(act_cfg=None), not through GELU and a 1x1 conv)')
 
 
 @MODELS.register_module()
@@ -40,6 +42,9 @@ class PEViT(BaseBackbone):
             P for plain / RS images, the sub-patch size S for MI images. Defaults to 16.
         in_channels (int): Image channels. Defaults to 3.
         embed_mode (str): ``'rs'`` (conv) or ``'mi'`` (conv, GELU, 1x1 conv). Defaults to ``'rs'``.
+        patch_cfg (dict): Extra arguments of :class:`ConvPatchEmbed`, e.g. ``dict(act_cfg=None)`` for
+            the linear MI embedding (the conv alone), into which a plain patch conv converts exactly
+            (see :meth:`_adapt_checkpoint`). Defaults to ``dict()``.
         with_cls_token (bool): Prepend a learnable cls token. Defaults to True.
         ref_pos_embed (bool | dict): Add the reference position encoding
             ``x + sigmoid(W2 relu(W1 (x - r)))`` to the patch tokens; a dict gives its arguments
@@ -86,6 +91,7 @@ class PEViT(BaseBackbone):
                  patch_size: int = 16,
                  in_channels: int = 3,
                  embed_mode: str = 'rs',
+                 patch_cfg: dict = dict(),
                  with_cls_token: bool = True,
                  ref_pos_embed: Union[bool, dict] = True,
                  pos_embed: Optional[str] = None,
@@ -122,7 +128,7 @@ class PEViT(BaseBackbone):
 
         # Stem: patch tokens, their content-based encoding, the cls token, an optional absolute one.
         self.patch_embed = ConvPatchEmbed(
-            in_channels, self.embed_dims, patch_size, mode=embed_mode, bias=not pre_norm)
+            in_channels, self.embed_dims, patch_size, mode=embed_mode, bias=not pre_norm, **patch_cfg)
         self.ref_pos_embed = self._build_ref_pos_embed(ref_pos_embed)
         self.with_cls_token = with_cls_token
         self.num_extra_tokens = int(with_cls_token)
@@ -173,6 +179,7 @@ class PEViT(BaseBackbone):
         if self.frozen_stages >= 0:
             self._freeze_stages()
         self._skipped_on_load: Dict[str, str] = {}  # name -> reason, by the last loads' pre-hook
+        self._converted_on_load: Dict[str, str] = {}  # name -> how, likewise
         self._register_load_state_dict_pre_hook(self._adapt_checkpoint)
 
     # ------------------------------------------------------------------ construction helpers
@@ -235,30 +242,37 @@ class PEViT(BaseBackbone):
             map_location (str): Defaults to ``'cpu'``.
 
         Returns:
-            dict: ``loaded`` (names), ``skipped`` (name -> reason), ``missing`` (names left as initialised).
+            dict: ``loaded`` (names loaded as they are), ``converted`` (name -> how), ``skipped``
+            (name -> reason), ``missing`` (names left as initialised).
         """
         state_dict = _select_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location),
                                         prefix)
-        self._skipped_on_load = {}
+        self._skipped_on_load, self._converted_on_load = {}, {}
         result = self.load_state_dict(state_dict, strict=False)
         skipped = dict(self._skipped_on_load)
         skipped.update({name: 'PEViT has no such parameter' for name in result.unexpected_keys})
-        loaded = sorted(name for name in state_dict if name not in skipped)
+        converted = dict(self._converted_on_load)
+        loaded = sorted(name for name in state_dict if name not in skipped and name not in converted)
         logger = MMLogger.get_current_instance()
         logger.info(f'PEViT: loaded {len(loaded)} of {len(self.state_dict())} tensors from {checkpoint}')
         if result.missing_keys:
             logger.info(f'PEViT: not loaded, kept as initialised: {result.missing_keys}')
-        if not loaded:
+        if not loaded and not converted:
             logger.warning(f'PEViT: nothing loaded from {checkpoint}; wrong prefix or not a ViT checkpoint?')
-        return dict(loaded=loaded, skipped=skipped, missing=list(result.missing_keys))
+        return dict(loaded=loaded, converted=converted, skipped=skipped, missing=list(result.missing_keys))
 
     def _adapt_checkpoint(self, state_dict: Dict[str, torch.Tensor], prefix: str, *args, **kwargs) -> None:
         """``load_state_dict`` pre-hook: fit a ViT checkpoint to this model before it is loaded.
 
         The position embedding is dropped unless ``pos_embed='learned'``, then resized to this grid
-        (a DeiT distillation position is dropped); tensors of another shape (the patch conv in MI
-        mode, which convolves sub-patches) are dropped with their bias. Every drop is logged and
-        recorded for :meth:`load_pretrained`.
+        (a DeiT distillation position is dropped). A plain patch-P conv loaded into the linear MI
+        embedding (``embed_mode='mi'``, ``patch_cfg=dict(act_cfg=None)``, ``patch_size=S``) is
+        converted: its kernel becomes the sum of its r x r blocks of S x S (r = P / S), the bias is
+        kept, so the MI model on an MI image starts as the plain model on the photo wherever the
+        sub-patches of a patch are equal (exactly) or similar (nearly). The checkpoint's P must be the
+        P the images were mixed with. Other tensors of another shape (among them the patch conv in the
+        GELU + 1x1 MI embedding, which no conv converts into exactly) are dropped with their bias.
+        Every conversion and drop is logged and recorded for :meth:`load_pretrained`.
         """
         logger = MMLogger.get_current_instance()
 
@@ -278,8 +292,17 @@ class PEViT(BaseBackbone):
             if name not in own or prefix + name not in state_dict or own[name].shape == state_dict[prefix + name].shape:
                 continue  # unknown names are left to load_state_dict; a bias may be gone with its weight
             mi_conv = name == 'patch_embed.projection.weight' and self.patch_embed.mode == 'mi'
+            if mi_conv and self.patch_embed.is_linear:
+                value = _plain_to_mi_kernel(state_dict[prefix + name], own[name].shape)
+                if value is not None:
+                    how = (f'plain patch conv {tuple(state_dict[prefix + name].shape)} summed over its '
+                           f'S x S blocks into the linear MI embedding {tuple(own[name].shape)}')
+                    state_dict[prefix + name] = value
+                    self._converted_on_load[name] = how
+                    logger.info(f'PEViT: converted checkpoint tensor {name}: {how}')
+                    continue
             skip(name, f'shape {tuple(state_dict[prefix + name].shape)} in the checkpoint, '
-                 f'{tuple(own[name].shape)} here' + (' (the MI embedding convolves sub-patches)' if mi_conv else ''),
+                 f'{tuple(own[name].shape)} here' + (MI_CONV_NOTE if mi_conv else ''),
                  warn=not mi_conv)
             bias = name[:-len('weight')] + 'bias'
             if name.endswith('.weight') and prefix + bias in state_dict:
@@ -407,6 +430,21 @@ class PEViT(BaseBackbone):
         if name.startswith('layers.'):
             return int(name.split('.')[1]) + 1, num_depths
         return num_depths - 1, num_depths
+
+
+def _plain_to_mi_kernel(weight: torch.Tensor, shape: torch.Size) -> Optional[torch.Tensor]:
+    """The linear MI kernel (C, in, S, S) of a plain patch kernel (C, in, P, P): the sum of its S x S blocks.
+
+    Returns None when the shapes do not fit (other C or in, or P not a multiple r >= 2 of S).
+    """
+    channels, in_channels, sub, _ = shape
+    if weight.ndim != 4 or tuple(weight.shape[:2]) != (channels, in_channels) or weight.shape[2] != weight.shape[3]:
+        return None
+    patch = weight.shape[-1]
+    if patch % sub or patch // sub < 2:
+        return None
+    ratio = patch // sub
+    return weight.reshape(channels, in_channels, ratio, sub, ratio, sub).sum(dim=(2, 4))
 
 
 def _select_state_dict(checkpoint: dict, prefix: Optional[str]) -> Dict[str, torch.Tensor]:

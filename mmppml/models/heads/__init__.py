@@ -1,4 +1,5 @@
-"""Classification heads."""
+"""Heads: the predefined-anchor classification head and the YOLOS set-prediction head."""
 from .anchor_head import AnchorClsHead
+from .yolos_head import YOLOSHead
 
-__all__ = ['AnchorClsHead']
+__all__ = ['AnchorClsHead', 'YOLOSHead']

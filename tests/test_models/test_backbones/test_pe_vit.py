@@ -226,6 +226,74 @@ def test_load_into_learned_pos_embed_and_mi(mmpretrain_vit, tmp_path):
     torch.testing.assert_close(mi.layers[1].ffn.layers[1].weight, saved['layers.1.ffn.layers.1.weight'])
 
 
+def test_learned_pos_embed_resizes_exactly_at_its_grid_and_keeps_constants():
+    model = build_pevit(pos_embed='learned', with_cls_token=False, out_type='featmap')
+    assert model._absolute_pos_embed((4, 4)).equal(model.pos_embed)  # its own grid: the parameter
+    with torch.no_grad():
+        model.pos_embed.fill_(0.25)
+        for grid in [(6, 6), (3, 5), (2, 8)]:
+            table = model._absolute_pos_embed(grid)
+            assert table.shape == (1, grid[0] * grid[1], ARCH['embed_dims'])
+            torch.testing.assert_close(table, torch.full_like(table, 0.25))  # interpolation keeps constants
+            out, = build_pevit(pos_embed='sincos', out_type='featmap')(torch.randn(1, 3, grid[0] * PATCH,
+                                                                                   grid[1] * PATCH))
+            assert out.shape[-2:] == grid
+
+
+# 5b. Plain -> MI: a plain patch-P conv converts exactly into the linear MI embedding.
+def quadrant_constant_photo(batch=2, size=IMG, patch=PATCH, sub=PATCH // 2, seed=3) -> torch.Tensor:
+    """A photo whose r x r sub-patches are equal inside every P x P patch."""
+    blocks = torch.randn(batch, 3, size // patch, size // patch, sub, sub,
+                         generator=torch.Generator().manual_seed(seed))
+    r = patch // sub
+    tiles = blocks.repeat(1, 1, 1, 1, r, r)  # (B, 3, h, w, P, P)
+    return tiles.permute(0, 1, 2, 4, 3, 5).reshape(batch, 3, size, size)
+
+
+@pytest.mark.parametrize('pos_embed', ['learned', None])
+def test_plain_checkpoint_converts_into_linear_mi_embedding(tmp_path, pos_embed):
+    sub = PATCH // 2
+    plain = build_pevit(out_type='featmap', with_cls_token=False, pos_embed=pos_embed)
+    with torch.no_grad():
+        for param in plain.parameters():  # informative values everywhere (zero-initialised ones too)
+            param.add_(torch.randn_like(param) * 0.1)
+    path = str(tmp_path / 'plain.pth')
+    torch.save({'state_dict': plain.state_dict()}, path)
+
+    mi = build_pevit(out_type='featmap', with_cls_token=False, pos_embed=pos_embed, patch_size=sub,
+                     embed_mode='mi', patch_cfg=dict(act_cfg=None), img_size=IMG // 2)
+    report = mi.load_pretrained(path)
+    assert set(report['converted']) == {'patch_embed.projection.weight'}
+    assert report['skipped'] == {} and report['missing'] == []
+    assert 'patch_embed.projection.bias' in report['loaded']
+
+    photo = quadrant_constant_photo()
+    mixed = apply_per_image(photo, lambda img: mix_subpatches(img, PATCH, sub))
+    assert mixed.shape[-1] == IMG // 2
+    with torch.no_grad():
+        plain_tokens, _ = plain.patch_embed(photo)
+        mi_tokens, _ = mi.patch_embed(mixed)
+        plain_out, = plain(photo)
+        mi_out, = mi(mixed)
+        other_out, = mi(apply_per_image(random_images(), lambda img: mix_subpatches(img, PATCH, sub)))
+        random_plain_out, = plain(random_images())
+    torch.testing.assert_close(mi_tokens, plain_tokens, atol=ATOL, rtol=0)
+    torch.testing.assert_close(mi_out, plain_out, atol=ATOL, rtol=0)
+    # Control: on a photo with unequal sub-patches the MI model sees less than the plain one.
+    assert (other_out - random_plain_out).abs().max() > 1e-3
+
+
+def test_plain_checkpoint_is_skipped_by_the_gelu_mi_embedding(tmp_path):
+    path = str(tmp_path / 'plain.pth')
+    torch.save(build_pevit(with_cls_token=False, out_type='featmap').state_dict(), path)
+    mi = build_pevit(with_cls_token=False, out_type='featmap', patch_size=PATCH // 2, embed_mode='mi')
+    report = mi.load_pretrained(path)
+    assert report['converted'] == {}
+    assert set(report['skipped']) == {'patch_embed.projection.weight', 'patch_embed.projection.bias'}
+    assert 'act_cfg=None' in report['skipped']['patch_embed.projection.weight']
+    assert {'patch_embed.projection.weight', 'patch_embed.pointwise.weight'} <= set(report['missing'])
+
+
 # 6. Bad arguments fail early and say why.
 @pytest.mark.parametrize('kwargs,error,match', [
     (dict(arch='deit-huge'), ValueError, 'unknown arch'),

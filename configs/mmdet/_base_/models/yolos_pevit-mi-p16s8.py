@@ -1,8 +1,8 @@
 # The YOLOS-style detector on MI images (P=16, S=8), shared by the COCO and tree configs: learnable
 # detection tokens appended to a PEViT with the MI patch embedding and a 2D sin-cos position embedding
-# (MI keeps the layout, and the detection tokens need it to tell where things are), then mmdet's
-# DETRHead with Hungarian matching. A config takes it as `model = dict(**_base_.yolos_pevit_mi, ...)`
-# and sets the arch, `num_classes` and `embed_dims`.
+# (MI keeps the layout, and the detection tokens need it to tell where things are), then YOLOSHead
+# (DETRHead with YOLOS's 3-layer MLP class branch) with Hungarian matching. A config takes it as
+# `model = dict(**_base_.yolos_pevit_mi, ...)` and sets the arch, `num_classes` and `embed_dims`.
 yolos_backbone = dict(
     type='mmppml.YOLOSBackbone',
     patch_size=8,  # S: the MI image is embedded per mixed 8x8 block
@@ -11,7 +11,7 @@ yolos_backbone = dict(
     pos_embed='sincos',
     init_cfg=None)
 detr_head = dict(
-    type='DETRHead',
+    type='mmppml.YOLOSHead',
     loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False, loss_weight=1.0, class_weight=1.0),
     loss_bbox=dict(type='L1Loss', loss_weight=5.0),
     loss_iou=dict(type='GIoULoss', loss_weight=2.0))
