@@ -1,8 +1,11 @@
 """The encryptions in plain NumPy, usable without torch or OpenMMLab (e.g. by a data owner)."""
 from .keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, invert_scramble, load_key,
                              new_scramble_key, save_key)
+from .convex_mix import convex_mix_subpatches, random_convex_mix
 from .keys import new_rng
+from .noisy_mix import add_gaussian_noise, noisy_shuffled_mix
 from .patch_shuffle import random_patch_shuffle, shuffle_patches, unshuffle_patches
+from .pixel_bags import permute_block_pixels, random_pixel_bags, sorted_block_values
 from .patches import MIN_SHUFFLED_BLOCKS, check_shuffle_grid, from_blocks, to_blocks
 from .subpatch_mix import check_mix_sizes, mix_subpatches, shuffle_mixed_blocks
 
@@ -10,5 +13,6 @@ __all__ = [
     'new_rng', 'MIN_SHUFFLED_BLOCKS', 'check_shuffle_grid', 'to_blocks', 'from_blocks', 'shuffle_patches', 'unshuffle_patches',
     'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'shuffle_mixed_blocks',
     'ScrambleKey', 'new_scramble_key', 'apply_scramble', 'invert_scramble', 'absorb_scramble',
-    'save_key', 'load_key'
+    'save_key', 'load_key', 'permute_block_pixels', 'random_pixel_bags', 'sorted_block_values',
+    'convex_mix_subpatches', 'random_convex_mix', 'add_gaussian_noise', 'noisy_shuffled_mix'
 ]
