@@ -65,9 +65,9 @@ def test_shuffling_modes_refuse_boxes(transform):
         transform(det_results(image(32, 32), [[0, 0, 8, 8]]))
 
 
-@pytest.mark.parametrize('cfg', [dict(type='RandomPixelBags', patch_size=0),
-                                 dict(type='RandomConvexMix', patch_size=8, sub_patch_size=4, concentration=0),
-                                 dict(type='NoisyShuffledMix', patch_size=8, sub_patch_size=4, sigma=-1)])
+@pytest.mark.parametrize('cfg', [dict(type='mmppml.RandomPixelBags', patch_size=0),
+                                 dict(type='mmppml.RandomConvexMix', patch_size=8, sub_patch_size=4, concentration=0),
+                                 dict(type='mmppml.NoisyShuffledMix', patch_size=8, sub_patch_size=4, sigma=-1)])
 def test_bad_settings_fail_at_build(cfg):
     with pytest.raises(ValueError):
         TRANSFORMS.build(cfg)
