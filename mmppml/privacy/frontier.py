@@ -289,8 +289,8 @@ class Frontier:
 
 def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float) -> dict:
     """A cell's entry of ``results.json``: accuracy, the strongest attack and every attack's row."""
-    strongest = max(rows, key=lambda r: r['proxy_top1'])
     from .frontier_attacks import LABEL_ATTACK
+    strongest = max(rows, key=lambda r: r['proxy_top1'])
     images = [r for r in rows if r['attack'] != LABEL_ATTACK]
     best_image = max(images, key=lambda r: r['proxy_top1']) if images else None
     return dict(mode=cell.mode, setting=cell.setting, label=cell.label, accuracy=run['top1'],
