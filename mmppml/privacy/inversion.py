@@ -43,11 +43,14 @@ class MixInverter(nn.Module):
         patch_size (int): P of the MI encryption. sub_patch_size (int): S.
         width (int): hidden channels.
         dilations (tuple[int]): one 3x3 conv per entry; the receptive field spans neighbouring patches.
+        consistent (bool): force the r^2 predicted values to average to the mixed pixel (true of MI; not
+            of its variants with random weights or noise, whose inverters leave it free).
     """
 
     def __init__(self, patch_size: int = 16, sub_patch_size: int = 8, width: int = 32,
-                 dilations=(1, 2, 4, 8, 4, 2, 1)):
+                 dilations=(1, 2, 4, 8, 4, 2, 1), consistent: bool = True):
         super().__init__()
+        self.consistent = consistent
         self.patch_size, self.sub_patch_size = patch_size, sub_patch_size
         self.ratio = check_mix_sizes(patch_size, sub_patch_size)
         self.stem = nn.Conv2d(1, width, 3, padding=1)
@@ -66,7 +69,9 @@ class MixInverter(nn.Module):
         for conv in self.body:
             x = x + F.gelu(conv(x))
         delta = self.head(x)
-        sub = mixed + delta - delta.mean(dim=1, keepdim=True)  # the r^2 values average to the input
+        if self.consistent:
+            delta = delta - delta.mean(dim=1, keepdim=True)  # the r^2 values average to the input
+        sub = mixed + delta
         return unmix_layout(sub, self.patch_size, self.sub_patch_size)
 
 
@@ -79,7 +84,8 @@ def _to_tensor(images: np.ndarray) -> torch.Tensor:
 
 def train_inverter(plain: np.ndarray, patch_size: int = 16, sub_patch_size: int = 8, max_steps: int = 2000,
                    max_seconds: Optional[float] = None, batch_size: int = 8, lr: float = 2e-3, seed: int = 0,
-                   log: Optional[Callable[[str], None]] = None, **model_kwargs) -> MixInverter:
+                   log: Optional[Callable[[str], None]] = None,
+                   encrypt: Optional[Callable[[np.ndarray], np.ndarray]] = None, **model_kwargs) -> MixInverter:
     """Train a :class:`MixInverter` on (MI(x), x) pairs.
 
     Args:
@@ -87,6 +93,9 @@ def train_inverter(plain: np.ndarray, patch_size: int = 16, sub_patch_size: int 
             multiples of ``patch_size``. Random flips are added (MI commutes with flips exactly).
         max_steps (int): optimisation steps at most. max_seconds (float, optional): wall-clock cap.
         log (callable, optional): receives a progress line now and then.
+        encrypt (callable, optional): (H, W, C) uint8 -> (H / r, W / r, C) mixed image, drawn once per
+            training image; default MI itself. A variant of MI (convex weights, noise) trains the
+            inverter meant for it.
         **model_kwargs: ``width``, ``dilations`` of :class:`MixInverter`.
 
     Returns:
@@ -96,7 +105,10 @@ def train_inverter(plain: np.ndarray, patch_size: int = 16, sub_patch_size: int 
         raise ValueError(f'plain must be (N, H, W, C) uint8, got {plain.dtype} {plain.shape}')
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    mixed_all = _to_tensor(np.stack([mix_subpatches(p, patch_size, sub_patch_size) for p in plain]))
+    if encrypt is None:
+        def encrypt(x):
+            return mix_subpatches(x, patch_size, sub_patch_size)
+    mixed_all = _to_tensor(np.stack([encrypt(p) for p in plain]))
     plain_all = _to_tensor(plain)  # (N * C, 1, H, W): channels are separate samples
     model = MixInverter(patch_size, sub_patch_size, **model_kwargs)
     opt = torch.optim.Adam(model.parameters(), lr=lr)

@@ -25,9 +25,14 @@ DEMO_COMPARISON = [
     'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py',
     'configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py',
     'configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py',
+    # the privacy-utility frontier's candidate modes
+    'configs/demo/pevit-tiny-bag-p8_1xb128-3e_fashion-mnist.py',
+    'configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py',
+    'configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py',
 ]
 OFFLINE_DIR = 'configs/encrypted'  # data encrypted beforehand by tools/encrypt_dataset.py
-ENCRYPTIONS = ('mmppml.RandomPatchShuffle', 'mmppml.MixSubPatches', 'mmppml.ShuffledMixSubPatches')
+ENCRYPTIONS = ('mmppml.RandomPatchShuffle', 'mmppml.MixSubPatches', 'mmppml.ShuffledMixSubPatches',
+               'mmppml.RandomPixelBags', 'mmppml.RandomConvexMix', 'mmppml.NoisyShuffledMix')
 PACKS = ('PackInputs', 'PackDetInputs')
 
 
@@ -160,7 +165,8 @@ def test_imagenet_config_feeds_backbone(tmp_path, path):
     assert side % patch == 0 and (side // patch) ** 2 == 196  # 14 x 14 tokens, as DeiT at 224 px
 
 
-SHUFFLES = ('mmppml.RandomPatchShuffle', 'mmppml.ShuffledMixSubPatches')
+SHUFFLES = ('mmppml.RandomPatchShuffle', 'mmppml.ShuffledMixSubPatches', 'mmppml.RandomPixelBags',
+            'mmppml.NoisyShuffledMix')
 
 
 @pytest.mark.parametrize('path', CONFIGS)
@@ -178,7 +184,7 @@ def test_position_embedding_follows_what_the_encryption_keeps(path):
     mode = preprocessor_mode(cfg)
     if types & set(SHUFFLES) or mode in ('rs', 'rs-on-mi') or path.startswith(OFFLINE_DIR):  # offline: shuffled
         assert backbone.pos_embed is None, path
-    elif 'mmppml.MixSubPatches' in types or mode == 'mi':
+    elif types & {'mmppml.MixSubPatches', 'mmppml.RandomConvexMix'} or mode == 'mi':
         assert backbone.pos_embed in ('learned', 'sincos'), path
 
 

@@ -15,6 +15,7 @@ from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLay
 from mmpretrain.models.utils import build_norm_layer, resize_pos_embed, to_2tuple
 
 from mmppml.registry import MODELS
+from .bag_embed import BagPatchEmbed
 from .patch_embed import ConvPatchEmbed
 from .ref_pos_embed import ReferencePosEmbed, sincos_pos_embed
 
@@ -41,7 +42,9 @@ class PEViT(BaseBackbone):
         patch_size (int): Kernel = stride of the patch embedding on the image the backbone gets:
             P for plain / RS images, the sub-patch size S for MI images. Defaults to 16.
         in_channels (int): Image channels. Defaults to 3.
-        embed_mode (str): ``'rs'`` (conv) or ``'mi'`` (conv, GELU, 1x1 conv). Defaults to ``'rs'``.
+        embed_mode (str): ``'rs'`` (conv), ``'mi'`` (conv, GELU, 1x1 conv) or ``'bag'`` (sorted values of
+            each block, then an MLP: invariant to the order of pixels inside a block, for pixel bags).
+            Defaults to ``'rs'``.
         patch_cfg (dict): Extra arguments of :class:`ConvPatchEmbed`, e.g. ``dict(act_cfg=None)`` for
             the linear MI embedding (the conv alone), into which a plain patch conv converts exactly
             (see :meth:`_adapt_checkpoint`). Defaults to ``dict()``.
@@ -127,8 +130,11 @@ class PEViT(BaseBackbone):
         self.frozen_stages = frozen_stages
 
         # Stem: patch tokens, their content-based encoding, the cls token, an optional absolute one.
-        self.patch_embed = ConvPatchEmbed(
-            in_channels, self.embed_dims, patch_size, mode=embed_mode, bias=not pre_norm, **patch_cfg)
+        if embed_mode == 'bag':
+            self.patch_embed = BagPatchEmbed(in_channels, self.embed_dims, patch_size, bias=not pre_norm)
+        else:
+            self.patch_embed = ConvPatchEmbed(
+                in_channels, self.embed_dims, patch_size, mode=embed_mode, bias=not pre_norm, **patch_cfg)
         self.ref_pos_embed = self._build_ref_pos_embed(ref_pos_embed)
         self.with_cls_token = with_cls_token
         self.num_extra_tokens = int(with_cls_token)

@@ -1,0 +1,105 @@
+"""Encryption transforms of the frontier's candidate modes: pixel bags, convex MI and noisy RS-on-MI.
+
+Thin wrappers around :mod:`mmppml.crypto`, registered as ``mmppml.Name``; put them last, before
+``PackInputs``. Like the other encryptions they write no permutation, weight, noise or seed into
+``results``.
+"""
+from typing import Optional
+
+from mmppml.crypto import noisy_shuffled_mix, random_convex_mix, random_pixel_bags
+from mmppml.registry import TRANSFORMS
+from .transforms import (BlockEncryption, MixSubPatches, ShuffledMixSubPatches, check_boxes, check_seed,
+                         rescale_geometry)
+
+
+@TRANSFORMS.register_module()
+class RandomPixelBags(BlockEncryption):
+    """Pixel bags: a fresh pixel permutation inside every b x b block, then a fresh block shuffle.
+
+    Only each block's multiset of pixel values survives; read it with PEViT's ``embed_mode='bag'``.
+    Classification only: boxes, masks, segmentation maps and keypoints are refused.
+
+    Args:
+        patch_size (int): b, the side of a bag. Default: 4.
+        size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
+        pad_val (int | float): padding value. Default: 0.
+        seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
+    """
+
+    def __init__(self, patch_size: int = 4, size_mismatch: str = 'error', pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
+        super().__init__(patch_size, size_mismatch, pad_val, seed)
+
+    def transform(self, results: dict) -> dict:
+        self.check_no_spatial_annotations(results)
+        img = self.aligned_image(results)
+        self.check_shuffle_grid(img)
+        img = random_pixel_bags(img, self.block_size, self.rng)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomConvexMix(MixSubPatches):
+    """Convex MI: each P x P patch -> a random convex combination (Dirichlet weights, fresh per patch
+    and image) of its S x S sub-patches.
+
+    The layout is kept as in MI, so boxes, ``img_shape`` and ``scale_factor`` are rescaled by S / P as
+    :class:`MixSubPatches` does; masks and segmentation maps are refused.
+
+    Args:
+        patch_size (int): P. Default: 16. sub_patch_size (int): S. Default: 8.
+        concentration (float): of the Dirichlet weights; 1 is uniform on the simplex. Default: 1.
+        size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``. pad_val (int | float): padding value.
+        seed (int, optional): insecure reproducible weights; ``None`` uses OS entropy.
+    """
+
+    def __init__(self, patch_size: int = 16, sub_patch_size: int = 8, concentration: float = 1.,
+                 size_mismatch: str = 'error', pad_val: float = 0, seed: Optional[int] = None) -> None:
+        super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val)
+        if not concentration > 0:
+            raise ValueError(f'concentration must be positive, got {concentration!r}')
+        self.concentration = float(concentration)
+        self.seed = check_seed(seed)
+
+    def transform(self, results: dict) -> dict:
+        for key in ('gt_masks', 'gt_seg_map', 'gt_keypoints'):
+            if key in results:
+                raise ValueError(f'RandomConvexMix does not support {key!r}; only boxes are rescaled')
+        if 'gt_bboxes' in results:
+            check_boxes(results)  # before anything changes
+        img = self.aligned_image(results)
+        img = random_convex_mix(img, self.block_size, self.sub_patch_size, self.concentration, self.rng)
+        results['img'] = img
+        rescale_geometry(results, img.shape[:2], 1 / self.ratio)
+        return results
+
+
+@TRANSFORMS.register_module()
+class NoisyShuffledMix(ShuffledMixSubPatches):
+    """Noisy RS-on-MI: MI, Gaussian noise of ``sigma`` (image scale, 0-255) on the mixed image, then a
+    fresh shuffle of its S x S blocks. Classification only: spatial annotations are refused.
+
+    Args:
+        patch_size (int): P. Default: 16. sub_patch_size (int): S. Default: 8.
+        sigma (float): noise standard deviation, >= 0. Default: 16.
+        size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``. pad_val (int | float): padding value.
+        seed (int, optional): insecure reproducible noise and permutations; ``None`` uses OS entropy.
+    """
+
+    def __init__(self, patch_size: int = 16, sub_patch_size: int = 8, sigma: float = 16.,
+                 size_mismatch: str = 'error', pad_val: float = 0, seed: Optional[int] = None) -> None:
+        super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val, seed)
+        if not sigma >= 0:
+            raise ValueError(f'sigma must be >= 0, got {sigma!r}')
+        self.sigma = float(sigma)
+
+    def transform(self, results: dict) -> dict:
+        self.check_no_spatial_annotations(results)
+        img = self.aligned_image(results)
+        self.check_shuffle_grid(img)
+        img = noisy_shuffled_mix(img, self.block_size, self.sub_patch_size, self.sigma, self.rng)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        return results

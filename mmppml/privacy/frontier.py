@@ -1,0 +1,300 @@
+"""The privacy-utility frontier: for each mode and setting, the task model's accuracy and what the
+strongest attack recovers (human-proxy top-1), in one resumable sweep.
+
+Each cell trains the demo's tiny model with the shared recipe (configs/demo/, one fresh process of
+tools/train.py, :mod:`mmppml.utils.fashion_runs`), keeps its predictions on the encrypted evaluation
+images, and runs the attacks of :mod:`mmppml.privacy.frontier_attacks` on the first of them. Finished
+cells are kept in ``results.json`` and skipped on a rerun.
+"""
+import json
+import os
+import os.path as osp
+import pickle
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+# name -> label, config, whether the setting has a sub-patch size S
+MODES = OrderedDict([
+    ('plain', dict(label='plain', config='configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py', sub=False)),
+    ('rs', dict(label='RS', config='configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py', sub=False)),
+    ('mi', dict(label='MI', config='configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
+    ('rs-on-mi', dict(label='RS-on-MI', config='configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
+    ('convex-mi', dict(label='convex MI', config='configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
+    ('noisy-rs-on-mi', dict(label='noisy RS-on-MI', config='configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py',
+                            sub=True)),
+    ('bag', dict(label='pixel bags', config='configs/demo/pevit-tiny-bag-p8_1xb128-3e_fashion-mnist.py', sub=False)),
+])
+SIDE = 32  # the demo pads 28-px images to 32 px
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One point of the frontier: a mode of :data:`MODES` and its setting P (and S)."""
+    mode: str
+    p: int
+    s: Optional[int] = None
+
+    @property
+    def setting(self) -> str:
+        return f'{self.p}' if self.s is None else f'{self.p}/{self.s}'
+
+    @property
+    def key(self) -> str:
+        return f'{self.mode} {self.setting}'
+
+    @property
+    def label(self) -> str:
+        return f'{MODES[self.mode]["label"]}-{self.setting}'
+
+
+def parse_setting(text: str) -> Tuple[int, Optional[int]]:
+    """``'8'`` -> (8, None); ``'8/4'`` -> (8, 4). P must be a multiple of S (S < P) and divide 32."""
+    parts = text.split('/')
+    try:
+        values = [int(v) for v in parts]
+    except ValueError:
+        raise ValueError(f'a setting is P or P/S with integers, got {text!r}') from None
+    if len(values) > 2 or any(v < 1 for v in values):
+        raise ValueError(f'a setting is P or P/S with positive integers, got {text!r}')
+    p, s = values[0], (values[1] if len(values) == 2 else None)
+    if SIDE % p or (s is not None and (p % s or s == p)):
+        raise ValueError(f'setting {text!r}: P must divide {SIDE} and S must be a proper divisor of P')
+    return p, s
+
+
+def grid_cells(modes: Sequence[str], settings: Sequence[str]) -> List[Cell]:
+    """Every mode with every setting of its kind (P for plain, RS and bags; P/S for the mixes)."""
+    cells = []
+    for mode in modes:
+        if mode not in MODES:
+            raise ValueError(f'unknown mode {mode!r}; choose from {list(MODES)}')
+        own = [parse_setting(t) for t in settings if (parse_setting(t)[1] is not None) == MODES[mode]['sub']]
+        if not own:
+            kind = 'P/S' if MODES[mode]['sub'] else 'P'
+            raise ValueError(f'mode {mode!r} needs a setting {kind} among --settings {list(settings)}')
+        cells += [Cell(mode, p, s) for p, s in own]
+    return list(OrderedDict.fromkeys(cells))
+
+
+def pareto_front(points: Sequence[Tuple[float, float]]) -> List[int]:
+    """Indices of the points (accuracy, recognisability) no other point dominates, by accuracy.
+
+    A point dominates another if its accuracy is at least as high and its recognisability at most
+    as high, one of them strictly. Equal points are all kept.
+    """
+    front = []
+    for i, (acc, rec) in enumerate(points):
+        dominated = any(a >= acc and r <= rec and (a > acc or r < rec) for j, (a, r) in enumerate(points) if j != i)
+        if not dominated:
+            front.append(i)
+    return sorted(front, key=lambda i: (points[i][0], points[i][1]))
+
+
+def encryption_step(pipeline: list) -> Optional[dict]:
+    """The step right before packing (the encryption), or None for a plain pipeline."""
+    return pipeline[-2] if len(pipeline) >= 2 and str(pipeline[-2]['type']).startswith('mmppml.') else None
+
+
+def cell_config(cell: Cell):
+    """The cell's mode config with its setting: encryption sizes and the backbone's patch and image size."""
+    from mmengine.config import Config
+
+    from mmppml.utils.fashion_runs import ROOT
+    cfg = Config.fromfile(osp.join(ROOT, MODES[cell.mode]['config']))
+    backbone = cfg.model.backbone
+    backbone.patch_size = cell.p if cell.s is None else cell.s
+    backbone.img_size = SIDE if cell.s is None else SIDE * cell.s // cell.p
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        step = encryption_step(loader.dataset.pipeline)
+        if step is None:
+            continue
+        step.patch_size = cell.p
+        if cell.s is not None:
+            step.sub_patch_size = cell.s
+    return cfg
+
+
+def encryption_params(cfg) -> dict:
+    """The cell's encryption step as a plain dict (empty for plain)."""
+    step = encryption_step(cfg.test_dataloader.dataset.pipeline)
+    return {} if step is None else {k: v for k, v in step.items()}
+
+
+def read_idx(folder: str, split: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28) uint8 and labels (N,) of an un-gzipped IDX folder; ``split`` 'train' or 't10k'."""
+    def read(name, dims):
+        raw = np.fromfile(osp.join(folder, name), dtype=np.uint8)
+        shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i].tobytes(), 'big') for i in range(dims))
+        return raw[4 + 4 * dims:].reshape(shape)
+    return read(f'{split}-images-idx3-ubyte', 3), read(f'{split}-labels-idx1-ubyte', 1)
+
+
+def predictions(dump_file: str, limit: int) -> np.ndarray:
+    """The first ``limit`` predicted labels of a ``DumpResults`` pickle (evaluation order)."""
+    with open(dump_file, 'rb') as f:
+        samples = pickle.load(f)
+    return np.array([int(np.asarray(s['pred_label']).reshape(-1)[0]) for s in samples[:limit]])
+
+
+@dataclass
+class FrontierOptions:
+    """What one sweep runs (see tools/analysis_tools/privacy_utility.py)."""
+    data_root: str  # un-gzipped IDX folder
+    work_dir: str
+    budget_s: float
+    threads: int = 1
+    seed: int = 0
+    quick: bool = False
+    val_split: Optional[int] = None
+    prior_cell_s: float = 420.  # time estimate of a cell before one has been measured
+
+
+class Frontier:
+    """Run the cells, one after another, writing the results after each.
+
+    Args:
+        cells (list[Cell]): the grid. options (FrontierOptions): data, budget, folders.
+        attack_config (FrontierAttackConfig): budgets of the attacks.
+        log (callable): receives progress lines.
+    """
+
+    def __init__(self, cells: List[Cell], options: FrontierOptions, attack_config, log: Callable[[str], None] = print):
+        self.cells, self.opt, self.attack_cfg = cells, options, attack_config
+        self._log = log
+        self.start = time.time()
+        self.results_file = osp.join(options.work_dir, 'results.json')
+        self.results = self._load()
+
+    def log(self, msg: str):
+        m, s = divmod(int(time.time() - self.start), 60)
+        self._log(f'[frontier {m:02d}:{s:02d}] {msg}')
+
+    def _meta(self) -> dict:
+        return dict(quick=self.opt.quick, seed=self.opt.seed, val_split=self.opt.val_split,
+                    test_images=self.attack_cfg.test_images, attacker_epochs=self.attack_cfg.attacker_epochs,
+                    attacker_dims=self.attack_cfg.attacker_dims, attacker_layers=self.attack_cfg.attacker_layers,
+                    inverter_seconds=self.attack_cfg.inverter_seconds, proxy_epochs=self.attack_cfg.proxy_epochs)
+
+    def _load(self) -> dict:
+        if osp.isfile(self.results_file):
+            with open(self.results_file) as f:
+                results = json.load(f)
+            if results.get('meta') != self._meta():
+                raise ValueError(f'{self.results_file} was written with other settings ({results.get("meta")}); '
+                                 'use another --work-dir or the same settings')
+            return results
+        return dict(meta=self._meta(), references={}, cells={})
+
+    def _save(self):
+        from .frontier_report import write_reports
+        os.makedirs(self.opt.work_dir, exist_ok=True)
+        tmp = self.results_file + '.part'
+        with open(tmp, 'w') as f:
+            json.dump(self.results, f, indent=2)
+        os.replace(tmp, self.results_file)
+        write_reports(self.results, self.opt.work_dir)
+
+    # ------------------------------------------------------------------ data and the proxy
+    def _data(self):
+        from mmppml.utils.fashion_runs import QUICK_SAMPLES
+        train, train_labels = read_idx(self.opt.data_root, 'train')
+        test, test_labels = read_idx(self.opt.data_root, 't10k')
+        pad = lambda x: np.pad(x, ((0, 0), (2, 2), (2, 2)))  # noqa: E731
+        if self.opt.val_split is not None:  # attack held-out training images, never the test set
+            end = len(train) - self.opt.val_split
+            public, public_labels = train[:end], train_labels[:end]
+            attacked, attacked_labels = train[end:], train_labels[end:]
+        else:
+            public, public_labels, attacked, attacked_labels = train, train_labels, test, test_labels
+        if self.opt.quick:
+            public, public_labels = public[:QUICK_SAMPLES['train'] * 2], public_labels[:QUICK_SAMPLES['train'] * 2]
+        k = min(self.attack_cfg.test_images, len(attacked))
+        return pad(public), public_labels, pad(attacked[:k]), attacked_labels[:k]
+
+    def _proxy(self, public, labels):
+        import torch
+
+        from .proxy import ProxyNet, train_proxy
+        path = osp.join(self.opt.work_dir, 'proxy.pth')
+        if osp.isfile(path):
+            model = ProxyNet(1, int(labels.max()) + 1)
+            model.load_state_dict(torch.load(path))
+            self.log(f'human proxy loaded from {path}')
+            return model.eval()
+        self.log(f'training the human proxy on {len(public)} plain public images ({self.attack_cfg.proxy_epochs:g} '
+                 'epochs)')
+        model = train_proxy(public, labels, low_res_factors=(2, 4), epochs=self.attack_cfg.proxy_epochs,
+                            seed=self.opt.seed, log=self.log)
+        os.makedirs(self.opt.work_dir, exist_ok=True)
+        torch.save(model.state_dict(), path)
+        return model
+
+    # ------------------------------------------------------------------ the sweep
+    def run(self) -> dict:
+        import torch
+
+        from mmppml.utils.fashion_runs import check_data, configure_run, split_indices, train_model
+        from .frontier_attacks import CellAttacks
+        torch.set_num_threads(self.opt.threads)
+        todo = [c for c in self.cells if c.key not in self.results['cells']]
+        for c in self.cells:
+            if c.key in self.results['cells']:
+                self.log(f'{c.label}: finished in an earlier run, skipped')
+        if not todo:
+            self._save()
+            return self.results
+        public, public_labels, attacked, attacked_labels = self._data()
+        attacks = CellAttacks(public, public_labels, attacked, attacked_labels, self._proxy(public, public_labels),
+                              self.attack_cfg, log=self.log)
+        self.results['references'] = attacks.references()
+        self.log('references: ' + ', '.join(f'{k} {v:.3f}' for k, v in self.results['references'].items()))
+        num_train = check_data(self.opt.data_root)['train']
+        indices = split_indices(num_train, None, self.opt.val_split, self.opt.quick)
+        spent: List[float] = []
+        for i, cell in enumerate(todo, 1):
+            left = self.opt.budget_s - (time.time() - self.start)
+            estimate = float(np.mean(spent)) if spent else self.opt.prior_cell_s
+            if estimate > left:
+                self.log(f'budget: {left / 60:.1f} min left, a cell takes about {estimate / 60:.1f} min; stopping '
+                         f'before {cell.label} ({len(todo) - i + 1} cell(s) not run; rerun to continue)')
+                break
+            t = time.time()
+            self.log(f'cell {i}/{len(todo)} {cell.label}: training the task model')
+            work_dir = osp.join(self.opt.work_dir, cell.key.replace(' ', '_').replace('/', 's'))
+            cfg = configure_run(cell_config(cell), self.opt.data_root, work_dir, self.opt.seed, indices, num_train,
+                                quick=self.opt.quick, val_split=self.opt.val_split is not None)
+            dump = osp.join(work_dir, 'predictions.pkl')
+            cfg.val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='DumpResults', out_file_path=dump)]
+            run = train_model(cell.key.replace(' ', '_').replace('/', 's'), cfg, self.opt.threads)
+            if run['returncode'] != 0 or run['top1'] is None:
+                raise RuntimeError(f'{cell.label}: training failed (exit code {run["returncode"]}); see the log above')
+            self.log(f'cell {i}/{len(todo)} {cell.label}: top-1 {run["top1"]:.2f} % in {run["wall_s"]:.0f} s; attacking')
+            rows = attacks.attack(cell.mode, cell.p, cell.s, encryption_params(cfg), predictions(dump, len(attacked)))
+            self.results['cells'][cell.key] = summarize_cell(cell, run, rows, time.time() - t)
+            self._save()
+            spent.append(time.time() - t)
+            done = self.results['cells'][cell.key]
+            remaining = len(todo) - i
+            self.log(f'cell {i}/{len(todo)} {cell.label} done in {spent[-1]:.0f} s: accuracy {done["accuracy"]:.2f} %, '
+                     f'recognisability {done["recognisability"]:.3f} ({done["strongest_attack"]}); '
+                     f'{remaining} cell(s) to go, about {remaining * np.mean(spent) / 60:.0f} min, '
+                     f'{(self.opt.budget_s - (time.time() - self.start)) / 60:.0f} min of budget left')
+        self._save()
+        return self.results
+
+
+def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float) -> dict:
+    """A cell's entry of ``results.json``: accuracy, the strongest attack and every attack's row."""
+    from .frontier_attacks import LABEL_ATTACK
+    strongest = max(rows, key=lambda r: r['proxy_top1'])
+    images = [r for r in rows if r['attack'] != LABEL_ATTACK]
+    best_image = max(images, key=lambda r: r['proxy_top1']) if images else None
+    return dict(mode=cell.mode, setting=cell.setting, label=cell.label, accuracy=run['top1'],
+                recognisability=strongest['proxy_top1'], strongest_attack=strongest['attack'],
+                image_recognisability=None if best_image is None else best_image['proxy_top1'],
+                strongest_image_attack=None if best_image is None else best_image['attack'],
+                attacks=rows, train_wall_s=run['wall_s'], cell_wall_s=round(seconds, 1))

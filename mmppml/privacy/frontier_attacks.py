@@ -1,0 +1,276 @@
+"""The strongest attacks on one frontier cell (a mode and its setting), scored by the human proxy.
+
+The attacker holds the public in-domain training images with their labels, knows the mode and its
+setting, and trains on images it encrypts itself; the attacked images are held-out images encrypted
+afresh. Two kinds of attack:
+
+- **reconstruction**, built for each mode: the learned block-position attacker (fed what the mode
+  leaves: pixels, mixed pixels, noisy mixed pixels or sorted bag values), the learned MI inverter
+  (trained on the mode's own mixing: plain, convex or noisy), and their composition;
+- **label**: whoever can classify the encrypted images can paint what they show. The task model's
+  prediction on each encrypted image is rendered as a public prototype image of the predicted class
+  (the training image nearest to its class mean). Its recognisability is about the task model's
+  accuracy, so no useful mode escapes it.
+
+A cell's privacy is the largest proxy top-1 over all its attacks.
+"""
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from mmppml.crypto import (add_gaussian_noise, from_blocks, mix_subpatches, new_rng, random_convex_mix,
+                           sorted_block_values, to_blocks)
+from .metrics import chance_neighbour_score
+from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+
+LABEL_ATTACK = 'label: task model prediction -> class prototype'
+
+
+@dataclass
+class FrontierAttackConfig:
+    """Budgets of the attacks of every cell; :meth:`quick` is for tests."""
+    test_images: int = 1000  # attacked held-out images
+    attacker_epochs: float = 2.
+    attacker_dims: int = 128
+    attacker_layers: int = 4
+    inverter_seconds: float = 90.
+    inverter_steps: int = 6000
+    proxy_epochs: float = 2.
+    seed: int = 0
+
+    @classmethod
+    def quick(cls) -> 'FrontierAttackConfig':
+        return cls(test_images=64, attacker_epochs=1., attacker_dims=32, attacker_layers=1, inverter_seconds=5.,
+                   inverter_steps=5, proxy_epochs=1.)
+
+
+def blocks_all(images: np.ndarray, block: int) -> np.ndarray:
+    """(K, H, W) -> (K, N, b, b) in raster order."""
+    return np.stack([to_blocks(x, block) for x in images])
+
+
+def class_prototypes(images: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Per class, the public image nearest (L2) to the class mean: (num_classes, H, W) uint8."""
+    protos = []
+    for c in range(num_classes):
+        members = images[labels == c].astype(np.float32)
+        if not len(members):
+            raise ValueError(f'no public image of class {c}')
+        dist = ((members - members.mean(axis=0)) ** 2).reshape(len(members), -1).sum(axis=1)
+        protos.append(images[labels == c][int(np.argmin(dist))])
+    return np.stack(protos)
+
+
+def typical_rank_order(blocks: np.ndarray) -> np.ndarray:
+    """Per grid position, the in-block pixels ordered by their mean rank (darkest first) over public images.
+
+    Args:
+        blocks (np.ndarray): (M, N, b, b) public blocks in raster order.
+
+    Returns:
+        np.ndarray: (N, b * b); entry k of row g is the pixel that the k-th smallest value of a bag
+        placed at g is painted on.
+    """
+    m, n = blocks.shape[:2]
+    flat = blocks.reshape(m, n, -1).astype(np.float32)
+    flat = flat + np.random.default_rng(0).random(flat.shape, dtype=np.float32) * 1e-3  # break ties at random
+    ranks = np.argsort(np.argsort(flat, axis=2), axis=2).mean(axis=0)
+    return np.argsort(ranks, axis=1)
+
+
+def paint_bags(sorted_values: np.ndarray, order: np.ndarray, block: int) -> np.ndarray:
+    """Placed bags -> blocks: value k of the bag at position g goes to pixel ``order[g, k]``.
+
+    Args:
+        sorted_values (np.ndarray): (N, b * b) ascending values of the bag at each grid position.
+        order (np.ndarray): (N, b * b) from :func:`typical_rank_order`.
+
+    Returns:
+        np.ndarray: (N, b, b) blocks.
+    """
+    out = np.empty_like(sorted_values)
+    np.put_along_axis(out, order, sorted_values, axis=1)
+    return out.reshape(len(out), block, block)
+
+
+class CellAttacks:
+    """Train (and cache) the attackers each cell needs and score their reconstructions.
+
+    Args:
+        public (np.ndarray): (M, 32, 32) uint8 public training images. public_labels (np.ndarray): (M,).
+        attacked (np.ndarray): (K, 32, 32) uint8 held-out images to attack. attacked_labels (np.ndarray): (K,).
+        proxy: the human proxy (:class:`mmppml.privacy.proxy.ProxyNet`), trained on plain public images.
+        config (FrontierAttackConfig): budgets.
+        log (callable): receives progress lines.
+    """
+
+    def __init__(self, public: np.ndarray, public_labels: np.ndarray, attacked: np.ndarray,
+                 attacked_labels: np.ndarray, proxy, config: FrontierAttackConfig,
+                 log: Callable[[str], None] = print):
+        self.public, self.public_labels = public, public_labels
+        self.attacked, self.labels = attacked, attacked_labels
+        self.proxy, self.cfg, self.log = proxy, config, log
+        self.rng = new_rng()  # the attacked images get OS-entropy randomness
+        self.prototypes = class_prototypes(public, public_labels, int(public_labels.max()) + 1)
+        self._models: Dict[tuple, object] = {}
+
+    # ------------------------------------------------------------------ scores
+    def top1(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> float:
+        from .proxy import proxy_top1
+        return proxy_top1(self.proxy, images, self.labels if labels is None else labels)
+
+    def references(self) -> Dict[str, float]:
+        """Proxy top-1 on the plain attacked images and on the prototypes themselves; chance."""
+        return dict(proxy_plain=self.top1(self.attacked), chance=1. / len(self.prototypes),
+                    proxy_on_prototypes=self.top1(self.prototypes, np.arange(len(self.prototypes))))
+
+    def _row(self, attack: str, recon: np.ndarray, **extra) -> dict:
+        recon = np.clip(np.rint(recon), 0, 255).astype(np.uint8)
+        ssim = float(np.mean([image_scores(x, y)['ssim'] for x, y in zip(self.attacked, recon)]))
+        row = dict(attack=attack, proxy_top1=self.top1(recon),
+                   psnr=pooled_psnr(mean_squared_error(self.attacked, recon)), ssim=ssim, **extra)
+        self.log(f'  {attack}: proxy top-1 {row["proxy_top1"]:.3f}, PSNR {row["psnr"]:.2f} dB, SSIM {ssim:.3f}')
+        return row
+
+    # ------------------------------------------------------------------ models
+    def _cached(self, key: tuple, build: Callable[[], object]):
+        if key not in self._models:
+            self._models[key] = build()
+        return self._models[key]
+
+    def _block_attacker(self, key: tuple, blocks: np.ndarray, block: int, flip: bool = True):
+        from .block_attacker import train_block_attacker
+        cfg = self.cfg
+        grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2
+
+        def build():
+            self.log(f'  training the block attacker {key} ({grid[0]}x{grid[1]} blocks, {cfg.attacker_epochs:g} '
+                     f'epoch(s) on {len(blocks)} public images)')
+            return train_block_attacker(blocks, grid, block, epochs=cfg.attacker_epochs, flip=flip, seed=cfg.seed,
+                                        log=self.log, embed_dims=cfg.attacker_dims, num_layers=cfg.attacker_layers)
+        return self._cached(key, build)
+
+    def _inverter(self, key: tuple, p: int, s: int, encrypt: Callable[[np.ndarray], np.ndarray],
+                  consistent: bool):
+        from .inversion import train_inverter
+        cfg = self.cfg
+
+        def build():
+            self.log(f'  training the inverter {key} for up to {cfg.inverter_seconds:.0f} s')
+            return train_inverter(self.public[..., None], p, s, max_steps=cfg.inverter_steps,
+                                  max_seconds=cfg.inverter_seconds, batch_size=64, seed=cfg.seed, log=self.log,
+                                  encrypt=lambda x: encrypt(x[..., 0])[..., None], consistent=consistent)
+        return self._cached(key, build)
+
+    def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
+        from .inversion import invert_mixed
+        return np.stack([invert_mixed(inverter, m) for m in mixed])
+
+    def _reassemble(self, attacker, blocks: np.ndarray) -> Tuple[np.ndarray, np.ndarray, dict]:
+        """Shuffle (K, N, ...) blocks afresh, let the attacker place them: shuffled and rebuilt blocks."""
+        from .block_attacker import predict_positions
+        from .metrics import jigsaw_scores
+        k, n = blocks.shape[:2]
+        grid = (int(round(np.sqrt(n))), ) * 2
+        perms = np.stack([self.rng.permutation(n) for _ in range(k)])
+        shuffled = np.stack([b[p] for b, p in zip(blocks, perms)])
+        positions = predict_positions(attacker, shuffled)
+        placed = np.empty_like(shuffled)
+        for i in range(k):
+            placed[i][positions[i]] = shuffled[i]
+        jig = [jigsaw_scores(_origins(p, pos).reshape(grid)) for p, pos in zip(perms, positions)]
+        extra = dict(direct=float(np.mean([j['direct'] for j in jig])),
+                     neighbour=float(np.mean([j['neighbour'] for j in jig])),
+                     chance_neighbour=chance_neighbour_score(grid))
+        return shuffled, placed, extra
+
+    # ------------------------------------------------------------------ the attacks of each mode
+    def attack(self, mode: str, p: int, s: Optional[int], params: dict, predicted: np.ndarray) -> List[dict]:
+        """All attacks on one cell.
+
+        Args:
+            mode (str): a key of :data:`mmppml.privacy.frontier.MODES`. p (int): P. s (int, optional): S.
+            params (dict): the encryption step of the cell's config (``sigma``, ``concentration``, ...).
+            predicted (np.ndarray): (K,) the task model's labels for the K attacked images (encrypted
+                afresh by its test pipeline).
+
+        Returns:
+            list[dict]: one row per attack (``attack``, ``proxy_top1``, ``psnr``, ``ssim``, ...).
+        """
+        x = self.attacked
+        rows = [self._row(LABEL_ATTACK, self.prototypes[np.asarray(predicted)])]
+        if mode == 'plain':
+            rows.append(self._row('none: the plain image', x))
+        elif mode == 'rs':
+            attacker = self._block_attacker(('rs', p), blocks_all(self.public, p), p)
+            shuffled, placed, extra = self._reassemble(attacker, blocks_all(x, p))
+            rows.append(self._row('none: the shuffled image', _grid(shuffled)))
+            rows.append(self._row('learned reassembly', _grid(placed), **extra))
+        elif mode in ('mi', 'convex-mi'):
+            r = p // s
+            if mode == 'mi':
+                enc, key, consistent = (lambda im: mix_subpatches(im, p, s)), ('mi', p, s), True
+            else:
+                c = float(params.get('concentration', 1.))
+                enc = lambda im: random_convex_mix(im, p, s, c, self.rng)  # noqa: E731
+                key, consistent = ('convex-mi', p, s, c), False
+            mixed = np.stack([enc(im) for im in x])
+            rows.append(self._row('none: the mixed image, upsampled', _upsample(mixed, r)))
+            inverter = self._inverter(key, p, s, enc, consistent)
+            rows.append(self._row('learned inverter (in-domain)', self._invert(inverter, mixed)))
+        elif mode in ('rs-on-mi', 'noisy-rs-on-mi'):
+            r = p // s
+            sigma = float(params.get('sigma', 0.)) if mode == 'noisy-rs-on-mi' else 0.
+            if sigma > 0:
+                enc = lambda im: add_gaussian_noise(mix_subpatches(im, p, s), sigma, self.rng)  # noqa: E731
+                key, consistent = ('noisy-mi', p, s, sigma), False
+            else:
+                enc, key, consistent = (lambda im: mix_subpatches(im, p, s)), ('mi', p, s), True
+            public_mixed = np.stack([enc(im) for im in self.public])  # the attacker's own encryptions
+            attacker = self._block_attacker(('shuffled', ) + key, blocks_all(public_mixed, s), s)
+            shuffled, placed, extra = self._reassemble(attacker, blocks_all(np.stack([enc(im) for im in x]), s))
+            rows.append(self._row('none: the shuffled mixed image, upsampled', _upsample(_grid(shuffled), r)))
+            rows.append(self._row('learned reassembly, upsampled', _upsample(_grid(placed), r), **extra))
+            inverter = self._inverter(key, p, s, enc, consistent)
+            rows.append(self._row('learned reassembly + learned inverter', self._invert(inverter, _grid(placed)),
+                                  **extra))
+        elif mode == 'bag':
+            k, side = len(x), x.shape[1] // p
+            # What the encryption leaves of each image: its bags in a random order. Sorting the values of
+            # each bag is the attacker's canonical form; the blocks are shuffled afresh (and scored) here.
+            public_bags = np.stack([sorted_block_values(im, p) for im in self.public]).reshape(-1, side ** 2, p, p)
+            attacker = self._block_attacker(('bag', p), public_bags, p, flip=False)
+            bags = np.stack([sorted_block_values(im, p) for im in x]).reshape(k, side ** 2, p, p)
+            shuffled, placed, extra = self._reassemble(attacker, bags)
+            flat_means = lambda b: b.reshape(k, side, side, -1).mean(axis=3)  # noqa: E731
+            rows.append(self._row('none: the bags in their encrypted order, as block means',
+                                  _upsample(flat_means(shuffled), p)))
+            order = typical_rank_order(blocks_all(self.public, p))
+            painted = np.stack([paint_bags(pl.reshape(side ** 2, -1), order, p) for pl in placed])
+            rows.append(self._row('learned reassembly of the sorted bags, painted by typical ranks', _grid(painted),
+                                  **extra))
+            inverter = self._inverter(('mi', p, 1), p, 1, lambda im: mix_subpatches(im, p, 1), True)
+            rows.append(self._row('learned reassembly of the sorted bags + inverter of the block means',
+                                  self._invert(inverter, flat_means(placed).astype(np.float32)), **extra))
+        else:
+            raise ValueError(f'no attack for mode {mode!r}')
+        return rows
+
+
+def _upsample(mixed: np.ndarray, r: int) -> np.ndarray:
+    """(K, h, w) float images -> (K, h * r, w * r) uint8, nearest neighbour (clipped to 0-255)."""
+    return np.stack([upsample_mixed(np.clip(m, 0, 255), r, order=0) for m in mixed])
+
+
+def _grid(blocks: np.ndarray) -> np.ndarray:
+    """(K, N, b, b) square grids of blocks -> (K, H, W) images."""
+    side = int(round(np.sqrt(blocks.shape[1])))
+    return np.stack([from_blocks(t, (side, side)) for t in blocks])
+
+
+def _origins(perm: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Which original block the attacker put at each position: ``out[positions[i]] = perm[i]``."""
+    out = np.empty_like(perm)
+    out[positions] = perm
+    return out

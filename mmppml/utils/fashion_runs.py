@@ -1,0 +1,164 @@
+"""Training the tiny Fashion-MNIST models of configs/demo/: data, the config of one run, the run itself.
+
+Shared by ``tools/demo/demo.py`` and the privacy-utility frontier, so both train with one recipe: each
+run is a fresh process of ``tools/train.py`` on an un-gzipped copy of the IDX files.
+"""
+import gzip
+import json
+import math
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, Optional
+
+from mmppml.idx import read_idx_header
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+             't10k-labels-idx1-ubyte')
+QUICK_SAMPLES = dict(train=256, test=128)
+
+
+def check_data(folder: str) -> Dict[str, int]:
+    """Check the four files hold 28 x 28 images with one label each; return the image counts."""
+    counts = {}
+    for split in ('train', 't10k'):
+        images = read_idx_header(osp.join(folder, f'{split}-images-idx3-ubyte'), 0x803)
+        labels = read_idx_header(osp.join(folder, f'{split}-labels-idx1-ubyte'), 0x801)
+        if images[1:] != (28, 28) or labels[0] != images[0]:
+            raise ValueError(f'{folder}: {split} has images of shape {images} and labels {labels}; '
+                             'expected N x 28 x 28 images and N labels')
+        counts[split] = images[0]
+    return counts
+
+
+def prepare_data(src: str, cache: str, log: Callable[[str], None] = print) -> str:
+    """Return a folder holding the four un-gzipped IDX files, un-gzipping ``src`` into ``cache``.
+
+    ``src`` is never written to. The cache remembers which gzip files it came from (path, size and
+    time), so another source or an updated package is un-gzipped again.
+    """
+    if all(osp.isfile(osp.join(src, name)) for name in IDX_FILES):
+        check_data(src)
+        return src
+    marker = osp.join(cache, 'SOURCE.json')
+    sources = {}
+    for name in IDX_FILES:
+        gz = osp.abspath(osp.join(src, name + '.gz'))
+        if not osp.isfile(gz):
+            raise FileNotFoundError(
+                f'Fashion-MNIST not found: {gz} (nor the un-gzipped file) is missing. Install the '
+                'Debian package dataset-fashion-mnist or pass --data DIR with the IDX files.')
+        stat = os.stat(gz)
+        sources[name] = [gz, stat.st_size, stat.st_mtime]
+    cached = {}
+    if osp.isfile(marker):
+        with open(marker) as f:
+            cached = json.load(f)
+    if cached != sources or not all(osp.isfile(osp.join(cache, name)) for name in IDX_FILES):
+        os.makedirs(cache, exist_ok=True)
+        for name, (gz, _, _) in sources.items():
+            tmp = osp.join(cache, f'.{name}.part')
+            with gzip.open(gz, 'rb') as fin, open(tmp, 'wb') as fout:
+                shutil.copyfileobj(fin, fout)
+            os.replace(tmp, osp.join(cache, name))
+        with open(marker, 'w') as f:
+            json.dump(sources, f)
+        log(f'un-gzipped Fashion-MNIST from {src} to {cache}')
+    check_data(cache)
+    return cache
+
+
+def split_indices(num_train: int, train_subset: Optional[int], val_split: Optional[int],
+                  quick: bool) -> Dict[str, Optional[object]]:
+    """Which images each split reads: ``dataset.indices`` for train and for evaluation.
+
+    With ``val_split`` the evaluation set is the last ``val_split`` training images, never used for
+    training; otherwise it is the test set (None: all of it).
+    """
+    train_end = num_train
+    evaluation = None
+    if val_split is not None:
+        if val_split >= num_train:
+            raise ValueError(f'--val-split {val_split} leaves no training images (the set has {num_train})')
+        train_end = num_train - val_split
+        evaluation = list(range(train_end, num_train))
+    train = train_end if train_subset is None else min(train_subset, train_end)
+    if quick:
+        train = min(train, QUICK_SAMPLES['train'])
+        evaluation = QUICK_SAMPLES['test'] if evaluation is None else evaluation[:QUICK_SAMPLES['test']]
+    return dict(train=None if train == num_train else train, evaluation=evaluation)
+
+
+def configure_run(cfg, data_root: str, work_dir: str, seed: int, indices: Dict[str, Optional[object]],
+                  num_train: int, epochs: Optional[int] = None, quick: bool = False, val_split: bool = False,
+                  cfg_options: Optional[dict] = None):
+    """Set a demo config's data, budget, overrides, seed and work dir (in place; returns ``cfg``).
+
+    Args:
+        cfg (mmengine.Config): a config of configs/demo/.
+        indices (dict): ``train`` and ``evaluation`` of :func:`split_indices`.
+        epochs (int, optional): stretch the schedule to this many epochs (``quick``: 1).
+        val_split (bool): evaluate on held-out training images (``indices['evaluation']``).
+    """
+    cfg.merge_from_dict(cfg_options or {})
+    cfg.work_dir = work_dir
+    cfg.randomness.seed = seed
+    loaders = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader]
+    for loader in loaders:
+        loader.dataset.data_root = data_root
+    if indices['train'] is not None:
+        cfg.train_dataloader.dataset.indices = indices['train']
+    if val_split:  # evaluate on held-out training images
+        for loader in loaders[1:]:
+            loader.dataset.update(split='train', test_mode=False)
+    if indices['evaluation'] is not None:
+        for loader in loaders[1:]:
+            loader.dataset.indices = indices['evaluation']
+    epochs = 1 if quick else epochs
+    if quick:
+        cfg.default_hooks.logger.interval = 1
+    if epochs is not None:
+        # Stretch the epoch-based schedules to the new budget, keeping their shares of it (MMEngine
+        # converts fractional epochs to iterations).
+        scale = epochs / cfg.train_cfg.max_epochs
+        cfg.train_cfg.max_epochs = epochs
+        iters = math.ceil((indices['train'] or num_train) / cfg.train_dataloader.batch_size)  # per epoch
+        for scheduler in cfg.param_scheduler:
+            if scheduler.get('by_epoch', True):
+                scheduler.begin = scheduler.get('begin', 0) * scale
+                if 'end' in scheduler:  # at least one iteration
+                    scheduler.end = max(scheduler.end * scale, (int(scheduler.begin * iters) + 1) / iters)
+    return cfg
+
+
+def last_top1(work_dir: str) -> Optional[float]:
+    """The last ``accuracy/top1`` logged in ``work_dir``'s newest run (percent)."""
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
+    if not runs:
+        return None
+    top1 = None
+    with open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')) as f:
+        for line in f:
+            top1 = json.loads(line).get('accuracy/top1', top1)
+    return top1
+
+
+def train_model(name: str, cfg, threads: int) -> Dict:
+    """Train one model in a fresh process of tools/train.py; return its accuracy and wall time."""
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    cfg_path = osp.join(cfg.work_dir, f'{name}_config.py')
+    cfg.dump(cfg_path)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg_path, '--work-dir', cfg.work_dir]
+    start = time.time()
+    returncode = subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    wall = time.time() - start
+    top1 = last_top1(cfg.work_dir) if returncode == 0 else None
+    return dict(seed=cfg.randomness.seed, epochs=cfg.train_cfg.max_epochs,
+                top1=None if top1 is None else round(top1, 2), wall_s=round(wall, 1),
+                returncode=returncode, work_dir=cfg.work_dir)

@@ -1,0 +1,83 @@
+"""The frontier's pieces: settings and grids, cell configs, the Pareto front, the bag painter, prototypes."""
+import numpy as np
+import pytest
+
+from mmppml.privacy.frontier import Cell, cell_config, encryption_params, grid_cells, pareto_front, parse_setting
+from mmppml.privacy.frontier_attacks import class_prototypes, paint_bags, typical_rank_order
+from mmppml.privacy.frontier_report import frontier_table, meets_goal
+
+
+def test_pareto_front_on_hand_made_points():
+    points = [(86.0, 0.90),  # 0: best accuracy: on the front
+              (84.0, 0.80),  # 1: on the front
+              (83.0, 0.85),  # 2: dominated by 1
+              (84.0, 0.95),  # 3: dominated by 1 (same accuracy, more recognisable)
+              (70.0, 0.30),  # 4: on the front
+              (70.0, 0.30),  # 5: equal to 4: both kept
+              (60.0, 0.30),  # 6: dominated by 4
+              (50.0, 0.10)]  # 7: on the front
+    assert pareto_front(points) == [7, 4, 5, 1, 0]
+    assert pareto_front([]) == [] and pareto_front([(1., 1.)]) == [0]
+
+
+def test_settings_and_grids():
+    assert parse_setting('8') == (8, None) and parse_setting('8/2') == (8, 2)
+    for bad in ('8/8', '8/3', '3', 'x', '8/4/2', '0'):
+        with pytest.raises(ValueError):
+            parse_setting(bad)
+    cells = grid_cells(['plain', 'rs', 'mi'], ['8', '8/4', '8/2'])
+    assert cells == [Cell('plain', 8), Cell('rs', 8), Cell('mi', 8, 4), Cell('mi', 8, 2)]
+    assert Cell('rs-on-mi', 8, 4).key == 'rs-on-mi 8/4' and Cell('rs-on-mi', 8, 4).label == 'RS-on-MI-8/4'
+    with pytest.raises(ValueError, match='P/S'):
+        grid_cells(['mi'], ['8'])
+    with pytest.raises(ValueError, match='unknown mode'):
+        grid_cells(['rot13'], ['8'])
+
+
+@pytest.mark.parametrize('cell, enc_type, backbone', [
+    (Cell('rs-on-mi', 8, 2), 'mmppml.ShuffledMixSubPatches', (2, 8)),
+    (Cell('noisy-rs-on-mi', 8, 4), 'mmppml.NoisyShuffledMix', (4, 16)),
+    (Cell('bag', 4), 'mmppml.RandomPixelBags', (4, 32)),
+    (Cell('convex-mi', 8, 2), 'mmppml.RandomConvexMix', (2, 8)),
+])
+def test_cell_config_sets_the_setting_everywhere(cell, enc_type, backbone):
+    cfg = cell_config(cell)
+    assert (cfg.model.backbone.patch_size, cfg.model.backbone.img_size) == backbone
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        step = loader.dataset.pipeline[-2]
+        assert step['type'] == enc_type and step['patch_size'] == cell.p
+        assert step.get('sub_patch_size') == cell.s
+    assert encryption_params(cfg)['type'] == enc_type
+    assert encryption_params(cell_config(Cell('plain', 8))) == {}
+
+
+def test_bags_painted_by_typical_ranks():
+    # public blocks (1 image, 2 blocks of 2 x 2) whose brightest pixel is always the top-left one
+    public = np.array([[[[9, 1], [2, 3]], [[8, 4], [5, 6]]]])
+    order = typical_rank_order(public)
+    np.testing.assert_array_equal(order, [[1, 2, 3, 0], [1, 2, 3, 0]])
+    painted = paint_bags(np.array([[10, 20, 30, 40], [1, 2, 3, 4]]), order, 2)
+    np.testing.assert_array_equal(painted, [[[40, 10], [20, 30]], [[4, 1], [2, 3]]])
+
+
+def test_class_prototypes_are_the_images_nearest_to_their_class_mean():
+    images = np.array([[[0]], [[10]], [[4]], [[200]], [[250]], [[240]]], dtype=np.uint8)
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(class_prototypes(images, labels, 2)[:, 0, 0], [4, 240])
+    with pytest.raises(ValueError, match='class 2'):
+        class_prototypes(images, labels, 3)
+
+
+def test_goal_and_table():
+    results = dict(meta=dict(test_images=10, quick=False), references=dict(chance=0.1, proxy_plain=0.9),
+                   cells={'plain 8': dict(mode='plain', setting='8', label='plain-8', accuracy=86., recognisability=0.9,
+                                          strongest_attack='none', image_recognisability=0.9,
+                                          strongest_image_attack='none'),
+                          'x 8': dict(mode='bag', setting='8', label='pixel bags-8', accuracy=81.5,
+                                      recognisability=0.2, strongest_attack='label', image_recognisability=0.1,
+                                      strongest_image_attack='inverter')})
+    table = frontier_table(results)
+    assert '| pixel bags-8 | 8 | 81.50 | -4.50 | 0.200 | label |' in table and 'met by pixel bags-8' in table
+    results['cells']['x 8']['accuracy'] = 80.9
+    assert 'met by no mode' in frontier_table(results)
+    assert not meets_goal(dict(gap=-5.1, recognisability=0.1)) and meets_goal(dict(gap=-5., recognisability=0.2))
