@@ -73,8 +73,7 @@ def make_image_grid(rows: Sequence[Sequence[Optional[np.ndarray]]],
     for i, row in enumerate(rows):
         y0 = top + gap + i * step
         if row_labels:
-            cv2.putText(canvas, row_labels[i], (gap, y0 + cell_size // 2), FONT, font_scale, (0, 0, 0), 1,
-                        cv2.LINE_AA)
+            cv2.putText(canvas, row_labels[i], (gap, y0 + cell_size // 2), FONT, font_scale, (0, 0, 0), 1, cv2.LINE_AA)
         for j, img in enumerate(row):
             if img is None:
                 continue

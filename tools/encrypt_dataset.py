@@ -41,46 +41,65 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Encrypt an image folder or a COCO set into a new directory (PNG, lossless).',
-        epilog=EXIT_CODES, formatter_class=HelpFormatter)
+        epilog=EXIT_CODES,
+        formatter_class=HelpFormatter)
     parser.add_argument('source', help='image folder (class subfolders are kept), or the COCO image folder')
     parser.add_argument('output', help='new directory (not inside the source); an interrupted one resumes')
-    parser.add_argument('--mode', required=True, choices=MODES,
-                        help='rs: shuffle PxP patches; mi: mix SxS sub-patches; rs-on-mi: mi, then shuffle')
+    parser.add_argument(
+        '--mode',
+        required=True,
+        choices=MODES,
+        help='rs: shuffle PxP patches; mi: mix SxS sub-patches; rs-on-mi: mi, then shuffle')
     parser.add_argument('--patch-size', '-P', type=int, required=True, help='P')
     parser.add_argument('--sub-patch-size', '-S', type=int, help='S, a divisor of P (mi, rs-on-mi)')
     parser.add_argument('--coco-ann', help='COCO json whose file_name entries are relative to SOURCE')
     size = parser.add_mutually_exclusive_group()
     size.add_argument('--resize', type=int, nargs=2, metavar=('H', 'W'), help='resize every image first')
-    size.add_argument('--short-side', type=int,
-                      help='resize the short side to this, the long side to the nearest multiple of P')
-    parser.add_argument('--size-mismatch', default='error', choices=SIZE_MISMATCH_MODES,
-                        help='images not a multiple of P: skip and report, crop or pad (bottom/right)')
+    size.add_argument(
+        '--short-side', type=int, help='resize the short side to this, the long side to the nearest multiple of P')
+    parser.add_argument(
+        '--size-mismatch',
+        default='error',
+        choices=SIZE_MISMATCH_MODES,
+        help='images not a multiple of P: skip and report, crop or pad (bottom/right)')
     parser.add_argument('--grayscale', action='store_true', help='decode one channel instead of three')
-    parser.add_argument('--key-file', help='keyed scramble applied after the encryption (kept secret; '
-                        'not inside OUTPUT)')
+    parser.add_argument(
+        '--key-file', help='keyed scramble applied after the encryption (kept secret; '
+        'not inside OUTPUT)')
     parser.add_argument('--new-key', action='store_true', help='create --key-file from OS entropy')
-    parser.add_argument('--keep-names', action='store_true',
-                        help='keep file names (as .png) instead of per-folder indices')
+    parser.add_argument(
+        '--keep-names', action='store_true', help='keep file names (as .png) instead of per-folder indices')
     parser.add_argument('--workers', type=int, default=min(8, os.cpu_count() or 1), help='processes')
     parser.add_argument('--png-compression', type=int, default=1, help='0-9 (lossless either way)')
-    parser.add_argument('--fsync', action='store_true',
-                        help='flush each file to disk before renaming it (power-loss safe, slower)')
-    parser.add_argument('--follow-symlinks', action='store_true',
-                        help='also follow links to outside SOURCE (links inside it are always followed; '
-                        'others are skipped and reported)')
-    parser.add_argument('--max-file-bytes', type=int, default=MAX_FILE_BYTES,
-                        help='larger source files are skipped and reported')
-    parser.add_argument('--max-pixels', type=int, default=MAX_PIXELS,
-                        help='images with more pixels (read from the header) are skipped and reported')
-    parser.add_argument('--report', help='where the report naming skipped and ignored source files goes '
-                        '(default: OUTPUT.report.json beside OUTPUT; never inside it)')
+    parser.add_argument(
+        '--fsync', action='store_true', help='flush each file to disk before renaming it (power-loss safe, slower)')
+    parser.add_argument(
+        '--follow-symlinks',
+        action='store_true',
+        help='also follow links to outside SOURCE (links inside it are always followed; '
+        'others are skipped and reported)')
+    parser.add_argument(
+        '--max-file-bytes', type=int, default=MAX_FILE_BYTES, help='larger source files are skipped and reported')
+    parser.add_argument(
+        '--max-pixels',
+        type=int,
+        default=MAX_PIXELS,
+        help='images with more pixels (read from the header) are skipped and reported')
+    parser.add_argument(
+        '--report',
+        help='where the report naming skipped and ignored source files goes '
+        '(default: OUTPUT.report.json beside OUTPUT; never inside it)')
     sharding = parser.add_mutually_exclusive_group()
-    sharding.add_argument('--shard', metavar='K/N',
-                          help='encrypt only shard K of N (0 <= K < N: the sources whose index in the sorted '
-                          'listing is K mod N), resumable and locked on its own; then run --merge')
-    sharding.add_argument('--merge', action='store_true',
-                          help='after all N shards: check they finished, redo what they skipped, write the '
-                          'annotations, report and manifest (complete)')
+    sharding.add_argument(
+        '--shard',
+        metavar='K/N',
+        help='encrypt only shard K of N (0 <= K < N: the sources whose index in the sorted '
+        'listing is K mod N), resumable and locked on its own; then run --merge')
+    sharding.add_argument(
+        '--merge',
+        action='store_true',
+        help='after all N shards: check they finished, redo what they skipped, write the '
+        'annotations, report and manifest (complete)')
     parser.add_argument('--quiet', action='store_true', help='no progress line')
     parser.add_argument('--pause-before-rename', type=float, default=0., help=argparse.SUPPRESS)  # tests
     return parser.parse_args(argv)
@@ -90,16 +109,33 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         shard = parse_shard(args.shard) if args.shard is not None else None
-        spec = EncryptionSpec(mode=args.mode, patch_size=args.patch_size, sub_patch_size=args.sub_patch_size,
-                              resize=tuple(args.resize) if args.resize else None, short_side=args.short_side,
-                              size_mismatch=args.size_mismatch, grayscale=args.grayscale)
+        spec = EncryptionSpec(
+            mode=args.mode,
+            patch_size=args.patch_size,
+            sub_patch_size=args.sub_patch_size,
+            resize=tuple(args.resize) if args.resize else None,
+            short_side=args.short_side,
+            size_mismatch=args.size_mismatch,
+            grayscale=args.grayscale)
         summary = encrypt_dataset(
-            args.source, args.output, spec, coco_ann=args.coco_ann, key_file=args.key_file,
-            new_key=args.new_key, keep_names=args.keep_names, workers=args.workers,
-            png_compression=args.png_compression, fsync=args.fsync,
-            progress_stream=None if args.quiet else sys.stderr, pause=args.pause_before_rename,
-            follow_symlinks=args.follow_symlinks, max_file_bytes=args.max_file_bytes, max_pixels=args.max_pixels,
-            report_file=args.report, shard=shard, merge=args.merge)
+            args.source,
+            args.output,
+            spec,
+            coco_ann=args.coco_ann,
+            key_file=args.key_file,
+            new_key=args.new_key,
+            keep_names=args.keep_names,
+            workers=args.workers,
+            png_compression=args.png_compression,
+            fsync=args.fsync,
+            progress_stream=None if args.quiet else sys.stderr,
+            pause=args.pause_before_rename,
+            follow_symlinks=args.follow_symlinks,
+            max_file_bytes=args.max_file_bytes,
+            max_pixels=args.max_pixels,
+            report_file=args.report,
+            shard=shard,
+            merge=args.merge)
     except EncryptionError as e:
         print(f'error: {e}', file=sys.stderr)
         return e.exit_code

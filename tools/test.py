@@ -14,24 +14,29 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmppml.utils import (close_distributed, init_distributed, register_safe_globals,
-                          setup_default_scope_and_imports)
+from mmppml.utils import close_distributed, init_distributed, register_safe_globals, setup_default_scope_and_imports
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a checkpoint with MMEngine')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='directory for the logs and metrics '
-                        '(default: ./work_dirs/<config name>)')
+    parser.add_argument(
+        '--work-dir', help='directory for the logs and metrics '
+        '(default: ./work_dirs/<config name>)')
     parser.add_argument('--out', help='dump the predictions to this pickle file (.pkl)')
-    parser.add_argument('--show-dir', help='draw predictions on the (encrypted) test images into '
-                        'this folder (a relative path is taken inside the work dir)')
+    parser.add_argument(
+        '--show-dir',
+        help='draw predictions on the (encrypted) test images into '
+        'this folder (a relative path is taken inside the work dir)')
     parser.add_argument('--interval', type=int, default=1, help='with --show-dir: every n-th image')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. test_dataloader.batch_size=64')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
-                        help='how the processes were started')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. test_dataloader.batch_size=64')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm'], default='none', help='how the processes were started')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

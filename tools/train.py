@@ -18,26 +18,30 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmppml.utils import (close_distributed, init_distributed, register_safe_globals,
-                          setup_default_scope_and_imports)
+from mmppml.utils import close_distributed, init_distributed, register_safe_globals, setup_default_scope_and_imports
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model with MMEngine')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints '
-                        '(default: ./work_dirs/<config name>)')
-    parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from this checkpoint, or without a path from the latest '
-                        'checkpoint in the work dir')
+    parser.add_argument(
+        '--work-dir', help='directory for logs and checkpoints '
+        '(default: ./work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or without a path from the latest '
+        'checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision (CUDA)')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the learning rate by the actual total batch size')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true', help='scale the learning rate by the actual total batch size')
     parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. train_cfg.max_epochs=3')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
-                        help='how the processes were started')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override config entries, e.g. train_cfg.max_epochs=3')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm'], default='none', help='how the processes were started')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -64,9 +68,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         else:
-            print_log('--amp needs CUDA (MMEngine\'s AmpOptimWrapper scales fp16 gradients on the '
-                      'GPU); no GPU here, so training runs in float32.', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                '--amp needs CUDA (MMEngine\'s AmpOptimWrapper scales fp16 gradients on the '
+                'GPU); no GPU here, so training runs in float32.',
+                logger='current',
+                level=logging.WARNING)
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):

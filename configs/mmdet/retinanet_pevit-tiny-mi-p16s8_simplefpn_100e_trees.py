@@ -4,8 +4,7 @@
 _base_ = './retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py'
 
 patch_size, sub_patch_size = 16, 8
-mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size,
-           size_mismatch='pad')
+mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size, size_mismatch='pad')
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),
     # MI keeps the layout: a learned position embedding, on the grid of a 208-px MI tile (26 x 26 tokens)

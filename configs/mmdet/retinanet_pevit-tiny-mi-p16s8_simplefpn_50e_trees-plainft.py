@@ -9,5 +9,4 @@ load_from = 'work_dirs/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees/epoch_
 model = dict(backbone=dict(patch_cfg=dict(act_cfg=None)))  # linear MI embedding: conv k=s=S alone
 embed_lr_mult = 10.
 optim_wrapper = dict(
-    optimizer=dict(lr=5e-4),
-    paramwise_cfg=dict(custom_keys={'backbone.patch_embed': dict(lr_mult=embed_lr_mult)}))
+    optimizer=dict(lr=5e-4), paramwise_cfg=dict(custom_keys={'backbone.patch_embed': dict(lr_mult=embed_lr_mult)}))

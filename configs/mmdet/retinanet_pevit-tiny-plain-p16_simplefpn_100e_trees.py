@@ -36,5 +36,5 @@ model = dict(
         stacked_convs=2,
         anchor_generator=dict(octave_base_scale=3, strides=[8, 16, 32])))  # anchors of 24..152 px
 
-optim_wrapper = dict(clip_grad=dict(max_norm=1.0, norm_type=2),
-                     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
+optim_wrapper = dict(
+    clip_grad=dict(max_norm=1.0, norm_type=2), paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))

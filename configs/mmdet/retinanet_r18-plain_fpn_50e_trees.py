@@ -17,9 +17,4 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         init_cfg=None),
-    neck=dict(
-        _delete_=True,
-        type='FPN',
-        in_channels=[128, 256, 512],
-        out_channels=channels,
-        num_outs=3))
+    neck=dict(_delete_=True, type='FPN', in_channels=[128, 256, 512], out_channels=channels, num_outs=3))

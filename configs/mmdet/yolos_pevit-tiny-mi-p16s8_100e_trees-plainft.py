@@ -16,5 +16,4 @@ model = dict(
         init_cfg=dict(_delete_=True, type='Pretrained', checkpoint=plain_checkpoint, prefix='backbone.')))
 embed_lr_mult = 10.
 optim_wrapper = dict(
-    optimizer=dict(lr=2.5e-4),
-    paramwise_cfg=dict(custom_keys={'backbone.patch_embed': dict(lr_mult=embed_lr_mult)}))
+    optimizer=dict(lr=2.5e-4), paramwise_cfg=dict(custom_keys={'backbone.patch_embed': dict(lr_mult=embed_lr_mult)}))

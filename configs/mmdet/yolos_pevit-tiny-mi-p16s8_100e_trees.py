@@ -19,8 +19,7 @@ model = dict(
         out_indices=(0, 1, 2)),  # auxiliary set losses on the earlier layers
     bbox_head=dict(**_base_.detr_head, num_classes=1, embed_dims=embed_dims))
 
-mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size,
-           size_mismatch='pad')
+mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size, size_mismatch='pad')
 # MI goes last, right before PackDetInputs.
 train_pipeline = _base_.train_pipeline[:-1] + [mix, _base_.train_pipeline[-1]]
 test_pipeline = _base_.test_pipeline[:-1] + [mix, _base_.test_pipeline[-1]]

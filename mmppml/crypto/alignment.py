@@ -14,7 +14,10 @@ def check_size_mismatch(mode: str) -> str:
     return mode
 
 
-def aligned_size(height: int, width: int, block: int, size_mismatch: str = 'error',
+def aligned_size(height: int,
+                 width: int,
+                 block: int,
+                 size_mismatch: str = 'error',
                  what: str = 'patch_size') -> Tuple[int, int]:
     """(H, W) of an image of ``height x width`` brought to multiples of ``block``.
 

@@ -41,7 +41,10 @@ def convex_mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int,
     return mixed.reshape(gh * s, gw * s, *rest).astype(dtype, copy=False)
 
 
-def random_convex_mix(img: np.ndarray, patch_size: int, sub_patch_size: int, concentration: float = 1.,
+def random_convex_mix(img: np.ndarray,
+                      patch_size: int,
+                      sub_patch_size: int,
+                      concentration: float = 1.,
                       seed: SeedLike = None) -> np.ndarray:
     """Convex MI with Dirichlet(``concentration``) weights drawn afresh for every patch.
 

@@ -178,7 +178,7 @@ def absorb_scramble(weight: np.ndarray,
         raise ValueError(f'weight must be (O, {c}, {b}, {b}) for this key, got {weight.shape}')
     out_ch = weight.shape[0]
     bias = np.zeros(out_ch) if bias is None else np.asarray(bias, dtype=np.float64)
-    offset = np.broadcast_to(np.asarray(offset, dtype=np.float64), (c,))
+    offset = np.broadcast_to(np.asarray(offset, dtype=np.float64), (c, ))
     moved = weight.reshape(out_ch, c, b * b)[:, :, key.pixel_perm]  # weight seen by output pixel j
     masked = key.sign_mask.reshape(b * b, c).T  # (C, b*b)
     new_weight = np.where(masked, -moved, moved)
@@ -193,8 +193,12 @@ def save_key(path: Union[str, os.PathLike], key: ScrambleKey, overwrite: bool = 
         FileExistsError: if ``path`` exists and ``overwrite`` is False.
     """
     path = os.fspath(path)
-    arrays = dict(format=np.array(KEY_FORMAT), block_size=np.array(key.block_size),
-                  pixel_perm=key.pixel_perm, sign_mask=key.sign_mask, key_id=np.array(key.key_id))
+    arrays = dict(
+        format=np.array(KEY_FORMAT),
+        block_size=np.array(key.block_size),
+        pixel_perm=key.pixel_perm,
+        sign_mask=key.sign_mask,
+        key_id=np.array(key.key_id))
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(f'key file {path} exists; refusing to overwrite it (pass overwrite=True)')
     # Write a private temporary file (mode set at creation), then move it into place.

@@ -4,7 +4,7 @@ Permutations must not be reproducible by whoever holds the training config: MMEn
 and torch's global generators from the config, so the encryptions never use them. By default each
 generator draws fresh entropy from the operating system.
 """
-from typing import Optional, Union
+from typing import Union
 
 import numpy as np
 

@@ -17,7 +17,10 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def encrypt(img: np.ndarray, mode: str, patch_size: int, sub_patch_size: Optional[int] = None,
+def encrypt(img: np.ndarray,
+            mode: str,
+            patch_size: int,
+            sub_patch_size: Optional[int] = None,
             seed: SeedLike = None) -> np.ndarray:
     """Encrypt ``img`` with ``mode``: ``'rs'`` (:func:`random_patch_shuffle`), ``'mi'``
     (:func:`mix_subpatches`) or ``'rs-on-mi'`` (:func:`shuffle_mixed_blocks`).

@@ -27,7 +27,10 @@ def add_gaussian_noise(img: np.ndarray, sigma: float, seed: SeedLike = None) -> 
     return out
 
 
-def noisy_shuffled_mix(img: np.ndarray, patch_size: int, sub_patch_size: int, sigma: float,
+def noisy_shuffled_mix(img: np.ndarray,
+                       patch_size: int,
+                       sub_patch_size: int,
+                       sigma: float,
                        seed: SeedLike = None) -> np.ndarray:
     """MI (P, S), Gaussian noise of ``sigma`` on the mixed image, then a shuffle of its S x S blocks.
 

@@ -58,7 +58,9 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.
 MAX_EXACT_UINT16_RATIO = 16
 
 
-def subpatch_sums(img: np.ndarray, patch_size: int, sub_patch_size: int,
+def subpatch_sums(img: np.ndarray,
+                  patch_size: int,
+                  sub_patch_size: int,
                   perm: Optional[np.ndarray] = None) -> np.ndarray:
     """The exact sums behind MI: each P x P patch becomes the sum of its r^2 sub-patches, r = P / S.
 

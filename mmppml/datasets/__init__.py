@@ -6,7 +6,6 @@ from .private_transforms import NoisyShuffledMix, RandomConvexMix, RandomPixelBa
 from .transforms import MixSubPatches, RandomPatchShuffle, ShuffledMixSubPatches
 
 __all__ = [
-    'RandomPatchShuffle', 'MixSubPatches', 'ShuffledMixSubPatches', 'KeyedScramble',
-    'EncryptedImageFolder', 'check_encrypted_pipeline',
-    'RandomPixelBags', 'RandomConvexMix', 'NoisyShuffledMix'
+    'RandomPatchShuffle', 'MixSubPatches', 'ShuffledMixSubPatches', 'KeyedScramble', 'EncryptedImageFolder',
+    'check_encrypted_pipeline', 'RandomPixelBags', 'RandomConvexMix', 'NoisyShuffledMix'
 ]

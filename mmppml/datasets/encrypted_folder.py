@@ -30,8 +30,10 @@ class EncryptedImageFolder(CustomDataset):
     def __init__(self, *args, manifest: Optional[str] = None, lazy_init: bool = False, **kwargs) -> None:
         super().__init__(*args, lazy_init=True, **kwargs)
         self.manifest = self._read_manifest(manifest or join_path(self.img_prefix, MANIFEST_NAME))
-        check_encrypted_pipeline(self.pipeline.transforms, encrypted_input=True,
-                                 keyed_input=self.manifest['settings'].get('keyed_scramble') is not None)
+        check_encrypted_pipeline(
+            self.pipeline.transforms,
+            encrypted_input=True,
+            keyed_input=self.manifest['settings'].get('keyed_scramble') is not None)
         if not lazy_init:
             self.full_init()
 
@@ -50,7 +52,9 @@ class EncryptedImageFolder(CustomDataset):
             raise ValueError(f'{path} describes a {manifest["settings"].get("layout")} copy, not an image folder')
         enc, counts = manifest['settings']['encryption'], manifest.get('counts', {})
         keyed = manifest['settings'].get('keyed_scramble') is not None
-        print_log(f'encrypted copy: mode={enc["mode"]}, patch_size={enc["patch_size"]}, '
-                  f'sub_patch_size={enc["sub_patch_size"]}, keyed={keyed}, {counts.get("encrypted")} images '
-                  f'({counts.get("skipped", 0)} source files skipped by the owner)', logger='current')
+        print_log(
+            f'encrypted copy: mode={enc["mode"]}, patch_size={enc["patch_size"]}, '
+            f'sub_patch_size={enc["sub_patch_size"]}, keyed={keyed}, {counts.get("encrypted")} images '
+            f'({counts.get("skipped", 0)} source files skipped by the owner)',
+            logger='current')
         return manifest

@@ -64,8 +64,7 @@ def _flatten(pipeline: Sequence[Any], where: str = '') -> Iterator[Tuple[str, st
         yield from _flatten(_children(transform), pos + '.')
 
 
-def check_encrypted_pipeline(pipeline: Sequence[Any], encrypted_input: bool = False,
-                             keyed_input: bool = False) -> None:
+def check_encrypted_pipeline(pipeline: Sequence[Any], encrypted_input: bool = False, keyed_input: bool = False) -> None:
     """Raise if a transform would break an encryption that precedes it.
 
     After an encryption transform (RandomPatchShuffle, MixSubPatches, ShuffledMixSubPatches,

@@ -8,8 +8,7 @@ from typing import Optional
 
 from mmppml.crypto import noisy_shuffled_mix, random_convex_mix, random_pixel_bags
 from mmppml.registry import TRANSFORMS
-from .transforms import (BlockEncryption, MixSubPatches, ShuffledMixSubPatches, check_boxes, check_seed,
-                         rescale_geometry)
+from .transforms import BlockEncryption, MixSubPatches, ShuffledMixSubPatches, check_boxes, check_seed, rescale_geometry
 
 
 @TRANSFORMS.register_module()
@@ -26,7 +25,10 @@ class RandomPixelBags(BlockEncryption):
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
     """
 
-    def __init__(self, patch_size: int = 4, size_mismatch: str = 'error', pad_val: float = 0,
+    def __init__(self,
+                 patch_size: int = 4,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0,
                  seed: Optional[int] = None) -> None:
         super().__init__(patch_size, size_mismatch, pad_val, seed)
 
@@ -55,8 +57,13 @@ class RandomConvexMix(MixSubPatches):
         seed (int, optional): insecure reproducible weights; ``None`` uses OS entropy.
     """
 
-    def __init__(self, patch_size: int = 16, sub_patch_size: int = 8, concentration: float = 1.,
-                 size_mismatch: str = 'error', pad_val: float = 0, seed: Optional[int] = None) -> None:
+    def __init__(self,
+                 patch_size: int = 16,
+                 sub_patch_size: int = 8,
+                 concentration: float = 1.,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
         super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val)
         if not concentration > 0:
             raise ValueError(f'concentration must be positive, got {concentration!r}')
@@ -88,8 +95,13 @@ class NoisyShuffledMix(ShuffledMixSubPatches):
         seed (int, optional): insecure reproducible noise and permutations; ``None`` uses OS entropy.
     """
 
-    def __init__(self, patch_size: int = 16, sub_patch_size: int = 8, sigma: float = 16.,
-                 size_mismatch: str = 'error', pad_val: float = 0, seed: Optional[int] = None) -> None:
+    def __init__(self,
+                 patch_size: int = 16,
+                 sub_patch_size: int = 8,
+                 sigma: float = 16.,
+                 size_mismatch: str = 'error',
+                 pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
         super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val, seed)
         if not sigma >= 0:
             raise ValueError(f'sigma must be >= 0, got {sigma!r}')

@@ -20,7 +20,6 @@ from mmppml.registry import TRANSFORMS
 # Annotations whose meaning a shuffle destroys.
 SPATIAL_KEYS = ('gt_bboxes', 'gt_masks', 'gt_seg_map', 'gt_keypoints')
 
-
 # dtypes OpenCV flips and splits; others are left to NumPy.
 CV2_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64))
 CV2_FLIP_CODES = {(0, ): 0, (1, ): 1, (0, 1): -1}
@@ -152,9 +151,8 @@ class BlockEncryption(BaseTransform):
     def check_no_spatial_annotations(self, results: dict) -> None:
         found = [key for key in SPATIAL_KEYS if key in results]
         if found:
-            raise ValueError(
-                f'{type(self).__name__} shuffles blocks, which destroys the meaning of {found}; use it '
-                'for classification only, or MixSubPatches (which keeps the layout) for detection')
+            raise ValueError(f'{type(self).__name__} shuffles blocks, which destroys the meaning of {found}; use it '
+                             'for classification only, or MixSubPatches (which keeps the layout) for detection')
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(patch_size={self.block_size}, '

@@ -6,5 +6,7 @@ from .engine import MAX_FILE_BYTES, MAX_PIXELS, Summary, default_report_path, en
 from .manifest import MANIFEST_NAME, read_manifest
 from .spec import EncryptionError, EncryptionSpec, LockedError, OutputError
 
-__all__ = ['EncryptionSpec', 'EncryptionError', 'OutputError', 'LockedError', 'encrypt_dataset', 'Summary',
-           'read_manifest', 'default_report_path', 'MANIFEST_NAME', 'MAX_FILE_BYTES', 'MAX_PIXELS']
+__all__ = [
+    'EncryptionSpec', 'EncryptionError', 'OutputError', 'LockedError', 'encrypt_dataset', 'Summary', 'read_manifest',
+    'default_report_path', 'MANIFEST_NAME', 'MAX_FILE_BYTES', 'MAX_PIXELS'
+]

@@ -120,8 +120,9 @@ def encrypted_coco(coco: dict, spec: EncryptionSpec, names: Dict[str, str], done
         entry.update(file_name=names[img['file_name']], width=out_w, height=out_h)
         images.append(entry)
         hw[img['id']] = src_hw
-    annotations = [rescale_annotation(a, spec, hw[a['image_id']])
-                   for a in coco.get('annotations', []) if a.get('image_id') in hw]
+    annotations = [
+        rescale_annotation(a, spec, hw[a['image_id']]) for a in coco.get('annotations', []) if a.get('image_id') in hw
+    ]
     out = {k: v for k, v in coco.items() if k not in ('images', 'annotations')}
     out.update(images=images, annotations=annotations)
     return out

@@ -27,8 +27,8 @@ from .image_ops import decode_image, encode_png, encrypt_image, read_header
 from .lock import LOCK_NAME, OutputLock
 from .manifest import MANIFEST_NAME, check_resume, new_manifest, now, report
 from .progress import Progress
-from .shards import (check_shards_finished, merge_journals, remove_shard_files, shard_names, shard_states,
-                     shard_tasks, write_state)
+from .shards import (check_shards_finished, merge_journals, remove_shard_files, shard_names, shard_states, shard_tasks,
+                     write_state)
 from .spec import EncryptionError, EncryptionSpec, OutputError
 
 COCO_IMAGE_DIR = 'images'
@@ -65,8 +65,10 @@ class Summary:
 
     def lines(self) -> List[str]:
         rate = self.encrypted / self.seconds if self.seconds > 0 else 0.
-        out = [f'sources: {self.sources}, already done: {self.done_before}, encrypted now: {self.encrypted} '
-               f'in {self.seconds:.1f} s ({rate:.1f} img/s), skipped: {len(self.skipped)}']
+        out = [
+            f'sources: {self.sources}, already done: {self.done_before}, encrypted now: {self.encrypted} '
+            f'in {self.seconds:.1f} s ({rate:.1f} img/s), skipped: {len(self.skipped)}'
+        ]
         if self.temp_files_removed:
             out.append(f'removed {self.temp_files_removed} temporary file(s) left by an interrupted run')
         out += [f'  skipped {s["file"]}: {s["reason"]}' for s in self.skipped[:10]]
@@ -97,14 +99,30 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _init_worker(spec: EncryptionSpec, key: Optional[ScrambleKey], source: Path, output: Path,
-                 png_compression: int, fsync: bool, pause: float, caps: Tuple[int, int], temp_prefix: str,
+def _init_worker(spec: EncryptionSpec,
+                 key: Optional[ScrambleKey],
+                 source: Path,
+                 output: Path,
+                 png_compression: int,
+                 fsync: bool,
+                 pause: float,
+                 caps: Tuple[int, int],
+                 temp_prefix: str,
                  parent_pid: Optional[int] = None) -> None:
     if parent_pid is not None:
         _die_with_parent(parent_pid)
     cv2.setNumThreads(1)
-    _WORKER.update(spec=spec, key=key, source=source, output=output, png_compression=png_compression,
-                   fsync=fsync, pause=pause, max_bytes=caps[0], max_pixels=caps[1], temp_prefix=temp_prefix)
+    _WORKER.update(
+        spec=spec,
+        key=key,
+        source=source,
+        output=output,
+        png_compression=png_compression,
+        fsync=fsync,
+        pause=pause,
+        max_bytes=caps[0],
+        max_pixels=caps[1],
+        temp_prefix=temp_prefix)
 
 
 def _scrub(message: str) -> str:
@@ -150,8 +168,7 @@ def _encrypt_one(task: Tuple[str, str, Optional[Tuple[int, int]]]) -> dict:
     return dict(result, sha256=hashlib.sha256(png).hexdigest(), size=len(png), losses=losses)
 
 
-def _prepare_key(key_file: Optional[Path], new_key: bool, spec: EncryptionSpec,
-                 output: Path) -> Optional[ScrambleKey]:
+def _prepare_key(key_file: Optional[Path], new_key: bool, spec: EncryptionSpec, output: Path) -> Optional[ScrambleKey]:
     if key_file is None:
         if new_key:
             raise EncryptionError('--new-key needs --key-file (where to write the new key)')
@@ -207,8 +224,8 @@ def _run_tasks(tasks: list, workers: int, init_args: tuple, journal: Journal, su
     summary.skipped.sort(key=lambda s: s['file'])
 
 
-def _plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Optional[Path],
-                  keep_names: bool, follow_symlinks: bool) -> dict:
+def _plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Optional[Path], keep_names: bool,
+                  follow_symlinks: bool) -> dict:
     """Sources and their output names, the expected image sizes (COCO), what is ignored, where outputs go."""
     if coco_ann is None:
         listing = list_images(source, follow_symlinks)
@@ -223,13 +240,15 @@ def _plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Op
         coco_utils.check_coco_mode(coco, spec)
         sizes = {img['file_name']: (int(img['height']), int(img['width'])) for img in coco['images']}
         names = coco_utils.coco_output_names(coco, keep_names)
-        ignored = [] if follow_symlinks else [
-            {'file': src, 'reason': 'symbolic link to outside the source (pass --follow-symlinks to follow it)'}
-            for src in names if not is_within((source / src).resolve(), source.resolve())]
+        ignored = [] if follow_symlinks else [{
+            'file':
+            src,
+            'reason':
+            'symbolic link to outside the source (pass --follow-symlinks to follow it)'
+        } for src in names if not is_within((source / src).resolve(), source.resolve())]
         for entry in ignored:
             del names[entry['file']]
-        plan = dict(names=names, sizes=sizes, target=output / COCO_IMAGE_DIR, layout='coco', coco=coco,
-                    ignored=ignored)
+        plan = dict(names=names, sizes=sizes, target=output / COCO_IMAGE_DIR, layout='coco', coco=coco, ignored=ignored)
     if not plan['names']:
         raise EncryptionError(f'no images found in {source} (extensions: png, jpg, jpeg, bmp, tif, webp, ...)')
     return plan
@@ -328,8 +347,8 @@ def encrypt_dataset(source: os.PathLike,
         raise EncryptionError(f'source directory {source} does not exist')
     check_paths(source, output)
     _check_output_location(output)
-    for name, value, low in (('workers', workers, 1), ('max_file_bytes', max_file_bytes, 1),
-                             ('max_pixels', max_pixels, 1)):
+    for name, value, low in (('workers', workers, 1), ('max_file_bytes', max_file_bytes, 1), ('max_pixels', max_pixels,
+                                                                                              1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise EncryptionError(f'{name} must be an integer >= {low}, got {value!r}')
     if not 0 <= png_compression <= 9:
@@ -345,11 +364,10 @@ def encrypt_dataset(source: os.PathLike,
         raise EncryptionError('the report must not be inside the output directory (it names source files)')
     key = _prepare_key(Path(key_file) if key_file else None, new_key, spec, output)
 
-    plan = _plan_sources(source, output, spec, Path(coco_ann) if coco_ann else None, keep_names,
-                         follow_symlinks)
+    plan = _plan_sources(source, output, spec, Path(coco_ann) if coco_ann else None, keep_names, follow_symlinks)
     names, target = plan['names'], plan['target']
-    manifest = new_manifest(spec, plan['layout'], keep_names, key and key.key_id, fingerprint(list(names)),
-                            len(names), coco_ann and Path(coco_ann).name)
+    manifest = new_manifest(spec, plan['layout'], keep_names, key and key.key_id, fingerprint(list(names)), len(names),
+                            coco_ann and Path(coco_ann).name)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -367,8 +385,11 @@ def encrypt_dataset(source: os.PathLike,
         if new_key:
             save_key(key_file, key)
         try:
-            summary = Summary(sources=len(names), ignored=plan['ignored'],
-                              temp_files_removed=remove_temp_files(output, own['temp']), report_file=report_file)
+            summary = Summary(
+                sources=len(names),
+                ignored=plan['ignored'],
+                temp_files_removed=remove_temp_files(output, own['temp']),
+                report_file=report_file)
             if shard is None or earlier is None:
                 write_json_atomic(output / MANIFEST_NAME, manifest, fsync)
             journal = Journal(output, own['journal'])
@@ -397,8 +418,8 @@ def encrypt_dataset(source: os.PathLike,
         return summary
 
 
-def _finish_shard(source: Path, output: Path, shard: Tuple[int, int], plan: dict, journal: Journal,
-                  summary: Summary, manifest: dict, fsync: bool, start: float) -> Summary:
+def _finish_shard(source: Path, output: Path, shard: Tuple[int, int], plan: dict, journal: Journal, summary: Summary,
+                  manifest: dict, fsync: bool, start: float) -> Summary:
     """Write the shard's report and, when no temporary file of its own is left, its state file."""
     done = sum(dst in journal.done for dst in plan['journal_names'].values())
     counts = {'sources': len(plan['journal_names']), 'encrypted': done, 'skipped': len(summary.skipped)}
@@ -422,12 +443,16 @@ def _finish(source: Path, output: Path, spec: EncryptionSpec, plan: dict, journa
     """Write the annotations and the report, check for leftovers, then mark the copy complete."""
     names = plan['names']
     done = {src for src, dst in plan['journal_names'].items() if dst in journal.done}
-    counts = {'sources': len(names), 'encrypted': len(done), 'skipped': len(summary.skipped),
-              'ignored': len(summary.ignored)}
+    counts = {
+        'sources': len(names),
+        'encrypted': len(done),
+        'skipped': len(summary.skipped),
+        'ignored': len(summary.ignored)
+    }
     try:
         if plan['coco'] is not None:
-            write_json_atomic(output / Path(coco_ann).name,
-                              coco_utils.encrypted_coco(plan['coco'], spec, names, done), fsync)
+            write_json_atomic(output / Path(coco_ann).name, coco_utils.encrypted_coco(plan['coco'], spec, names, done),
+                              fsync)
         summary.seconds = time.monotonic() - start
         write_json_atomic(summary.report_file, report(summary, counts, source), fsync)
         if hasattr(os, 'sync'):

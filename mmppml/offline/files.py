@@ -14,8 +14,7 @@ from typing import Dict, List, Sequence
 from .spec import EncryptionError, OutputError
 
 # What OpenCV decodes. GIF is not among them: such files are listed as ignored, with the reason.
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.bmp', '.ppm', '.pgm', '.pbm', '.tif', '.tiff',
-                    '.webp')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.bmp', '.ppm', '.pgm', '.pbm', '.tif', '.tiff', '.webp')
 TEMP_PREFIX = '.mmppml-tmp-'
 
 
@@ -264,4 +263,3 @@ class Journal:
         if self._file is not None:
             self._file.close()
             self._file = None
-

@@ -1,6 +1,6 @@
 """Decoding, encrypting and encoding one image (OpenCV, BGR channel order as in MMCV)."""
 import io
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import cv2
 import numpy as np
@@ -9,7 +9,6 @@ from PIL import Image
 from mmppml.crypto import align_image, encrypt, round_to_uint8
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
 from .spec import EncryptionError, EncryptionSpec
-
 
 # PIL modes of more than 8 bits per channel, and of an alpha channel.
 HIGH_DEPTH_MODES = ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F')

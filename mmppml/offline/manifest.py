@@ -30,8 +30,13 @@ def package_version() -> str:
     return __version__
 
 
-def new_manifest(spec: EncryptionSpec, layout: str, keep_names: bool, key_id: Optional[str],
-                 source_sha256: str, num_sources: int, annotation_file: Optional[str] = None) -> dict:
+def new_manifest(spec: EncryptionSpec,
+                 layout: str,
+                 keep_names: bool,
+                 key_id: Optional[str],
+                 source_sha256: str,
+                 num_sources: int,
+                 annotation_file: Optional[str] = None) -> dict:
     """The manifest of a run that is starting (``complete`` is False until it ends)."""
     return {
         'format': MANIFEST_FORMAT,
@@ -43,7 +48,10 @@ def new_manifest(spec: EncryptionSpec, layout: str, keep_names: bool, key_id: Op
         'settings': {
             'layout': layout,
             'encryption': spec.to_dict(),
-            'keyed_scramble': None if key_id is None else {'block_size': spec.block_size, 'key_id': key_id},
+            'keyed_scramble': None if key_id is None else {
+                'block_size': spec.block_size,
+                'key_id': key_id
+            },
             'file_names': 'kept' if keep_names else 'index',
             'source_listing_sha256': source_sha256,
         },
@@ -54,7 +62,9 @@ def new_manifest(spec: EncryptionSpec, layout: str, keep_names: bool, key_id: Op
         },
         'image_format': 'png',
         'annotation_file': annotation_file,
-        'counts': {'sources': num_sources},
+        'counts': {
+            'sources': num_sources
+        },
     }
 
 
@@ -84,8 +94,9 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
     if old is None:
         raise EncryptionError(f'output directory {output} is not empty and holds no {MANIFEST_NAME}: '
                               'choose a new or empty directory')
-    diff = sorted(k for k in set(old['settings']) | set(manifest['settings'])
-                  if old['settings'].get(k) != manifest['settings'].get(k))
+    diff = sorted(
+        k for k in set(old['settings']) | set(manifest['settings'])
+        if old['settings'].get(k) != manifest['settings'].get(k))
     if diff:
         raise EncryptionError(
             f'output directory {output} holds a copy made with other settings ({", ".join(diff)} differ); '
@@ -96,6 +107,14 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
 def report(summary, counts: dict, source: Path) -> dict:
     """The report for the data owner: counts, and the source files (relative to ``source``) that were
     skipped, ignored or decoded with a loss. Not for hand-over."""
-    return {'created': now(), 'source': str(Path(source).resolve()), 'counts': counts,
-            'skipped': summary.skipped, 'ignored': summary.ignored,
-            'decoded_with_loss': {loss: sorted(files) for loss, files in summary.lossy.items()}}
+    return {
+        'created': now(),
+        'source': str(Path(source).resolve()),
+        'counts': counts,
+        'skipped': summary.skipped,
+        'ignored': summary.ignored,
+        'decoded_with_loss': {
+            loss: sorted(files)
+            for loss, files in summary.lossy.items()
+        }
+    }

@@ -29,8 +29,11 @@ def parse_shard(text: str) -> Tuple[int, int]:
 def shard_names(shard: Tuple[int, int]) -> Dict[str, str]:
     """Names of a shard's own files in the output directory: lock, journal, state, temporary prefix."""
     tag = f'shard-{shard[0]}-of-{shard[1]}'
-    return dict(lock=f'.mmppml-lock-{tag}', journal=f'{Journal.NAME}-{tag}', state=f'.mmppml-{tag}.json',
-                temp=f'{TEMP_PREFIX}{tag}-')
+    return dict(
+        lock=f'.mmppml-lock-{tag}',
+        journal=f'{Journal.NAME}-{tag}',
+        state=f'.mmppml-{tag}.json',
+        temp=f'{TEMP_PREFIX}{tag}-')
 
 
 def is_shard_file(name: str) -> bool:

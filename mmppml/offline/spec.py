@@ -91,9 +91,8 @@ class EncryptionSpec:
             raise EncryptionError(f'{name} must be a positive integer, got {value!r}')
         if value % self.patch_size:
             lower = value - value % self.patch_size
-            raise EncryptionError(
-                f'{name}={value} is not a multiple of patch_size={self.patch_size} '
-                f'(nearest: {lower or self.patch_size} or {lower + self.patch_size})')
+            raise EncryptionError(f'{name}={value} is not a multiple of patch_size={self.patch_size} '
+                                  f'(nearest: {lower or self.patch_size} or {lower + self.patch_size})')
 
     @property
     def block_size(self) -> int:

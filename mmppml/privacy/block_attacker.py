@@ -30,13 +30,17 @@ class BlockPositionNet(nn.Module):
         embed_dims (int): token width. num_layers (int): encoder layers. num_heads (int): attention heads.
     """
 
-    def __init__(self, block_dims: int, num_positions: int, embed_dims: int = 128, num_layers: int = 4,
+    def __init__(self,
+                 block_dims: int,
+                 num_positions: int,
+                 embed_dims: int = 128,
+                 num_layers: int = 4,
                  num_heads: int = 4):
         super().__init__()
         self.block_dims, self.num_positions = block_dims, num_positions
         self.embed = nn.Sequential(nn.Linear(block_dims, embed_dims), nn.GELU(), nn.Linear(embed_dims, embed_dims))
-        layer = nn.TransformerEncoderLayer(embed_dims, num_heads, 4 * embed_dims, dropout=0., activation='gelu',
-                                           batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            embed_dims, num_heads, 4 * embed_dims, dropout=0., activation='gelu', batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(embed_dims)
         self.head = nn.Linear(embed_dims, num_positions)
@@ -60,10 +64,18 @@ def _flip_blocks(tokens: torch.Tensor, grid: Tuple[int, int], block: int) -> tor
     return t.flip(2).flip(4).reshape(m, n, d)
 
 
-def train_block_attacker(blocks: np.ndarray, grid: Tuple[int, int], block: int, epochs: float = 3.,
-                         batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.05,
-                         max_seconds: Optional[float] = None, flip: bool = True, seed: int = 0,
-                         log: Optional[Callable[[str], None]] = None, **model_kwargs) -> BlockPositionNet:
+def train_block_attacker(blocks: np.ndarray,
+                         grid: Tuple[int, int],
+                         block: int,
+                         epochs: float = 3.,
+                         batch_size: int = 128,
+                         lr: float = 1e-3,
+                         weight_decay: float = 0.05,
+                         max_seconds: Optional[float] = None,
+                         flip: bool = True,
+                         seed: int = 0,
+                         log: Optional[Callable[[str], None]] = None,
+                         **model_kwargs) -> BlockPositionNet:
     """Train a :class:`BlockPositionNet` on blocks of public images, shuffled afresh at every step.
 
     Args:

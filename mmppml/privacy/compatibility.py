@@ -76,8 +76,11 @@ def mgc_dissimilarities(blocks: np.ndarray, ridge_ratio: float = 0.01) -> Tuple[
         more compatible.
     """
     pieces = as_pieces(blocks)
-    grads = np.concatenate([pieces[:, :, -1] - pieces[:, :, -2], pieces[:, :, 0] - pieces[:, :, 1],
-                            pieces[:, -1] - pieces[:, -2], pieces[:, 0] - pieces[:, 1]], axis=1)
+    grads = np.concatenate([
+        pieces[:, :, -1] - pieces[:, :, -2], pieces[:, :, 0] - pieces[:, :, 1], pieces[:, -1] - pieces[:, -2],
+        pieces[:, 0] - pieces[:, 1]
+    ],
+                           axis=1)
     ridge = ridge_ratio * float(grads.var(axis=(0, 1)).mean()) + 1e-12
     right = mgc_left_right(pieces, ridge)
     down = mgc_left_right(pieces.transpose(0, 2, 1, 3), ridge)

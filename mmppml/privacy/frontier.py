@@ -22,10 +22,12 @@ MODES = OrderedDict([
     ('plain', dict(label='plain', config='configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py', sub=False)),
     ('rs', dict(label='RS', config='configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py', sub=False)),
     ('mi', dict(label='MI', config='configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('rs-on-mi', dict(label='RS-on-MI', config='configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('convex-mi', dict(label='convex MI', config='configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('noisy-rs-on-mi', dict(label='noisy RS-on-MI', config='configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py',
-                            sub=True)),
+    ('rs-on-mi',
+     dict(label='RS-on-MI', config='configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
+    ('convex-mi',
+     dict(label='convex MI', config='configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
+    ('noisy-rs-on-mi',
+     dict(label='noisy RS-on-MI', config='configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
     ('bag', dict(label='pixel bags', config='configs/demo/pevit-tiny-bag-p8_1xb128-3e_fashion-mnist.py', sub=False)),
 ])
 SIDE = 32  # the demo pads 28-px images to 32 px
@@ -126,10 +128,12 @@ def encryption_params(cfg) -> dict:
 
 def read_idx(folder: str, split: str) -> Tuple[np.ndarray, np.ndarray]:
     """Images (N, 28, 28) uint8 and labels (N,) of an un-gzipped IDX folder; ``split`` 'train' or 't10k'."""
+
     def read(name, dims):
         raw = np.fromfile(osp.join(folder, name), dtype=np.uint8)
         shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i].tobytes(), 'big') for i in range(dims))
         return raw[4 + 4 * dims:].reshape(shape)
+
     return read(f'{split}-images-idx3-ubyte', 3), read(f'{split}-labels-idx1-ubyte', 1)
 
 
@@ -174,10 +178,16 @@ class Frontier:
         self._log(f'[frontier {m:02d}:{s:02d}] {msg}')
 
     def _meta(self) -> dict:
-        return dict(quick=self.opt.quick, seed=self.opt.seed, val_split=self.opt.val_split,
-                    test_images=self.attack_cfg.test_images, attacker_epochs=self.attack_cfg.attacker_epochs,
-                    attacker_dims=self.attack_cfg.attacker_dims, attacker_layers=self.attack_cfg.attacker_layers,
-                    inverter_seconds=self.attack_cfg.inverter_seconds, proxy_epochs=self.attack_cfg.proxy_epochs)
+        return dict(
+            quick=self.opt.quick,
+            seed=self.opt.seed,
+            val_split=self.opt.val_split,
+            test_images=self.attack_cfg.test_images,
+            attacker_epochs=self.attack_cfg.attacker_epochs,
+            attacker_dims=self.attack_cfg.attacker_dims,
+            attacker_layers=self.attack_cfg.attacker_layers,
+            inverter_seconds=self.attack_cfg.inverter_seconds,
+            proxy_epochs=self.attack_cfg.proxy_epochs)
 
     def _load(self) -> dict:
         if osp.isfile(self.results_file):
@@ -227,8 +237,13 @@ class Frontier:
             return model.eval()
         self.log(f'training the human proxy on {len(public)} plain public images ({self.attack_cfg.proxy_epochs:g} '
                  'epochs)')
-        model = train_proxy(public, labels, low_res_factors=(2, 4), epochs=self.attack_cfg.proxy_epochs,
-                            seed=self.opt.seed, log=self.log)
+        model = train_proxy(
+            public,
+            labels,
+            low_res_factors=(2, 4),
+            epochs=self.attack_cfg.proxy_epochs,
+            seed=self.opt.seed,
+            log=self.log)
         os.makedirs(self.opt.work_dir, exist_ok=True)
         torch.save(model.state_dict(), path)
         return model
@@ -248,8 +263,14 @@ class Frontier:
             self._save()
             return self.results
         public, public_labels, attacked, attacked_labels = self._data()
-        attacks = CellAttacks(public, public_labels, attacked, attacked_labels, self._proxy(public, public_labels),
-                              self.attack_cfg, log=self.log)
+        attacks = CellAttacks(
+            public,
+            public_labels,
+            attacked,
+            attacked_labels,
+            self._proxy(public, public_labels),
+            self.attack_cfg,
+            log=self.log)
         self.results['references'] = attacks.references()
         self.log('references: ' + ', '.join(f'{k} {v:.3f}' for k, v in self.results['references'].items()))
         num_train = check_data(self.opt.data_root)['train']
@@ -265,14 +286,22 @@ class Frontier:
             t = time.time()
             self.log(f'cell {i}/{len(todo)} {cell.label}: training the task model')
             work_dir = osp.join(self.opt.work_dir, cell.key.replace(' ', '_').replace('/', 's'))
-            cfg = configure_run(cell_config(cell), self.opt.data_root, work_dir, self.opt.seed, indices, num_train,
-                                quick=self.opt.quick, val_split=self.opt.val_split is not None)
+            cfg = configure_run(
+                cell_config(cell),
+                self.opt.data_root,
+                work_dir,
+                self.opt.seed,
+                indices,
+                num_train,
+                quick=self.opt.quick,
+                val_split=self.opt.val_split is not None)
             dump = osp.join(work_dir, 'predictions.pkl')
             cfg.val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='DumpResults', out_file_path=dump)]
             run = train_model(cell.key.replace(' ', '_').replace('/', 's'), cfg, self.opt.threads)
             if run['returncode'] != 0 or run['top1'] is None:
                 raise RuntimeError(f'{cell.label}: training failed (exit code {run["returncode"]}); see the log above')
-            self.log(f'cell {i}/{len(todo)} {cell.label}: top-1 {run["top1"]:.2f} % in {run["wall_s"]:.0f} s; attacking')
+            self.log(
+                f'cell {i}/{len(todo)} {cell.label}: top-1 {run["top1"]:.2f} % in {run["wall_s"]:.0f} s; attacking')
             rows = attacks.attack(cell.mode, cell.p, cell.s, encryption_params(cfg), predictions(dump, len(attacked)))
             self.results['cells'][cell.key] = summarize_cell(cell, run, rows, time.time() - t)
             self._save()
@@ -293,8 +322,15 @@ def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float) -> d
     strongest = max(rows, key=lambda r: r['proxy_top1'])
     images = [r for r in rows if r['attack'] != LABEL_ATTACK]
     best_image = max(images, key=lambda r: r['proxy_top1']) if images else None
-    return dict(mode=cell.mode, setting=cell.setting, label=cell.label, accuracy=run['top1'],
-                recognisability=strongest['proxy_top1'], strongest_attack=strongest['attack'],
-                image_recognisability=None if best_image is None else best_image['proxy_top1'],
-                strongest_image_attack=None if best_image is None else best_image['attack'],
-                attacks=rows, train_wall_s=run['wall_s'], cell_wall_s=round(seconds, 1))
+    return dict(
+        mode=cell.mode,
+        setting=cell.setting,
+        label=cell.label,
+        accuracy=run['top1'],
+        recognisability=strongest['proxy_top1'],
+        strongest_attack=strongest['attack'],
+        image_recognisability=None if best_image is None else best_image['proxy_top1'],
+        strongest_image_attack=None if best_image is None else best_image['attack'],
+        attacks=rows,
+        train_wall_s=run['wall_s'],
+        cell_wall_s=round(seconds, 1))

@@ -41,8 +41,14 @@ class FrontierAttackConfig:
 
     @classmethod
     def quick(cls) -> 'FrontierAttackConfig':
-        return cls(test_images=64, attacker_epochs=1., attacker_dims=32, attacker_layers=1, inverter_seconds=5.,
-                   inverter_steps=5, proxy_epochs=1.)
+        return cls(
+            test_images=64,
+            attacker_epochs=1.,
+            attacker_dims=32,
+            attacker_layers=1,
+            inverter_seconds=5.,
+            inverter_steps=5,
+            proxy_epochs=1.)
 
 
 def blocks_all(images: np.ndarray, block: int) -> np.ndarray:
@@ -57,7 +63,7 @@ def class_prototypes(images: np.ndarray, labels: np.ndarray, num_classes: int) -
         members = images[labels == c].astype(np.float32)
         if not len(members):
             raise ValueError(f'no public image of class {c}')
-        dist = ((members - members.mean(axis=0)) ** 2).reshape(len(members), -1).sum(axis=1)
+        dist = ((members - members.mean(axis=0))**2).reshape(len(members), -1).sum(axis=1)
         protos.append(images[labels == c][int(np.argmin(dist))])
     return np.stack(protos)
 
@@ -105,8 +111,13 @@ class CellAttacks:
         log (callable): receives progress lines.
     """
 
-    def __init__(self, public: np.ndarray, public_labels: np.ndarray, attacked: np.ndarray,
-                 attacked_labels: np.ndarray, proxy, config: FrontierAttackConfig,
+    def __init__(self,
+                 public: np.ndarray,
+                 public_labels: np.ndarray,
+                 attacked: np.ndarray,
+                 attacked_labels: np.ndarray,
+                 proxy,
+                 config: FrontierAttackConfig,
                  log: Callable[[str], None] = print):
         self.public, self.public_labels = public, public_labels
         self.attacked, self.labels = attacked, attacked_labels
@@ -122,14 +133,20 @@ class CellAttacks:
 
     def references(self) -> Dict[str, float]:
         """Proxy top-1 on the plain attacked images and on the prototypes themselves; chance."""
-        return dict(proxy_plain=self.top1(self.attacked), chance=1. / len(self.prototypes),
-                    proxy_on_prototypes=self.top1(self.prototypes, np.arange(len(self.prototypes))))
+        return dict(
+            proxy_plain=self.top1(self.attacked),
+            chance=1. / len(self.prototypes),
+            proxy_on_prototypes=self.top1(self.prototypes, np.arange(len(self.prototypes))))
 
     def _row(self, attack: str, recon: np.ndarray, **extra) -> dict:
         recon = np.clip(np.rint(recon), 0, 255).astype(np.uint8)
         ssim = float(np.mean([image_scores(x, y)['ssim'] for x, y in zip(self.attacked, recon)]))
-        row = dict(attack=attack, proxy_top1=self.top1(recon),
-                   psnr=pooled_psnr(mean_squared_error(self.attacked, recon)), ssim=ssim, **extra)
+        row = dict(
+            attack=attack,
+            proxy_top1=self.top1(recon),
+            psnr=pooled_psnr(mean_squared_error(self.attacked, recon)),
+            ssim=ssim,
+            **extra)
         self.log(f'  {attack}: proxy top-1 {row["proxy_top1"]:.3f}, PSNR {row["psnr"]:.2f} dB, SSIM {ssim:.3f}')
         return row
 
@@ -147,20 +164,37 @@ class CellAttacks:
         def build():
             self.log(f'  training the block attacker {key} ({grid[0]}x{grid[1]} blocks, {cfg.attacker_epochs:g} '
                      f'epoch(s) on {len(blocks)} public images)')
-            return train_block_attacker(blocks, grid, block, epochs=cfg.attacker_epochs, flip=flip, seed=cfg.seed,
-                                        log=self.log, embed_dims=cfg.attacker_dims, num_layers=cfg.attacker_layers)
+            return train_block_attacker(
+                blocks,
+                grid,
+                block,
+                epochs=cfg.attacker_epochs,
+                flip=flip,
+                seed=cfg.seed,
+                log=self.log,
+                embed_dims=cfg.attacker_dims,
+                num_layers=cfg.attacker_layers)
+
         return self._cached(key, build)
 
-    def _inverter(self, key: tuple, p: int, s: int, encrypt: Callable[[np.ndarray], np.ndarray],
-                  consistent: bool):
+    def _inverter(self, key: tuple, p: int, s: int, encrypt: Callable[[np.ndarray], np.ndarray], consistent: bool):
         from .inversion import train_inverter
         cfg = self.cfg
 
         def build():
             self.log(f'  training the inverter {key} for up to {cfg.inverter_seconds:.0f} s')
-            return train_inverter(self.public[..., None], p, s, max_steps=cfg.inverter_steps,
-                                  max_seconds=cfg.inverter_seconds, batch_size=64, seed=cfg.seed, log=self.log,
-                                  encrypt=lambda x: encrypt(x[..., 0])[..., None], consistent=consistent)
+            return train_inverter(
+                self.public[..., None],
+                p,
+                s,
+                max_steps=cfg.inverter_steps,
+                max_seconds=cfg.inverter_seconds,
+                batch_size=64,
+                seed=cfg.seed,
+                log=self.log,
+                encrypt=lambda x: encrypt(x[..., 0])[..., None],
+                consistent=consistent)
+
         return self._cached(key, build)
 
     def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
@@ -180,9 +214,10 @@ class CellAttacks:
         for i in range(k):
             placed[i][positions[i]] = shuffled[i]
         jig = [jigsaw_scores(_origins(p, pos).reshape(grid)) for p, pos in zip(perms, positions)]
-        extra = dict(direct=float(np.mean([j['direct'] for j in jig])),
-                     neighbour=float(np.mean([j['neighbour'] for j in jig])),
-                     chance_neighbour=chance_neighbour_score(grid))
+        extra = dict(
+            direct=float(np.mean([j['direct'] for j in jig])),
+            neighbour=float(np.mean([j['neighbour'] for j in jig])),
+            chance_neighbour=chance_neighbour_score(grid))
         return shuffled, placed, extra
 
     # ------------------------------------------------------------------ the attacks of each mode
@@ -233,26 +268,29 @@ class CellAttacks:
             rows.append(self._row('none: the shuffled mixed image, upsampled', _upsample(_grid(shuffled), r)))
             rows.append(self._row('learned reassembly, upsampled', _upsample(_grid(placed), r), **extra))
             inverter = self._inverter(key, p, s, enc, consistent)
-            rows.append(self._row('learned reassembly + learned inverter', self._invert(inverter, _grid(placed)),
-                                  **extra))
+            rows.append(
+                self._row('learned reassembly + learned inverter', self._invert(inverter, _grid(placed)), **extra))
         elif mode == 'bag':
             k, side = len(x), x.shape[1] // p
             # What the encryption leaves of each image: its bags in a random order. Sorting the values of
             # each bag is the attacker's canonical form; the blocks are shuffled afresh (and scored) here.
-            public_bags = np.stack([sorted_block_values(im, p) for im in self.public]).reshape(-1, side ** 2, p, p)
+            public_bags = np.stack([sorted_block_values(im, p) for im in self.public]).reshape(-1, side**2, p, p)
             attacker = self._block_attacker(('bag', p), public_bags, p, flip=False)
-            bags = np.stack([sorted_block_values(im, p) for im in x]).reshape(k, side ** 2, p, p)
+            bags = np.stack([sorted_block_values(im, p) for im in x]).reshape(k, side**2, p, p)
             shuffled, placed, extra = self._reassemble(attacker, bags)
             flat_means = lambda b: b.reshape(k, side, side, -1).mean(axis=3)  # noqa: E731
-            rows.append(self._row('none: the bags in their encrypted order, as block means',
-                                  _upsample(flat_means(shuffled), p)))
+            rows.append(
+                self._row('none: the bags in their encrypted order, as block means', _upsample(flat_means(shuffled),
+                                                                                               p)))
             order = typical_rank_order(blocks_all(self.public, p))
-            painted = np.stack([paint_bags(pl.reshape(side ** 2, -1), order, p) for pl in placed])
-            rows.append(self._row('learned reassembly of the sorted bags, painted by typical ranks', _grid(painted),
-                                  **extra))
+            painted = np.stack([paint_bags(pl.reshape(side**2, -1), order, p) for pl in placed])
+            rows.append(
+                self._row('learned reassembly of the sorted bags, painted by typical ranks', _grid(painted), **extra))
             inverter = self._inverter(('mi', p, 1), p, 1, lambda im: mix_subpatches(im, p, 1), True)
-            rows.append(self._row('learned reassembly of the sorted bags + inverter of the block means',
-                                  self._invert(inverter, flat_means(placed).astype(np.float32)), **extra))
+            rows.append(
+                self._row('learned reassembly of the sorted bags + inverter of the block means',
+                          self._invert(inverter,
+                                       flat_means(placed).astype(np.float32)), **extra))
         else:
             raise ValueError(f'no attack for mode {mode!r}')
         return rows

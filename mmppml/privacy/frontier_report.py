@@ -13,13 +13,16 @@ def frontier_points(results: dict) -> List[dict]:
     cells = list(results['cells'].values())
     plain = next((c['accuracy'] for c in cells if c['mode'] == 'plain'), None)
     front = set(pareto_front([(c['accuracy'], c['recognisability']) for c in cells]))
-    return [dict(c, front=i in front, gap=None if plain is None else round(c['accuracy'] - plain, 2))
-            for i, c in enumerate(cells)]
+    return [
+        dict(c, front=i in front, gap=None if plain is None else round(c['accuracy'] - plain, 2))
+        for i, c in enumerate(cells)
+    ]
 
 
 def meets_goal(point: dict) -> bool:
     """An encrypted cell at or below the goal's recognisability, within its gap to plain."""
-    return point.get('mode') != 'plain' and point['gap'] is not None and point['recognisability'] <= GOAL_RECOGNISABILITY and point['gap'] >= -GOAL_GAP
+    return point.get('mode') != 'plain' and point['gap'] is not None and point[
+        'recognisability'] <= GOAL_RECOGNISABILITY and point['gap'] >= -GOAL_GAP
 
 
 def best_tradeoff(points: List[dict]) -> Optional[dict]:
@@ -32,8 +35,10 @@ def frontier_table(results: dict) -> str:
     """Markdown: one row per cell, the references and the goal."""
     points = frontier_points(results)
     ref = results.get('references', {})
-    lines = ['| mode | setting | top-1 (%) | gap to plain | recognisability (strongest attack) | strongest attack '
-             '| best image reconstruction | Pareto front |', '|---|---|---|---|---|---|---|---|']
+    lines = [
+        '| mode | setting | top-1 (%) | gap to plain | recognisability (strongest attack) | strongest attack '
+        '| best image reconstruction | Pareto front |', '|---|---|---|---|---|---|---|---|'
+    ]
     for p in points:
         gap = '-' if p['gap'] is None or p['mode'] == 'plain' else f'{p["gap"]:+.2f}'
         image = '-' if p['image_recognisability'] is None else \
@@ -42,12 +47,14 @@ def frontier_table(results: dict) -> str:
                      f'| {p["strongest_attack"]} | {image} | {"yes" if p["front"] else ""} |')
     met = [p['label'] for p in points if meets_goal(p)]
     best = best_tradeoff(points)
-    notes = [f'Recognisability: top-1 of the human proxy (a CNN trained on plain images only) on what the attack '
-             f'recovers from {results["meta"]["test_images"]} held-out images; chance {ref.get("chance", 0.1):.2f}, '
-             f'plain images {ref.get("proxy_plain", float("nan")):.3f}, the class prototypes themselves '
-             f'{ref.get("proxy_on_prototypes", float("nan")):.3f}.',
-             f'Goal: recognisability <= {GOAL_RECOGNISABILITY:.2f} within {GOAL_GAP:g} points of plain: '
-             + (f'met by {", ".join(met)}.' if met else 'met by no mode.')]
+    notes = [
+        f'Recognisability: top-1 of the human proxy (a CNN trained on plain images only) on what the attack '
+        f'recovers from {results["meta"]["test_images"]} held-out images; chance {ref.get("chance", 0.1):.2f}, '
+        f'plain images {ref.get("proxy_plain", float("nan")):.3f}, the class prototypes themselves '
+        f'{ref.get("proxy_on_prototypes", float("nan")):.3f}.',
+        f'Goal: recognisability <= {GOAL_RECOGNISABILITY:.2f} within {GOAL_GAP:g} points of plain: ' +
+        (f'met by {", ".join(met)}.' if met else 'met by no mode.')
+    ]
     if best is not None:
         notes.append(f'Best trade-off within {GOAL_GAP:g} points of plain (lowest recognisability): {best["label"]}, '
                      f'top-1 {best["accuracy"]:.2f} %, recognisability {best["recognisability"]:.3f}.')
@@ -74,33 +81,57 @@ def frontier_figure(results: dict, out_file: str) -> None:
     accs = [p['accuracy'] for p in points]
     low, high = (min(accs) - 3, max(accs) + 2) if accs else (0, 100)
     if plain is not None:
-        ax.fill_between([0, GOAL_RECOGNISABILITY], plain['accuracy'] - GOAL_GAP, high, color='tab:green', alpha=0.12,
+        ax.fill_between([0, GOAL_RECOGNISABILITY],
+                        plain['accuracy'] - GOAL_GAP,
+                        high,
+                        color='tab:green',
+                        alpha=0.12,
                         label=f'goal: <= {GOAL_RECOGNISABILITY:.2f}, within {GOAL_GAP:g} points of plain')
     proto = ref.get('proxy_on_prototypes', 1.)
-    ax.plot([0, proto], [0, 100], color='tab:red', ls='--', lw=0.8,
+    ax.plot([0, proto], [0, 100],
+            color='tab:red',
+            ls='--',
+            lw=0.8,
             label=f'label attack: recognisability = accuracy x {proto:.2f} (prototypes recognised)')
     front = sorted((p for p in points if p['front']), key=lambda p: p['recognisability'])
     if front:
-        ax.plot([p['recognisability'] for p in front], [p['accuracy'] for p in front], color='tab:blue', lw=1.2,
+        ax.plot([p['recognisability'] for p in front], [p['accuracy'] for p in front],
+                color='tab:blue',
+                lw=1.2,
                 label='Pareto front (strongest attack)')
     shown_image = False
     for i, p in enumerate(points):
         is_plain = p['mode'] == 'plain'
         if p.get('image_recognisability') is not None and not is_plain:
             ax.plot([p['image_recognisability'], p['recognisability']], [p['accuracy']] * 2, color='tab:grey', lw=0.5)
-            ax.scatter(p['image_recognisability'], p['accuracy'], marker='o', s=22, facecolors='none',
-                       edgecolors='tab:grey', zorder=3, label=None if shown_image else 'best image reconstruction alone')
+            ax.scatter(
+                p['image_recognisability'],
+                p['accuracy'],
+                marker='o',
+                s=22,
+                facecolors='none',
+                edgecolors='tab:grey',
+                zorder=3,
+                label=None if shown_image else 'best image reconstruction alone')
             shown_image = True
-        ax.scatter(p['recognisability'], p['accuracy'], marker='*' if is_plain else 'o', s=90 if is_plain else 30,
-                   color='black' if is_plain else ('tab:blue' if p['front'] else 'tab:grey'), zorder=4)
-        ax.annotate(p['label'], (p['recognisability'], p['accuracy']), textcoords='offset points',
-                    xytext=(4, 3 if i % 2 == 0 else -9), fontsize=7)  # alternate, so neighbours do not overlap
+        ax.scatter(
+            p['recognisability'],
+            p['accuracy'],
+            marker='*' if is_plain else 'o',
+            s=90 if is_plain else 30,
+            color='black' if is_plain else ('tab:blue' if p['front'] else 'tab:grey'),
+            zorder=4)
+        ax.annotate(
+            p['label'], (p['recognisability'], p['accuracy']),
+            textcoords='offset points',
+            xytext=(4, 3 if i % 2 == 0 else -9),
+            fontsize=7)  # alternate, so neighbours do not overlap
     ax.set_xlim(0, 1)
     ax.set_ylim(low, high)
     ax.set_xlabel('recognisability after the strongest attack (human-proxy top-1)')
     ax.set_ylabel('task model top-1 (%)')
-    ax.set_title('Privacy-utility frontier' + (' (--quick: not a result)' if results['meta'].get('quick') else ''),
-                 fontsize=10)
+    ax.set_title(
+        'Privacy-utility frontier' + (' (--quick: not a result)' if results['meta'].get('quick') else ''), fontsize=10)
     ax.legend(fontsize=7, loc='center left')
     ax.grid(alpha=0.3)
     fig.tight_layout()

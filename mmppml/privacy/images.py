@@ -14,8 +14,8 @@ from mmppml.idx import read_idx
 
 # Scored photos (people, animals, objects, outdoor scenes) and disjoint training photos.
 TEST_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'motorcycle', 'immunohistochemistry', 'camera', 'coins')
-TRAIN_PHOTOS = ('hubble_deep_field', 'retina', 'moon', 'brick', 'grass', 'gravel', 'cell', 'clock', 'page',
-                'text', 'colorwheel', 'microaneurysms')
+TRAIN_PHOTOS = ('hubble_deep_field', 'retina', 'moon', 'brick', 'grass', 'gravel', 'cell', 'clock', 'page', 'text',
+                'colorwheel', 'microaneurysms')
 FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
 
 
@@ -79,8 +79,8 @@ class RandomCrops:
         if self.rng.random() < 0.5:
             crop = crop[:, ::-1]
         if s != self.size:
-            crop = round_to_uint8(resize(crop, (self.size, self.size), anti_aliasing=s > self.size,
-                                         preserve_range=True))
+            crop = round_to_uint8(
+                resize(crop, (self.size, self.size), anti_aliasing=s > self.size, preserve_range=True))
         return np.ascontiguousarray(crop).astype(np.uint8)
 
     def batch(self, n: int) -> np.ndarray:
@@ -95,7 +95,9 @@ def _read_idx(path: str, magic: int, limit: Optional[int]) -> np.ndarray:
     return read_idx(path, magic, limit)
 
 
-def load_fashion_mnist(split: str = 'train', limit: Optional[int] = None, root: str = FASHION_MNIST_DIR,
+def load_fashion_mnist(split: str = 'train',
+                       limit: Optional[int] = None,
+                       root: str = FASHION_MNIST_DIR,
                        with_labels: bool = False):
     """Fashion-MNIST images as (N, 28, 28) uint8 from the gzipped IDX files (and (N,) labels if asked).
 

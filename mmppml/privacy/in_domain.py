@@ -42,8 +42,17 @@ class InDomainConfig:
 
     @classmethod
     def quick(cls) -> 'InDomainConfig':
-        return cls(train_images=512, test_images=64, rs_patches=(8, ), mixes=((8, 4), ), attacker_epochs=1.,
-                   attacker_dims=32, attacker_layers=1, proxy_epochs=1., inverter_steps=5, figure_images=2)
+        return cls(
+            train_images=512,
+            test_images=64,
+            rs_patches=(8, ),
+            mixes=((8, 4), ),
+            attacker_epochs=1.,
+            attacker_dims=32,
+            attacker_layers=1,
+            proxy_epochs=1.,
+            inverter_steps=5,
+            figure_images=2)
 
 
 def load_padded(split: str, limit: Optional[int], root: str = FASHION_MNIST_DIR) -> Tuple[np.ndarray, np.ndarray]:
@@ -110,8 +119,7 @@ class InDomainAttacks:
 
         t = time.time()
         self.proxy = build_proxy(train, train_labels, ratios, cfg.proxy_epochs, cfg.seed, self.log)
-        self.training.append(dict(model='human proxy (plain images only)', images=len(train),
-                                  seconds=time.time() - t))
+        self.training.append(dict(model='human proxy (plain images only)', images=len(train), seconds=time.time() - t))
         from .proxy import proxy_top1
         self.references['plain'] = proxy_top1(self.proxy, test, self.test_labels)
         for r in sorted(set(ratios)):
@@ -137,9 +145,12 @@ class InDomainAttacks:
             if cfg.keyed:
                 self._attack_keyed(f'keyed RS-on-MI-{p}/{s}', mixed_test, s, attacker, inverter, ratio=p // s)
         self.log('done')
-        return InDomainResult(tables=dict(attacks=self.rows, strongest=self.summary(), training=self.training),
-                              figure=self.figure, references=self.references, train_images=len(train),
-                              attacked_images=len(test))
+        return InDomainResult(
+            tables=dict(attacks=self.rows, strongest=self.summary(), training=self.training),
+            figure=self.figure,
+            references=self.references,
+            train_images=len(train),
+            attacked_images=len(test))
 
     # ------------------------------------------------------------------ training
     def _train_attacker(self, mode: str, blocks: np.ndarray, block: int):
@@ -148,34 +159,62 @@ class InDomainAttacks:
         grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2  # square images
         self.log(f'training the {mode} block attacker ({grid[0]}x{grid[1]} blocks, {cfg.attacker_epochs:g} epochs)')
         t = time.time()
-        model = train_block_attacker(blocks, grid, block, epochs=cfg.attacker_epochs,
-                                     seed=cfg.seed, log=self.log, embed_dims=cfg.attacker_dims,
-                                     num_layers=cfg.attacker_layers)
-        self.training.append(dict(model=f'{mode} block attacker', images=len(blocks), steps=model.trained_steps,
-                                  samples=model.trained_images, seconds=time.time() - t))
+        model = train_block_attacker(
+            blocks,
+            grid,
+            block,
+            epochs=cfg.attacker_epochs,
+            seed=cfg.seed,
+            log=self.log,
+            embed_dims=cfg.attacker_dims,
+            num_layers=cfg.attacker_layers)
+        self.training.append(
+            dict(
+                model=f'{mode} block attacker',
+                images=len(blocks),
+                steps=model.trained_steps,
+                samples=model.trained_images,
+                seconds=time.time() - t))
         return model
 
     def _train_inverter(self, train: np.ndarray, p: int, s: int, seconds: float):
         from .inversion import train_inverter
         self.log(f'training the MI-{p}/{s} inverter on {len(train)} images for up to {seconds:.0f}s')
         t = time.time()
-        model = train_inverter(train[..., None], p, s, max_steps=self.cfg.inverter_steps, max_seconds=seconds,
-                               batch_size=64, seed=self.cfg.seed, log=self.log)
-        self.training.append(dict(model=f'MI-{p}/{s} inverter', images=len(train), steps=model.trained_steps,
-                                  samples=64 * model.trained_steps, seconds=time.time() - t))
+        model = train_inverter(
+            train[..., None],
+            p,
+            s,
+            max_steps=self.cfg.inverter_steps,
+            max_seconds=seconds,
+            batch_size=64,
+            seed=self.cfg.seed,
+            log=self.log)
+        self.training.append(
+            dict(
+                model=f'MI-{p}/{s} inverter',
+                images=len(train),
+                steps=model.trained_steps,
+                samples=64 * model.trained_steps,
+                seconds=time.time() - t))
         return model
 
     # ------------------------------------------------------------------ attacks
     def _score(self, mode: str, attack: str, recon: np.ndarray, **extra):
         from .proxy import proxy_top1
         ssim = [image_scores(x, y)['ssim'] for x, y in zip(self.test, recon)]
-        row = dict(mode=mode, attack=attack, images=len(recon),
-                   proxy_top1=proxy_top1(self.proxy, recon, self.test_labels),
-                   psnr=pooled_psnr(mean_squared_error(self.test, recon)), ssim=float(np.mean(ssim)), **extra)
+        row = dict(
+            mode=mode,
+            attack=attack,
+            images=len(recon),
+            proxy_top1=proxy_top1(self.proxy, recon, self.test_labels),
+            psnr=pooled_psnr(mean_squared_error(self.test, recon)),
+            ssim=float(np.mean(ssim)),
+            **extra)
         self.rows.append(row)
         self.log(f'{mode} {attack}: proxy top-1 {row["proxy_top1"]:.3f}, PSNR {row["psnr"]:.2f} dB, '
-                 f'SSIM {row["ssim"]:.3f}' + ''.join(f', {k} {v:.3f}' for k, v in extra.items()
-                                                      if isinstance(v, float)))
+                 f'SSIM {row["ssim"]:.3f}' + ''.join(f', {k} {v:.3f}'
+                                                     for k, v in extra.items() if isinstance(v, float)))
 
     def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
         from .inversion import invert_mixed
@@ -195,8 +234,10 @@ class InDomainAttacks:
         grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2
         perms = np.stack([self.rng.permutation(blocks.shape[1]) for _ in range(len(blocks))])
         jig, encrypted, rebuilt = attack_shuffles(attacker, blocks, perms, grid)
-        extra = dict(direct=float(np.mean([j['direct'] for j in jig])),
-                     neighbour=float(np.mean([j['neighbour'] for j in jig])), chance=chance_neighbour_score(grid))
+        extra = dict(
+            direct=float(np.mean([j['direct'] for j in jig])),
+            neighbour=float(np.mean([j['neighbour'] for j in jig])),
+            chance=chance_neighbour_score(grid))
         if inverter is None:
             self._score(mode, 'none: the shuffled image', encrypted)
             self._score(mode, 'learned reassembly', rebuilt, **extra)
@@ -221,8 +262,8 @@ class InDomainAttacks:
         keyed = np.stack([apply_scramble(x, key) for x in images])
         estimate = align_to_truth(recover_scramble_key(blocks_of(keyed[:self.cfg.key_images], block)), key)
         scores = key_recovery_scores(estimate, key)
-        self.log(f'{mode}: key from {self.cfg.key_images} encrypted images: ' +
-                 ', '.join(f'{k} {v:.3f}' for k, v in scores.items()))
+        self.log(f'{mode}: key from {self.cfg.key_images} encrypted images: ' + ', '.join(f'{k} {v:.3f}'
+                                                                                          for k, v in scores.items()))
         decrypted = np.stack([invert_scramble(x, estimate) for x in keyed])
         start = len(self.rows)
         self._attack_shuffled(mode, decrypted, block, attacker, inverter, ratio)
@@ -241,9 +282,18 @@ class InDomainAttacks:
         for row in self.rows:
             if row['mode'] not in best or row['proxy_top1'] > best[row['mode']]['proxy_top1']:
                 best[row['mode']] = row
-        return [dict(mode=m, strongest_attack=r['attack'], proxy_top1=r['proxy_top1'], chance=0.1,
-                     proxy_plain=self.references.get('plain'), direct=r.get('direct'), neighbour=r.get('neighbour'),
-                     psnr=r['psnr'], ssim=r['ssim']) for m, r in best.items()]
+        return [
+            dict(
+                mode=m,
+                strongest_attack=r['attack'],
+                proxy_top1=r['proxy_top1'],
+                chance=0.1,
+                proxy_plain=self.references.get('plain'),
+                direct=r.get('direct'),
+                neighbour=r.get('neighbour'),
+                psnr=r['psnr'],
+                ssim=r['ssim']) for m, r in best.items()
+        ]
 
 
 def to_blocks_all(images: np.ndarray, block: int) -> np.ndarray:

@@ -47,8 +47,12 @@ class MixInverter(nn.Module):
             of its variants with random weights or noise, whose inverters leave it free).
     """
 
-    def __init__(self, patch_size: int = 16, sub_patch_size: int = 8, width: int = 32,
-                 dilations=(1, 2, 4, 8, 4, 2, 1), consistent: bool = True):
+    def __init__(self,
+                 patch_size: int = 16,
+                 sub_patch_size: int = 8,
+                 width: int = 32,
+                 dilations=(1, 2, 4, 8, 4, 2, 1),
+                 consistent: bool = True):
         super().__init__()
         self.consistent = consistent
         self.patch_size, self.sub_patch_size = patch_size, sub_patch_size
@@ -57,7 +61,7 @@ class MixInverter(nn.Module):
         # the role of a mixed pixel depends on where it sits in its block
         self.block_pos = nn.Parameter(torch.zeros(1, width, sub_patch_size, sub_patch_size))
         self.body = nn.ModuleList(nn.Conv2d(width, width, 3, padding=d, dilation=d) for d in dilations)
-        self.head = nn.Conv2d(width, self.ratio ** 2, 1)
+        self.head = nn.Conv2d(width, self.ratio**2, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
@@ -82,10 +86,17 @@ def _to_tensor(images: np.ndarray) -> torch.Tensor:
     return t.permute(0, 3, 1, 2).reshape(n * c, 1, h, w)
 
 
-def train_inverter(plain: np.ndarray, patch_size: int = 16, sub_patch_size: int = 8, max_steps: int = 2000,
-                   max_seconds: Optional[float] = None, batch_size: int = 8, lr: float = 2e-3, seed: int = 0,
+def train_inverter(plain: np.ndarray,
+                   patch_size: int = 16,
+                   sub_patch_size: int = 8,
+                   max_steps: int = 2000,
+                   max_seconds: Optional[float] = None,
+                   batch_size: int = 8,
+                   lr: float = 2e-3,
+                   seed: int = 0,
                    log: Optional[Callable[[str], None]] = None,
-                   encrypt: Optional[Callable[[np.ndarray], np.ndarray]] = None, **model_kwargs) -> MixInverter:
+                   encrypt: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+                   **model_kwargs) -> MixInverter:
     """Train a :class:`MixInverter` on (MI(x), x) pairs.
 
     Args:
@@ -106,8 +117,10 @@ def train_inverter(plain: np.ndarray, patch_size: int = 16, sub_patch_size: int 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     if encrypt is None:
+
         def encrypt(x):
             return mix_subpatches(x, patch_size, sub_patch_size)
+
     mixed_all = _to_tensor(np.stack([encrypt(p) for p in plain]))
     plain_all = _to_tensor(plain)  # (N * C, 1, H, W): channels are separate samples
     model = MixInverter(patch_size, sub_patch_size, **model_kwargs)

@@ -52,14 +52,19 @@ class GreedyJigsawSolver:
         >>> layout = GreedyJigsawSolver().solve(blocks, grid=(14, 14))  # (14, 14) indices into blocks
     """
 
-    def __init__(self, ridge_ratio: float = 0.01, buddy_bonus: float = 1.0, neighbour_weight: float = 2.0,
+    def __init__(self,
+                 ridge_ratio: float = 0.01,
+                 buddy_bonus: float = 1.0,
+                 neighbour_weight: float = 2.0,
                  frame_slack: float = 1.0):
         self.ridge_ratio = ridge_ratio
         self.buddy_bonus = buddy_bonus
         self.neighbour_weight = neighbour_weight
         self.frame_slack = frame_slack
 
-    def solve(self, blocks: np.ndarray, grid: Tuple[int, int],
+    def solve(self,
+              blocks: np.ndarray,
+              grid: Tuple[int, int],
               dissimilarities: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> np.ndarray:
         """Reassemble.
 
@@ -77,8 +82,7 @@ class GreedyJigsawSolver:
             raise ValueError(f'{n} pieces do not fill a {gh}x{gw} grid')
         if n == 1:
             return np.zeros((1, 1), dtype=np.int64)
-        right, down = dissimilarities if dissimilarities is not None else mgc_dissimilarities(
-            blocks, self.ridge_ratio)
+        right, down = dissimilarities if dissimilarities is not None else mgc_dissimilarities(blocks, self.ridge_ratio)
         tables = _Tables(right, down)
         extent = (int(np.ceil(gh * (1 + self.frame_slack))), int(np.ceil(gw * (1 + self.frame_slack))))
         first = _GreedyPlacement(tables, extent, self.buddy_bonus, self.neighbour_weight)
@@ -104,8 +108,11 @@ class _Tables:
         idx = np.arange(self.n)
         # best buddy of piece i at each offset, or -1
         mutual = lambda best, back: np.where(back[best] == idx, best, -1)  # noqa: E731
-        self.buddy = np.stack([mutual(best_r, best_l), mutual(best_l, best_r), mutual(best_d, best_u),
-                               mutual(best_u, best_d)])
+        self.buddy = np.stack(
+            [mutual(best_r, best_l),
+             mutual(best_l, best_r),
+             mutual(best_d, best_u),
+             mutual(best_u, best_d)])
 
     def start_piece(self) -> int:
         """The piece with the most best buddies, ties broken by their total confidence."""

@@ -109,7 +109,7 @@ def spectral_layout(affinity: np.ndarray, b: int, adjacency: np.ndarray, n_angle
     best, best_val = None, -np.inf
     for theta in np.linspace(0, np.pi / 2, n_angles, endpoint=False):
         rot = emb @ np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
-        cost = ((rot[:, None, :] - target[None]) ** 2).sum(axis=-1)
+        cost = ((rot[:, None, :] - target[None])**2).sum(axis=-1)
         pos, cell = linear_sum_assignment(cost)
         cell_to_pos = np.empty(q, dtype=np.int64)
         cell_to_pos[cell] = pos
@@ -119,7 +119,9 @@ def spectral_layout(affinity: np.ndarray, b: int, adjacency: np.ndarray, n_angle
     return best
 
 
-def refine_layout(affinity: np.ndarray, cell_to_pos: np.ndarray, adjacency: np.ndarray,
+def refine_layout(affinity: np.ndarray,
+                  cell_to_pos: np.ndarray,
+                  adjacency: np.ndarray,
                   max_swaps: int = 10000) -> np.ndarray:
     """Hill climbing: repeatedly apply the swap of two cells that raises the objective most."""
     cell_to_pos = cell_to_pos.copy()

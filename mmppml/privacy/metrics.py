@@ -78,8 +78,10 @@ def neighbour_comparison(placed: np.ndarray) -> float:
 
 def jigsaw_scores(placed: np.ndarray) -> dict:
     """All three scores as a dict: ``direct``, ``direct_shifted``, ``neighbour``."""
-    return dict(direct=direct_comparison(placed), direct_shifted=shifted_direct_comparison(placed),
-                neighbour=neighbour_comparison(placed))
+    return dict(
+        direct=direct_comparison(placed),
+        direct_shifted=shifted_direct_comparison(placed),
+        neighbour=neighbour_comparison(placed))
 
 
 def chance_neighbour_score(grid: tuple) -> float:
@@ -90,4 +92,4 @@ def chance_neighbour_score(grid: tuple) -> float:
     if h_pairs + v_pairs == 0:
         return 1.0
     # a true horizontal pair survives if p lands on one of the h_pairs left cells and p + 1 beside it
-    return (h_pairs ** 2 + v_pairs ** 2) / (n * (n - 1) * (h_pairs + v_pairs))
+    return (h_pairs**2 + v_pairs**2) / (n * (n - 1) * (h_pairs + v_pairs))

@@ -18,8 +18,11 @@ def upsample_mixed(mixed: np.ndarray, ratio: int, order: int = 3) -> np.ndarray:
     """Resize the MI image by ``ratio`` (order 0 = nearest, 3 = bicubic) to the plain size, uint8."""
     from skimage.transform import resize
     h, w = mixed.shape[:2]
-    out = resize(np.asarray(mixed, dtype=np.float64), (h * ratio, w * ratio) + mixed.shape[2:], order=order,
-                 anti_aliasing=False, preserve_range=True)
+    out = resize(
+        np.asarray(mixed, dtype=np.float64), (h * ratio, w * ratio) + mixed.shape[2:],
+        order=order,
+        anti_aliasing=False,
+        preserve_range=True)
     return round_to_uint8(out)
 
 
@@ -42,8 +45,12 @@ def _spread(mixed_residual: np.ndarray, r: int, s: int) -> np.ndarray:
     return np.broadcast_to(blocks, (h // s, r, s, w // s, r, s, *rest)).reshape(h * r, w * r, *rest)
 
 
-def prior_unmix(mixed: np.ndarray, patch_size: int, sub_patch_size: int, iterations: int = 300,
-                step: float = 1.0, eps: float = 2.0) -> np.ndarray:
+def prior_unmix(mixed: np.ndarray,
+                patch_size: int,
+                sub_patch_size: int,
+                iterations: int = 300,
+                step: float = 1.0,
+                eps: float = 2.0) -> np.ndarray:
     """Least total variation image consistent with the MI image.
 
     Minimises sum sqrt(grad^2 + eps^2) over horizontal and vertical differences subject to
@@ -65,7 +72,7 @@ def prior_unmix(mixed: np.ndarray, patch_size: int, sub_patch_size: int, iterati
     x = _spread(y, r, s).copy()
     for _ in range(iterations):
         gx, gy = np.diff(x, axis=1), np.diff(x, axis=0)
-        wx, wy = gx / np.sqrt(gx ** 2 + eps ** 2), gy / np.sqrt(gy ** 2 + eps ** 2)
+        wx, wy = gx / np.sqrt(gx**2 + eps**2), gy / np.sqrt(gy**2 + eps**2)
         grad = np.zeros_like(x)
         grad[:, 1:] += wx
         grad[:, :-1] -= wx
@@ -81,8 +88,8 @@ def thumbnail_reference(plain: np.ndarray, ratio: int) -> np.ndarray:
     MI resolution shows, for comparison."""
     from skimage.transform import resize
     h, w = plain.shape[:2]
-    small = resize(plain.astype(np.float64), (h // ratio, w // ratio) + plain.shape[2:], anti_aliasing=True,
-                   preserve_range=True)
+    small = resize(
+        plain.astype(np.float64), (h // ratio, w // ratio) + plain.shape[2:], anti_aliasing=True, preserve_range=True)
     return upsample_mixed(small, ratio, order=3)
 
 
@@ -92,16 +99,17 @@ def image_scores(plain: np.ndarray, recovered: np.ndarray) -> Dict[str, float]:
     if plain.shape != recovered.shape:
         raise ValueError(f'shapes differ: plain {plain.shape} vs recovered {recovered.shape}')
     channel_axis = -1 if plain.ndim == 3 else None
-    return dict(psnr=float(peak_signal_noise_ratio(plain, recovered, data_range=255)),
-                ssim=float(structural_similarity(plain, recovered, data_range=255, channel_axis=channel_axis)))
+    return dict(
+        psnr=float(peak_signal_noise_ratio(plain, recovered, data_range=255)),
+        ssim=float(structural_similarity(plain, recovered, data_range=255, channel_axis=channel_axis)))
 
 
 def mean_squared_error(plain: np.ndarray, recovered: np.ndarray) -> float:
     """Mean squared error (0-255 scale) between two images or two stacks of images of one shape."""
-    return float(np.mean((np.asarray(plain, np.float64) - np.asarray(recovered, np.float64)) ** 2))
+    return float(np.mean((np.asarray(plain, np.float64) - np.asarray(recovered, np.float64))**2))
 
 
 def pooled_psnr(mse: float) -> float:
     """PSNR (dB) of a mean squared error pooled over many images: finite unless every image is exact
     (which a per-image mean of PSNRs is not, once one reconstruction is exact)."""
-    return float('inf') if mse == 0 else float(10 * np.log10(255 ** 2 / mse))
+    return float('inf') if mse == 0 else float(10 * np.log10(255**2 / mse))

@@ -39,8 +39,15 @@ class PhotoAttackConfig:
 
     @classmethod
     def quick(cls) -> 'PhotoAttackConfig':
-        return cls(size=64, settings=(('RS', 16, None), ), photos=('astronaut', ), crops=16, shuffles_per_photo=1,
-                   epochs=1., embed_dims=32, num_layers=1)
+        return cls(
+            size=64,
+            settings=(('RS', 16, None), ),
+            photos=('astronaut', ),
+            crops=16,
+            shuffles_per_photo=1,
+            epochs=1.,
+            embed_dims=32,
+            num_layers=1)
 
 
 def mode_name(kind: str, p: int, s: Optional[int]) -> str:
@@ -65,7 +72,10 @@ class PhotoAttacks:
         log (callable): receives progress lines.
     """
 
-    def __init__(self, config: PhotoAttackConfig, budget_s: float, inverters: Optional[Dict] = None,
+    def __init__(self,
+                 config: PhotoAttackConfig,
+                 budget_s: float,
+                 inverters: Optional[Dict] = None,
                  log: Callable[[str], None] = print):
         self.cfg, self.budget, self.start = config, budget_s, time.time()
         self.inverters = inverters or {}
@@ -92,16 +102,29 @@ class PhotoAttacks:
             name = mode_name(kind, p, s)
             self.log(f'training the {name} block attacker ({g}x{g} blocks) for up to {seconds:.0f}s')
             t = time.time()
-            model = train_block_attacker(blocks, (g, g), block, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                         max_seconds=seconds, seed=cfg.seed, log=self.log,
-                                         embed_dims=cfg.embed_dims, num_layers=cfg.num_layers)
-            self.training.append(dict(model=f'{name} photo block attacker', images=len(crops),
-                                      steps=model.trained_steps, samples=model.trained_images,
-                                      seconds=time.time() - t))
+            model = train_block_attacker(
+                blocks, (g, g),
+                block,
+                epochs=cfg.epochs,
+                batch_size=cfg.batch_size,
+                max_seconds=seconds,
+                seed=cfg.seed,
+                log=self.log,
+                embed_dims=cfg.embed_dims,
+                num_layers=cfg.num_layers)
+            self.training.append(
+                dict(
+                    model=f'{name} photo block attacker',
+                    images=len(crops),
+                    steps=model.trained_steps,
+                    samples=model.trained_images,
+                    seconds=time.time() - t))
             self._attack(name, photos, encode, block, (g, g), model, None if s is None else (p, s))
-        return PhotoResult(tables=dict(attacks=self.rows, summary=self.summary(), training=self.training),
-                           crops=cfg.crops, public_photos=len(ATTACKER_PHOTOS),
-                           shuffles_per_photo=cfg.shuffles_per_photo)
+        return PhotoResult(
+            tables=dict(attacks=self.rows, summary=self.summary(), training=self.training),
+            crops=cfg.crops,
+            public_photos=len(ATTACKER_PHOTOS),
+            shuffles_per_photo=cfg.shuffles_per_photo)
 
     def _attack(self, name: str, photos: Dict[str, np.ndarray], encode, block: int, grid: Tuple[int, int], model,
                 mix: Optional[Tuple[int, int]]):
@@ -132,7 +155,14 @@ class PhotoAttacks:
             sel = [r for r in self.rows if r['mode'] == name]
             mean = lambda k: float(np.mean([r[k] for r in sel])) if k in sel[0] else None  # noqa: E731
             mse = mean('mse')
-            out.append(dict(mode=name, shuffles=len(sel), direct=mean('direct'), neighbour=mean('neighbour'),
-                            solved=sum(r['neighbour'] >= 0.9 for r in sel), chance=sel[0]['chance'],
-                            psnr=None if mse is None else pooled_psnr(mse), ssim=mean('ssim')))
+            out.append(
+                dict(
+                    mode=name,
+                    shuffles=len(sel),
+                    direct=mean('direct'),
+                    neighbour=mean('neighbour'),
+                    solved=sum(r['neighbour'] >= 0.9 for r in sel),
+                    chance=sel[0]['chance'],
+                    psnr=None if mse is None else pooled_psnr(mse),
+                    ssim=mean('ssim')))
         return out

@@ -22,11 +22,13 @@ class ProxyNet(nn.Module):
         super().__init__()
 
         def block(cin, cout):
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-                                 nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
-        self.features = nn.Sequential(block(in_channels, width), nn.MaxPool2d(2), block(width, 2 * width),
-                                      nn.MaxPool2d(2), block(2 * width, 4 * width))
+        self.features = nn.Sequential(
+            block(in_channels, width), nn.MaxPool2d(2), block(width, 2 * width), nn.MaxPool2d(2),
+            block(2 * width, 4 * width))
         self.head = nn.Linear(4 * width, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -42,7 +44,7 @@ def _to_tensor(images: np.ndarray) -> torch.Tensor:
 def _blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """Gaussian blur with one sigma per image (5 x 5 kernel, separable)."""
     r = torch.arange(-2, 3, dtype=x.dtype)
-    k = torch.exp(-(r[None] ** 2) / (2 * sigma[:, None] ** 2))
+    k = torch.exp(-(r[None]**2) / (2 * sigma[:, None]**2))
     k = k / k.sum(dim=1, keepdim=True)  # (B, 5)
     b, c, h, w = x.shape
     y = x.reshape(1, b * c, h, w)
@@ -75,8 +77,14 @@ def degrade(x: torch.Tensor, low_res_factors: Sequence[int], generator: torch.Ge
     return torch.where(flip[:, None, None, None], out.flip(3), out)
 
 
-def train_proxy(images: np.ndarray, labels: np.ndarray, low_res_factors: Sequence[int] = (2, 4), epochs: float = 3.,
-                batch_size: int = 128, lr: float = 2e-3, max_seconds: Optional[float] = None, seed: int = 0,
+def train_proxy(images: np.ndarray,
+                labels: np.ndarray,
+                low_res_factors: Sequence[int] = (2, 4),
+                epochs: float = 3.,
+                batch_size: int = 128,
+                lr: float = 2e-3,
+                max_seconds: Optional[float] = None,
+                seed: int = 0,
                 log: Optional[Callable[[str], None]] = None) -> ProxyNet:
     """Train the proxy on plain images only.
 

@@ -52,9 +52,18 @@ class SuiteConfig:
 
     @classmethod
     def quick(cls) -> 'SuiteConfig':
-        return cls(photos=('astronaut', 'coffee'), jigsaw_settings=((64, 16), (96, 32)), image_size=64,
-                   mixes=((16, 8),), keyed_patch=8, key_counts=(1, 2), crop_size=32, bank_size=16, max_train_steps=3,
-                   prior_iterations=5, fashion_mnist=False)
+        return cls(
+            photos=('astronaut', 'coffee'),
+            jigsaw_settings=((64, 16), (96, 32)),
+            image_size=64,
+            mixes=((16, 8), ),
+            keyed_patch=8,
+            key_counts=(1, 2),
+            crop_size=32,
+            bank_size=16,
+            max_train_steps=3,
+            prior_iterations=5,
+            fashion_mnist=False)
 
 
 @dataclass
@@ -139,8 +148,14 @@ def _solve(ctx: SuiteContext, result: StageResult, mode: str, blocks: np.ndarray
     t = time.time()
     layout = ctx.solver.solve(blocks[perm], grid)
     scores = jigsaw_scores(placed_origins(layout, perm))
-    result.rows('jigsaw').append(dict(mode=mode, pieces=grid[0] * grid[1], chance=chance_neighbour_score(grid),
-                                      **info, **scores, seconds=time.time() - t))
+    result.rows('jigsaw').append(
+        dict(
+            mode=mode,
+            pieces=grid[0] * grid[1],
+            chance=chance_neighbour_score(grid),
+            **info,
+            **scores,
+            seconds=time.time() - t))
     return perm[layout.ravel()]
 
 
@@ -178,8 +193,16 @@ def _jigsaw_rs_on_mi(ctx: SuiteContext, result: JigsawResult):
         for name, img in ctx.photos.items():
             mixed = mix_subpatches(img, p, s)
             perm = ctx.rng.permutation(g * g)
-            order = _solve(ctx, result, f'RS-on-MI-{p}/{s}', to_blocks(mixed, s), perm, (g, g), size=size, patch=p,
-                           sub=s, photo=name)
+            order = _solve(
+                ctx,
+                result,
+                f'RS-on-MI-{p}/{s}',
+                to_blocks(mixed, s),
+                perm, (g, g),
+                size=size,
+                patch=p,
+                sub=s,
+                photo=name)
             solved[name] = from_blocks(to_blocks(mixed, s)[order], (g, g))
             if name == ctx.cfg.figure_photo:
                 result.figure[f'RS-on-MI-{p}/{s}'] = [img, shuffle_patches(mixed, s, perm), solved[name]]
@@ -193,16 +216,31 @@ def _jigsaw_keyed_naive(ctx: SuiteContext, result: JigsawResult):
     key = new_scramble_key(p, 3, seed=ctx.rng)
     for name, img in ctx.photos.items():
         perm = ctx.rng.permutation(g * g)
-        _solve(ctx, result, f'keyed RS-{p} (no key)', to_blocks(apply_scramble(img, key), p), perm, (g, g),
-               size=size, patch=p, photo=name)
+        _solve(
+            ctx,
+            result,
+            f'keyed RS-{p} (no key)',
+            to_blocks(apply_scramble(img, key), p),
+            perm, (g, g),
+            size=size,
+            patch=p,
+            photo=name)
     p_mi, s = ctx.cfg.mixes[0]
     g = size // p_mi
     key = new_scramble_key(s, 3, seed=ctx.rng)
     for name, img in ctx.photos.items():
         perm = ctx.rng.permutation(g * g)
         scrambled = apply_scramble(mix_subpatches(img, p_mi, s), key)
-        _solve(ctx, result, f'keyed RS-on-MI-{p_mi}/{s} (no key)', to_blocks(scrambled, s), perm, (g, g),
-               size=size, patch=p_mi, sub=s, photo=name)
+        _solve(
+            ctx,
+            result,
+            f'keyed RS-on-MI-{p_mi}/{s} (no key)',
+            to_blocks(scrambled, s),
+            perm, (g, g),
+            size=size,
+            patch=p_mi,
+            sub=s,
+            photo=name)
     for mode in (f'keyed RS-{p} (no key)', f'keyed RS-on-MI-{p_mi}/{s} (no key)'):
         rows = [r for r in result.rows('jigsaw') if r['mode'] == mode]
         ctx.log(f'jigsaw {mode}: neighbour {_mean(rows, "neighbour"):.3f} (chance {rows[0]["chance"]:.3f})')
@@ -242,16 +280,27 @@ def run_key_recovery(ctx: SuiteContext) -> KeyRecoveryResult:
                 enc = apply_scramble(shuffle_patches(img, p, perm), rs_key)
                 rec = from_blocks(to_blocks(decrypted, p)[perm][order.ravel()], (g, g))
                 result.figure[f'keyed RS-{p}'] = [img, enc, rec]
-        rows.append(dict(mode=f'keyed RS-{p}', images=m, blocks=m * g * g, seconds=secs,
-                         **key_recovery_scores(est, rs_key), jigsaw_neighbour=_mean(solved, 'neighbour'),
-                         jigsaw_direct=_mean(solved, 'direct')))
+        rows.append(
+            dict(
+                mode=f'keyed RS-{p}',
+                images=m,
+                blocks=m * g * g,
+                seconds=secs,
+                **key_recovery_scores(est, rs_key),
+                jigsaw_neighbour=_mean(solved, 'neighbour'),
+                jigsaw_direct=_mean(solved, 'direct')))
         # keyed MI: the estimate goes on to the inversion stage
         t = time.time()
         est = recover_scramble_key(blocks_of(mi_enc[:m], s))
         secs = time.time() - t
         result.recovered_mi_keys[m] = align_to_truth(est, result.mi_key)
-        rows.append(dict(mode=f'keyed MI-{p_mi}/{s}', images=m, blocks=m * (size // p_mi) ** 2, seconds=secs,
-                         **key_recovery_scores(est, result.mi_key)))
+        rows.append(
+            dict(
+                mode=f'keyed MI-{p_mi}/{s}',
+                images=m,
+                blocks=m * (size // p_mi)**2,
+                seconds=secs,
+                **key_recovery_scores(est, result.mi_key)))
         r_rs, r_mi = rows[-2:]
         ctx.log(f'key recovery from {m} images: keyed RS-{p} positions {r_rs["positions"]:.3f} signs '
                 f'{r_rs["signs"]:.3f} -> jigsaw neighbour {r_rs["jigsaw_neighbour"]:.3f}; keyed MI-{p_mi}/{s} '
@@ -263,10 +312,18 @@ def run_key_recovery(ctx: SuiteContext) -> KeyRecoveryResult:
 def _train(ctx: SuiteContext, result: StageResult, mode: str, p: int, s: int, plain: np.ndarray, seconds: float):
     from .inversion import train_inverter
     t = time.time()
-    model = train_inverter(plain, p, s, max_steps=ctx.cfg.max_train_steps, max_seconds=seconds,
-                           seed=ctx.cfg.seed, log=ctx.log, width=24, dilations=(1, 2, 4, 8, 2, 1))
-    result.rows('training').append(dict(mode=mode, images=len(plain), crop=plain.shape[1],
-                                        steps=model.trained_steps, seconds=time.time() - t))
+    model = train_inverter(
+        plain,
+        p,
+        s,
+        max_steps=ctx.cfg.max_train_steps,
+        max_seconds=seconds,
+        seed=ctx.cfg.seed,
+        log=ctx.log,
+        width=24,
+        dilations=(1, 2, 4, 8, 2, 1))
+    result.rows('training').append(
+        dict(mode=mode, images=len(plain), crop=plain.shape[1], steps=model.trained_steps, seconds=time.time() - t))
     return model
 
 
@@ -306,10 +363,15 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
     mode = f'MI-{p}/{s}'
     for name, img in ctx.photos.items():
         mixed = mix_subpatches(img, p, s)
-        _score(result, mode, 'reference: plain at 1/r resolution, upsampled', img, thumbnail_reference(img, r),
-               photo=name)
-        _score(result, mode, 'the MI image itself vs the plain image resized to its size', resize_like(img, mixed),
-               round_to_uint8(mixed), photo=name)
+        _score(
+            result, mode, 'reference: plain at 1/r resolution, upsampled', img, thumbnail_reference(img, r), photo=name)
+        _score(
+            result,
+            mode,
+            'the MI image itself vs the plain image resized to its size',
+            resize_like(img, mixed),
+            round_to_uint8(mixed),
+            photo=name)
         _score(result, mode, 'upsample nearest', img, upsample_mixed(mixed, r, order=0), photo=name)
         _score(result, mode, 'upsample bicubic', img, upsample_mixed(mixed, r, order=3), photo=name)
         _score(result, mode, 'tile (no prior)', img, tile_mixed(mixed, p, s), photo=name)
@@ -321,22 +383,27 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
         # RS-on-MI: the inverter on the shuffled blocks, and after the jigsaw
         g = cfg.image_size // p
         shuffled = shuffle_patches(mixed, s, ctx.rng.permutation(g * g))
-        _score(result, f'RS-on-MI-{p}/{s}', 'learned inverter (no jigsaw)', img, invert_mixed(model, shuffled),
-               photo=name)
+        _score(
+            result, f'RS-on-MI-{p}/{s}', 'learned inverter (no jigsaw)', img, invert_mixed(model, shuffled), photo=name)
         solved = jigsaw.solved_mixed.get((p, s), {}).get(name)
         if solved is not None:
             rec = invert_mixed(model, solved)
             _score(result, f'RS-on-MI-{p}/{s}', 'jigsaw + learned inverter', img, rec, photo=name)
-            _score(result, f'RS-on-MI-{p}/{s}', 'jigsaw + smoothness prior', img,
-                   prior_unmix(solved, p, s, cfg.prior_iterations), photo=name)
+            _score(
+                result,
+                f'RS-on-MI-{p}/{s}',
+                'jigsaw + smoothness prior',
+                img,
+                prior_unmix(solved, p, s, cfg.prior_iterations),
+                photo=name)
             panel = jigsaw.figure.get(f'RS-on-MI-{p}/{s}')
             if name == cfg.figure_photo and panel is not None:
                 result.figure[f'RS-on-MI-{p}/{s}'] = [panel[0], panel[1], rec]  # the inverted reassembly
         # keyed MI: without the key, and with the key recovered from M images
         if keys.mi_key is not None and keys.mi_key.block_size == s and (p, s) == tuple(cfg.mixes[0]):
             keyed = apply_scramble(mixed, keys.mi_key)
-            _score(result, f'keyed MI-{p}/{s}', 'learned inverter (no key)', img, invert_mixed(model, keyed),
-                   photo=name)
+            _score(
+                result, f'keyed MI-{p}/{s}', 'learned inverter (no key)', img, invert_mixed(model, keyed), photo=name)
             for m, key in sorted(keys.recovered_mi_keys.items()):
                 rec = invert_mixed(model, invert_scramble(keyed, key))
                 _score(result, f'keyed MI-{p}/{s}', f'key from {m} images + learned inverter', img, rec, photo=name)
@@ -379,8 +446,10 @@ def run_suite(config: SuiteConfig, budget_s: float, log: Callable[[str], None] =
     inversion = run_inversion(ctx, jigsaw, keys)
     ctx.log('done')
     stages = (jigsaw, keys, inversion)
-    tables = {name: [row for stage in stages for row in stage.tables.get(name, [])]
-              for name in ('jigsaw', 'key_recovery', 'inversion', 'training')}
+    tables = {
+        name: [row for stage in stages for row in stage.tables.get(name, [])]
+        for name in ('jigsaw', 'key_recovery', 'inversion', 'training')
+    }
     tables['skipped'] = [row for stage in stages for row in stage.skipped]
     figure = {mode: panel for stage in stages for mode, panel in stage.figure.items()}
     return SuiteResult(tables, figure, inversion.inverters, ctx.clock.elapsed())

@@ -29,13 +29,12 @@ def _numpy_safe_globals() -> list:
         from numpy._core import multiarray  # NumPy >= 2 (1.26 forwards it to numpy.core)
     except ImportError:
         from numpy.core import multiarray
-    dtype_names = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
-                   'float16', 'float32', 'float64')
+    dtype_names = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float16',
+                   'float32', 'float64')
     entries = [np.ndarray, np.dtype] + [type(np.dtype(name)) for name in dtype_names]
     # A checkpoint written under either NumPy major version names the helpers by its own module.
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        entries += [(multiarray.scalar, f'{module}.scalar'),
-                    (multiarray._reconstruct, f'{module}._reconstruct')]
+        entries += [(multiarray.scalar, f'{module}.scalar'), (multiarray._reconstruct, f'{module}._reconstruct')]
     return entries
 
 
@@ -49,5 +48,5 @@ def register_safe_globals() -> None:
     """
     if not hasattr(torch.serialization, 'add_safe_globals'):  # PyTorch < 2.4 loads unrestricted
         return
-    torch.serialization.add_safe_globals(
-        [HistoryBuffer, (_history_buffer_method, 'builtins.getattr')] + _numpy_safe_globals())
+    torch.serialization.add_safe_globals([HistoryBuffer, (_history_buffer_method, 'builtins.getattr')] +
+                                         _numpy_safe_globals())

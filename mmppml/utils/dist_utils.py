@@ -18,8 +18,7 @@ def _slurm_env_to_torch_env(default_port: int = 29500) -> None:
     except KeyError as err:
         raise RuntimeError(f'--launcher slurm needs srun\'s environment, {err} is not set') from None
     if 'MASTER_ADDR' not in os.environ:
-        nodes = subprocess.check_output(
-            ['scontrol', 'show', 'hostnames', os.environ['SLURM_NODELIST']], text=True)
+        nodes = subprocess.check_output(['scontrol', 'show', 'hostnames', os.environ['SLURM_NODELIST']], text=True)
         os.environ['MASTER_ADDR'] = nodes.split()[0]
     os.environ.setdefault('MASTER_PORT', str(default_port))
 

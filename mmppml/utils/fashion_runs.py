@@ -17,8 +17,7 @@ from typing import Callable, Dict, Optional
 from mmppml.idx import read_idx_header
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
-             't10k-labels-idx1-ubyte')
+IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
 QUICK_SAMPLES = dict(train=256, test=128)
 
 
@@ -49,9 +48,8 @@ def prepare_data(src: str, cache: str, log: Callable[[str], None] = print) -> st
     for name in IDX_FILES:
         gz = osp.abspath(osp.join(src, name + '.gz'))
         if not osp.isfile(gz):
-            raise FileNotFoundError(
-                f'Fashion-MNIST not found: {gz} (nor the un-gzipped file) is missing. Install the '
-                'Debian package dataset-fashion-mnist or pass --data DIR with the IDX files.')
+            raise FileNotFoundError(f'Fashion-MNIST not found: {gz} (nor the un-gzipped file) is missing. Install the '
+                                    'Debian package dataset-fashion-mnist or pass --data DIR with the IDX files.')
         stat = os.stat(gz)
         sources[name] = [gz, stat.st_size, stat.st_mtime]
     cached = {}
@@ -93,8 +91,15 @@ def split_indices(num_train: int, train_subset: Optional[int], val_split: Option
     return dict(train=None if train == num_train else train, evaluation=evaluation)
 
 
-def configure_run(cfg, data_root: str, work_dir: str, seed: int, indices: Dict[str, Optional[object]],
-                  num_train: int, epochs: Optional[int] = None, quick: bool = False, val_split: bool = False,
+def configure_run(cfg,
+                  data_root: str,
+                  work_dir: str,
+                  seed: int,
+                  indices: Dict[str, Optional[object]],
+                  num_train: int,
+                  epochs: Optional[int] = None,
+                  quick: bool = False,
+                  val_split: bool = False,
                   cfg_options: Optional[dict] = None):
     """Set a demo config's data, budget, overrides, seed and work dir (in place; returns ``cfg``).
 
@@ -137,8 +142,7 @@ def configure_run(cfg, data_root: str, work_dir: str, seed: int, indices: Dict[s
 
 def last_top1(work_dir: str) -> Optional[float]:
     """The last ``accuracy/top1`` logged in ``work_dir``'s newest run (percent)."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
+    runs = sorted(d for d in os.listdir(work_dir) if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
     if not runs:
         return None
     top1 = None
@@ -159,6 +163,10 @@ def train_model(name: str, cfg, threads: int) -> Dict:
     returncode = subprocess.run(cmd, env=env, cwd=ROOT).returncode
     wall = time.time() - start
     top1 = last_top1(cfg.work_dir) if returncode == 0 else None
-    return dict(seed=cfg.randomness.seed, epochs=cfg.train_cfg.max_epochs,
-                top1=None if top1 is None else round(top1, 2), wall_s=round(wall, 1),
-                returncode=returncode, work_dir=cfg.work_dir)
+    return dict(
+        seed=cfg.randomness.seed,
+        epochs=cfg.train_cfg.max_epochs,
+        top1=None if top1 is None else round(top1, 2),
+        wall_s=round(wall, 1),
+        returncode=returncode,
+        work_dir=cfg.work_dir)

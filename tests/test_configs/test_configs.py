@@ -39,8 +39,10 @@ PACKS = ('PackInputs', 'PackDetInputs')
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Configs must load and build without reaching the network."""
+
     def refuse(*args, **kwargs):
         raise OSError('network access in a config test')
+
     monkeypatch.setattr(socket.socket, 'connect', refuse)
     monkeypatch.setattr(socket, 'create_connection', refuse)
 
@@ -118,14 +120,15 @@ def test_demo_config_runs_on_fashion_mnist_images(path):
 
 def test_demo_configs_share_one_budget():
     """A fair comparison: everything but the backbone and the encryption step is identical."""
+
     def comparable(cfg: Config) -> dict:
         d = cfg.to_dict()
         d['model'] = {k: v for k, v in d['model'].items() if k != 'backbone'}
         backbone = cfg.model.backbone
         d['arch'] = (backbone.arch, backbone.in_channels, backbone.get('out_type', 'cls_token'))
         d['pipelines'] = [[t for t in p if t['type'] not in ENCRYPTIONS] for p in pipelines(cfg).values()]
-        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'train_pipeline',
-                    'test_pipeline', 'encrypt'):
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'train_pipeline', 'test_pipeline',
+                    'encrypt'):
             d.pop(key, None)
         return d
 
@@ -162,7 +165,7 @@ def test_imagenet_config_feeds_backbone(tmp_path, path):
     side = cfg.model.backbone.img_size
     assert tuple(inputs.shape) == (3, side, side)
     patch = cfg.model.backbone.patch_size
-    assert side % patch == 0 and (side // patch) ** 2 == 196  # 14 x 14 tokens, as DeiT at 224 px
+    assert side % patch == 0 and (side // patch)**2 == 196  # 14 x 14 tokens, as DeiT at 224 px
 
 
 SHUFFLES = ('mmppml.RandomPatchShuffle', 'mmppml.ShuffledMixSubPatches', 'mmppml.RandomPixelBags',

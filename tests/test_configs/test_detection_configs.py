@@ -103,8 +103,14 @@ def write_synthetic_coco(root, num_images=4, size=64, seed=0):
             w, h = rng.integers(14, 28, 2)
             x, y = rng.integers(0, size - w), rng.integers(0, size - h)
             img[y:y + h, x:x + w] = 220
-            annotations.append(dict(id=len(annotations) + 1, image_id=image_id, category_id=1,
-                                    bbox=[int(x), int(y), int(w), int(h)], area=int(w * h), iscrowd=0))
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=image_id,
+                    category_id=1,
+                    bbox=[int(x), int(y), int(w), int(h)],
+                    area=int(w * h),
+                    iscrowd=0))
         cv2.imwrite(osp.join(root, f'{image_id}.png'), img)
         images.append(dict(id=image_id, file_name=f'{image_id}.png', height=size, width=size))
     ann_file = osp.join(root, 'ann.json')
@@ -121,8 +127,13 @@ def test_mi_detector_lowers_its_loss_on_a_tiny_set(tmp_path):
     cfg = Config.fromfile(path)
     ann_file = write_synthetic_coco(str(tmp_path))
     pipeline = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] != 'RandomFlip']
-    dataset = DATASETS.build(dict(type='CocoDataset', ann_file=ann_file, data_prefix=dict(img=str(tmp_path)),
-                                  metainfo=dict(classes=('Tree', )), pipeline=pipeline))
+    dataset = DATASETS.build(
+        dict(
+            type='CocoDataset',
+            ann_file=ann_file,
+            data_prefix=dict(img=str(tmp_path)),
+            metainfo=dict(classes=('Tree', )),
+            pipeline=pipeline))
     batch = pseudo_collate([dataset[i] for i in range(len(dataset))])
     assert batch['inputs'][0].shape[-2:] == (32, 32)  # MI halved the 64-px images
 
@@ -137,8 +148,8 @@ def test_mi_detector_lowers_its_loss_on_a_tiny_set(tmp_path):
     assert np.mean(history[-3:]) < 0.7 * np.mean(history[:3]), history
 
 
-@pytest.mark.parametrize('name', ['retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees',
-                                  'yolos_pevit-tiny-mi-p16s8_100e_trees'])
+@pytest.mark.parametrize('name',
+                         ['retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees', 'yolos_pevit-tiny-mi-p16s8_100e_trees'])
 def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
     """LoadImageFromFile -> Resize -> MixSubPatches -> PackDetInputs, then predict: boxes in photo pixels."""
     photo = np.random.default_rng(0).integers(0, 255, (75, 100, 3), dtype=np.uint8)  # H x W = 75 x 100
@@ -146,11 +157,12 @@ def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
     load, resize = dict(type='LoadImageFromFile'), dict(type='Resize', scale=(128, 96), keep_ratio=True)
     mix = dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8)
     annotations = dict(type='LoadAnnotations', with_bbox=True)
-    pack = dict(type='PackDetInputs',
-                meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+    pack = dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
     gt = np.array([[10., 20., 60., 70.]])
-    results = dict(img_path=str(tmp_path / 'photo.png'), img_id=0,
-                   instances=[dict(bbox=gt[0].tolist(), bbox_label=0, ignore_flag=0)])
+    results = dict(
+        img_path=str(tmp_path / 'photo.png'),
+        img_id=0,
+        instances=[dict(bbox=gt[0].tolist(), bbox_label=0, ignore_flag=0)])
     # Resize x 1.28 gives 96 x 128 (multiples of P), MI halves it; the gt boxes follow the image.
     packed = Compose([load, annotations, resize, mix, pack])(results)
     gt_packed = packed['data_samples'].gt_instances.bboxes.tensor.numpy()
@@ -177,8 +189,8 @@ def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
 
 def plain_detector_checkpoint(tmp_path) -> str:
     """A saved tiny plain PEViT RetinaNet (the start of the `-plainft` configs), with informative weights."""
-    plain = build(tiny_model_cfg(osp.join(ROOT, 'configs', 'mmdet',
-                                          'retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees.py')))
+    plain = build(
+        tiny_model_cfg(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees.py')))
     with torch.no_grad():
         for param in plain.parameters():
             param.add_(torch.randn_like(param) * 0.1)
@@ -203,8 +215,9 @@ def test_yolos_plainft_starts_from_the_plain_backbone(tmp_path):
             torch.testing.assert_close(value, plain['backbone.' + name], atol=0, rtol=0)
 
 
-@pytest.mark.parametrize('name', ['retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft',
-                                  'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft'])
+@pytest.mark.parametrize(
+    'name',
+    ['retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft', 'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft'])
 def test_plainft_configs_train_the_mi_embedding_ten_times_faster(name):
     from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', name + '.py'))

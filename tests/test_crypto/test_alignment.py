@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mmppml.crypto import (MODES, align_image, aligned_size, center_square, encrypt, mix_subpatches,
-                           round_to_uint8, shuffle_mixed_blocks, to_blocks)
+from mmppml.crypto import (MODES, align_image, aligned_size, center_square, encrypt, mix_subpatches, round_to_uint8,
+                           shuffle_mixed_blocks, to_blocks)
 
 
 @pytest.mark.parametrize('mode,expected', [('error', (32, 48)), ('pad', (32, 48)), ('crop', (32, 48))])
@@ -23,8 +23,8 @@ def test_sizes_are_padded_up_or_cropped_down():
 
 def test_align_image_pads_as_numpy_and_crops_a_view():
     img = np.random.default_rng(0).integers(0, 256, (30, 37, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(align_image(img, 8, 'pad', 7.6),
-                                  np.pad(img, [(0, 2), (0, 3), (0, 0)], constant_values=7.6))
+    np.testing.assert_array_equal(
+        align_image(img, 8, 'pad', 7.6), np.pad(img, [(0, 2), (0, 3), (0, 0)], constant_values=7.6))
     cropped = align_image(img, 8, 'crop')
     assert cropped.shape == (24, 32, 3) and np.shares_memory(cropped, img)
     aligned = img[:24, :32]

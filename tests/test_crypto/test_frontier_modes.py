@@ -29,7 +29,10 @@ def test_pixel_bags_keep_the_bag_of_every_block_and_nothing_else(c):
     assert out.shape == img.shape and out.dtype == img.dtype
     bag = lambda x: sorted(tuple(map(tuple, np.sort(b.reshape(16, -1), axis=0))) for b in to_blocks(x, 4))  # noqa
     assert bag(out) == bag(img)  # the same multiset of per-block pixel multisets
-    pixels = lambda x: sorted(map(tuple, to_blocks(x, 4).reshape(16, 16, -1).reshape(-1, 1 if c is None else c)))  # noqa
+
+    def pixels(x):
+        return sorted(map(tuple, to_blocks(x, 4).reshape(16, 16, -1).reshape(-1, 1 if c is None else c)))
+
     assert pixels(out) == pixels(img)  # colour pixels stay whole
     assert not np.array_equal(out, img)
     assert not np.array_equal(out, random_pixel_bags(img, 4, seed=2))  # fresh randomness per call
@@ -61,9 +64,12 @@ def test_convex_mix_is_the_weighted_sum_of_sub_patches():
         for gx in range(2):
             patch = img[4 * gy:4 * gy + 4, 4 * gx:4 * gx + 4]
             subs = [patch[2 * a:2 * a + 2, 2 * b:2 * b + 2] for a in range(2) for b in range(2)]
-            np.testing.assert_allclose(out[2 * gy:2 * gy + 2, 2 * gx:2 * gx + 2], sum(wi * s for wi, s in zip(w[gy, gx], subs)))
-    np.testing.assert_allclose(convex_mix_subpatches(image(8, 8, 3), 4, 2, np.full((2, 2, 4), .25)),
-                               mix_subpatches(image(8, 8, 3), 4, 2), rtol=1e-6)
+            np.testing.assert_allclose(out[2 * gy:2 * gy + 2, 2 * gx:2 * gx + 2],
+                                       sum(wi * s for wi, s in zip(w[gy, gx], subs)))
+    np.testing.assert_allclose(
+        convex_mix_subpatches(image(8, 8, 3), 4, 2, np.full((2, 2, 4), .25)),
+        mix_subpatches(image(8, 8, 3), 4, 2),
+        rtol=1e-6)
     with pytest.raises(ValueError, match='sum to 1'):
         convex_mix_subpatches(img, 4, 2, np.full((2, 2, 4), .3))
 
@@ -77,14 +83,14 @@ def test_random_convex_mix_stays_within_each_patch_hull_and_differs_from_mi():
     assert not np.allclose(out, mix_subpatches(img, 8, 4))
     assert not np.allclose(out, random_convex_mix(img, 8, 4, seed=1))
     # a large concentration approaches plain MI
-    np.testing.assert_allclose(random_convex_mix(img, 8, 4, concentration=1e7, seed=0), mix_subpatches(img, 8, 4),
-                               atol=0.2)
+    np.testing.assert_allclose(
+        random_convex_mix(img, 8, 4, concentration=1e7, seed=0), mix_subpatches(img, 8, 4), atol=0.2)
 
 
 def test_noisy_shuffled_mix_is_rs_on_mi_plus_zero_mean_noise():
     img = image(32, 32)
-    np.testing.assert_array_equal(noisy_shuffled_mix(img, 8, 4, 0., seed=5),
-                                  shuffle_mixed_blocks(img, 8, 4, seed=np.random.default_rng(5)))
+    np.testing.assert_array_equal(
+        noisy_shuffled_mix(img, 8, 4, 0., seed=5), shuffle_mixed_blocks(img, 8, 4, seed=np.random.default_rng(5)))
     noise = add_gaussian_noise(np.zeros((200, 200)), 16., seed=0)
     assert abs(noise.mean()) < 0.5 and noise.std() == pytest.approx(16., rel=0.02)
     out = noisy_shuffled_mix(img, 8, 4, 16., seed=5)

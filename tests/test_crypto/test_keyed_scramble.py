@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from mmppml.crypto import to_blocks
-from mmppml.crypto.keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, invert_scramble,
-                                          load_key, new_scramble_key, save_key)
+from mmppml.crypto.keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, invert_scramble, load_key,
+                                          new_scramble_key, save_key)
 
 
 def random_image(shape, dtype=np.uint8, seed=0):

@@ -4,8 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from mmppml.crypto import (from_blocks, new_rng, random_patch_shuffle, shuffle_patches, to_blocks,
-                           unshuffle_patches)
+from mmppml.crypto import from_blocks, new_rng, random_patch_shuffle, shuffle_patches, to_blocks, unshuffle_patches
 
 
 def random_image(shape, dtype=np.uint8, seed=0):
@@ -17,13 +16,12 @@ def random_image(shape, dtype=np.uint8, seed=0):
 
 def recover_permutation(original, shuffled, patch_size):
     """Index of the original patch found at each position of the shuffled image (patches unique)."""
-    index = {to_blocks(original, patch_size)[i].tobytes(): i
-             for i in range(len(to_blocks(original, patch_size)))}
+    index = {to_blocks(original, patch_size)[i].tobytes(): i for i in range(len(to_blocks(original, patch_size)))}
     return np.array([index[block.tobytes()] for block in to_blocks(shuffled, patch_size)])
 
 
-@pytest.mark.parametrize('shape,dtype', [((32, 48, 3), np.uint8), ((32, 32), np.uint8),
-                                         ((16, 64, 4), np.float32), ((32, 32, 1), np.float64)])
+@pytest.mark.parametrize('shape,dtype', [((32, 48, 3), np.uint8), ((32, 32), np.uint8), ((16, 64, 4), np.float32),
+                                         ((32, 32, 1), np.float64)])
 def test_rs_output_is_a_permutation_of_the_patches(shape, dtype):
     img = random_image(shape, dtype)
     out = random_patch_shuffle(img, 8)

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from mmppml.crypto import (mix_subpatches, shuffle_mixed_blocks, shuffle_patches, subpatch_sums, sums_to_means,
-                           to_blocks)
+from mmppml.crypto import mix_subpatches, shuffle_mixed_blocks, shuffle_patches, subpatch_sums, sums_to_means, to_blocks
 
 
 def reference_mix(img, p, s):
@@ -110,5 +109,5 @@ def test_subpatch_sums_refuses_what_it_cannot_sum_exactly():
 def test_rs_on_mi_is_mi_then_the_same_shuffle(dtype):
     img = np.random.default_rng(5).integers(0, 256, size=(32, 48, 3)).astype(dtype)
     perm = np.random.default_rng(9).permutation(6)
-    np.testing.assert_array_equal(shuffle_mixed_blocks(img, 16, 8, seed=9),
-                                  shuffle_patches(mix_subpatches(img, 16, 8), 8, perm))
+    np.testing.assert_array_equal(
+        shuffle_mixed_blocks(img, 16, 8, seed=9), shuffle_patches(mix_subpatches(img, 16, 8), 8, perm))

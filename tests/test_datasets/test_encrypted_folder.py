@@ -30,8 +30,8 @@ def plain_folder(tmp_path_factory):
 def encrypted_copy(plain_folder, tmp_path, mode, keyed=False, **spec):
     out = tmp_path / f'enc-{mode}{"-keyed" if keyed else ""}'
     key_file = tmp_path / f'key-{mode}.npz' if keyed else None
-    summary = encrypt_dataset(plain_folder, out, EncryptionSpec(mode=mode, **spec), key_file=key_file,
-                              new_key=keyed, progress_stream=None)
+    summary = encrypt_dataset(
+        plain_folder, out, EncryptionSpec(mode=mode, **spec), key_file=key_file, new_key=keyed, progress_stream=None)
     assert summary.exit_code == 0
     return out
 
@@ -61,8 +61,8 @@ def test_encrypted_folder_reads_a_copy_and_refuses_breaking_pipelines(plain_fold
 @pytest.mark.parametrize('config,mode,keyed,spec,size', [
     ('pevit-small-rs-p16_4xb256_in1k-encrypted.py', 'rs', False, dict(patch_size=16), 32),
     ('pevit-small-rsmi-p16s8_4xb256_in1k-encrypted.py', 'rs-on-mi', False, dict(patch_size=16, sub_patch_size=8), 16),
-    ('pevit-small-rsmi-keyed-p16s8_4xb256_in1k-encrypted.py', 'rs-on-mi', True,
-     dict(patch_size=16, sub_patch_size=8), 16),
+    ('pevit-small-rsmi-keyed-p16s8_4xb256_in1k-encrypted.py', 'rs-on-mi', True, dict(patch_size=16,
+                                                                                     sub_patch_size=8), 16),
 ])
 def test_encrypted_configs_build_their_datasets(plain_folder, tmp_path, config, mode, keyed, spec, size):
     init_default_scope('mmpretrain')

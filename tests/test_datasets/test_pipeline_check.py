@@ -24,22 +24,29 @@ def test_flips_commute_with_mi_exactly_and_with_rs_up_to_a_permutation():
 
 
 @pytest.mark.parametrize('pipeline', [
-    [LOAD, dict(type='RandomResizedCrop', scale=32), FLIP, dict(type='mmppml.RandomPatchShuffle'), FLIP, PACK],
-    [LOAD, dict(type='Resize', scale=(64, 64)), dict(type='mmppml.MixSubPatches'), dict(type='ColorJitter'), PACK],
-    [LOAD, FLIP, dict(type='mmppml.ShuffledMixSubPatches'), dict(type='mmppml.KeyedScramble', key_file='k'), PACK],
+    [LOAD, dict(type='RandomResizedCrop', scale=32), FLIP,
+     dict(type='mmppml.RandomPatchShuffle'), FLIP, PACK],
+    [LOAD, dict(type='Resize', scale=(64, 64)),
+     dict(type='mmppml.MixSubPatches'),
+     dict(type='ColorJitter'), PACK],
+    [LOAD, FLIP,
+     dict(type='mmppml.ShuffledMixSubPatches'),
+     dict(type='mmppml.KeyedScramble', key_file='k'), PACK],
 ])
 def test_pipelines_that_keep_the_encryption_pass(pipeline):
     check_encrypted_pipeline(pipeline)
 
 
 @pytest.mark.parametrize('pipeline,encrypted,keyed,match', [
-    ([LOAD, dict(type='mmppml.RandomPatchShuffle'), dict(type='Resize', scale=(32, 32)), PACK], False, False,
-     r'transform 2 \(Resize\)'),
-    ([LOAD, dict(type='mmppml.MixSubPatches'), dict(type='mmdet.Pad', size_divisor=32), PACK], False, False,
-     r'2 \(Pad\)'),
     ([LOAD, dict(type='mmppml.RandomPatchShuffle'),
-      dict(type='RandomApply', transforms=[dict(type='Rotate', angle=10)]), PACK], False, False,
-     r'2\.0 \(Rotate\)'),
+      dict(type='Resize', scale=(32, 32)), PACK], False, False, r'transform 2 \(Resize\)'),
+    ([LOAD, dict(type='mmppml.MixSubPatches'),
+      dict(type='mmdet.Pad', size_divisor=32), PACK], False, False, r'2 \(Pad\)'),
+    ([
+        LOAD,
+        dict(type='mmppml.RandomPatchShuffle'),
+        dict(type='RandomApply', transforms=[dict(type='Rotate', angle=10)]), PACK
+    ], False, False, r'2\.0 \(Rotate\)'),
     ([LOAD, dict(type='mmppml.KeyedScramble', key_file='k'), FLIP, PACK], False, False, 'flips keyed'),
     ([LOAD, FLIP, dict(type='torchvision/CenterCrop', size=16), PACK], True, False, r'\(CenterCrop\)'),
     ([LOAD, dict(type='RandAugment', policies='timm_increasing'), PACK], True, False, 'cannot be checked'),

@@ -16,9 +16,13 @@ def image(h=16, w=16, seed=0):
 
 def det_results(img, boxes):
     from mmdet.structures.bbox import HorizontalBoxes
-    return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
-                gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
-                gt_bboxes_labels=np.arange(len(boxes)), gt_ignore_flags=np.zeros(len(boxes), bool))
+    return dict(
+        img=img,
+        img_shape=img.shape[:2],
+        ori_shape=img.shape[:2],
+        gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
+        gt_bboxes_labels=np.arange(len(boxes)),
+        gt_ignore_flags=np.zeros(len(boxes), bool))
 
 
 def test_pixel_bags_transform_keeps_the_bags_and_adds_nothing():
@@ -43,8 +47,9 @@ def test_convex_mix_transform_keeps_the_layout_and_rescales_boxes():
     grid = img.reshape(4, 2, 4, 4, 2, 4).astype(np.float32)
     lo, hi = grid.min(axis=(1, 4)).reshape(16, 16), grid.max(axis=(1, 4)).reshape(16, 16)
     assert ((out >= lo - 1e-4) & (out <= hi + 1e-4)).all() and not np.allclose(out, mix_subpatches(img, 8, 4))
-    assert set(results) == {'img', 'img_shape', 'ori_shape', 'gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags',
-                            'scale_factor'}
+    assert set(results) == {
+        'img', 'img_shape', 'ori_shape', 'gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags', 'scale_factor'
+    }
     with pytest.raises(ValueError, match='gt_masks'):
         RandomConvexMix(8, 4)(dict(img=img, gt_masks=object()))
 
@@ -65,9 +70,11 @@ def test_shuffling_modes_refuse_boxes(transform):
         transform(det_results(image(32, 32), [[0, 0, 8, 8]]))
 
 
-@pytest.mark.parametrize('cfg', [dict(type='mmppml.RandomPixelBags', patch_size=0),
-                                 dict(type='mmppml.RandomConvexMix', patch_size=8, sub_patch_size=4, concentration=0),
-                                 dict(type='mmppml.NoisyShuffledMix', patch_size=8, sub_patch_size=4, sigma=-1)])
+@pytest.mark.parametrize('cfg', [
+    dict(type='mmppml.RandomPixelBags', patch_size=0),
+    dict(type='mmppml.RandomConvexMix', patch_size=8, sub_patch_size=4, concentration=0),
+    dict(type='mmppml.NoisyShuffledMix', patch_size=8, sub_patch_size=4, sigma=-1)
+])
 def test_bad_settings_fail_at_build(cfg):
     with pytest.raises(ValueError):
         TRANSFORMS.build(cfg)

@@ -22,9 +22,13 @@ def patch_multiset(img, p):
 
 def det_results(img, boxes):
     from mmdet.structures.bbox import HorizontalBoxes
-    return dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
-                gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
-                gt_bboxes_labels=np.arange(len(boxes)), gt_ignore_flags=np.zeros(len(boxes), bool))
+    return dict(
+        img=img,
+        img_shape=img.shape[:2],
+        ori_shape=img.shape[:2],
+        gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
+        gt_bboxes_labels=np.arange(len(boxes)),
+        gt_ignore_flags=np.zeros(len(boxes), bool))
 
 
 def test_rs_shuffles_patches_and_adds_nothing():
@@ -143,11 +147,13 @@ def test_rs_in_an_mmpretrain_pipeline(png):
     from mmpretrain.registry import TRANSFORMS
     path, img = png
     init_default_scope('mmpretrain')
-    pipeline = Compose([TRANSFORMS.build(t) for t in [
-        dict(type='LoadImageFromFile'),
-        dict(type='mmppml.RandomPatchShuffle', patch_size=16),
-        dict(type='PackInputs'),
-    ]])
+    pipeline = Compose([
+        TRANSFORMS.build(t) for t in [
+            dict(type='LoadImageFromFile'),
+            dict(type='mmppml.RandomPatchShuffle', patch_size=16),
+            dict(type='PackInputs'),
+        ]
+    ])
     packed = pipeline(dict(img_path=path, gt_label=1))
     chw = packed['inputs'].numpy()
     assert chw.shape == (3, 64, 96)
@@ -162,13 +168,15 @@ def test_mi_in_an_mmdet_pipeline_maps_boxes_back(png):
     path, _ = png
     boxes = [[10., 6, 50, 40], [48, 20, 95, 63]]
     init_default_scope('mmdet')
-    pipeline = Compose([TRANSFORMS.build(t) for t in [
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations', with_bbox=True),
-        dict(type='Resize', scale=(128, 128), keep_ratio=True),  # 64x96 -> 85x128
-        dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8, size_mismatch='pad'),
-        dict(type='PackDetInputs'),
-    ]])
+    pipeline = Compose([
+        TRANSFORMS.build(t) for t in [
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', with_bbox=True),
+            dict(type='Resize', scale=(128, 128), keep_ratio=True),  # 64x96 -> 85x128
+            dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8, size_mismatch='pad'),
+            dict(type='PackDetInputs'),
+        ]
+    ])
     instances = [dict(bbox=b, bbox_label=0, ignore_flag=0) for b in boxes]
     packed = pipeline(dict(img_path=path, instances=instances, img_id=0))
     sample = packed['data_samples']
@@ -198,8 +206,9 @@ def test_settings_that_hide_nothing_fail_at_build(build):
         build()
 
 
-@pytest.mark.parametrize('transform', [RandomPatchShuffle(patch_size=16),
-                                       ShuffledMixSubPatches(patch_size=16, sub_patch_size=8)])
+@pytest.mark.parametrize('transform',
+                         [RandomPatchShuffle(patch_size=16),
+                          ShuffledMixSubPatches(patch_size=16, sub_patch_size=8)])
 def test_shuffles_refuse_grids_of_fewer_than_4_blocks(transform):
     with pytest.raises(ValueError, match=f'{type(transform).__name__}.*at least 4'):
         transform(dict(img=image(16, 48)))  # 1 x 3 patches
@@ -240,9 +249,10 @@ class ShuffledIndices(torch.utils.data.Dataset):
 
 
 def test_seeded_transform_draws_distinct_reproducible_streams_per_worker():
+
     def draw():
-        loader = torch.utils.data.DataLoader(ShuffledIndices(RandomPatchShuffle(patch_size=8, seed=3)),
-                                             batch_size=None, num_workers=2)
+        loader = torch.utils.data.DataLoader(
+            ShuffledIndices(RandomPatchShuffle(patch_size=8, seed=3)), batch_size=None, num_workers=2)
         return list(loader)
 
     perms = draw()

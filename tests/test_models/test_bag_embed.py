@@ -8,8 +8,13 @@ from mmppml.models.backbones import PEViT
 
 def test_bag_embedding_is_invariant_to_pixel_order_inside_blocks():
     torch.manual_seed(0)
-    model = PEViT(arch=dict(embed_dims=16, num_layers=1, num_heads=2, feedforward_channels=32), patch_size=4,
-                  in_channels=1, embed_mode='bag', pos_embed=None, img_size=16).eval()
+    model = PEViT(
+        arch=dict(embed_dims=16, num_layers=1, num_heads=2, feedforward_channels=32),
+        patch_size=4,
+        in_channels=1,
+        embed_mode='bag',
+        pos_embed=None,
+        img_size=16).eval()
     img = np.random.default_rng(0).integers(0, 256, (16, 16)).astype(np.float32)
     perms = np.argsort(np.random.default_rng(1).random((16, 16)), axis=1)
     moved = permute_block_pixels(img, 4, perms)

@@ -3,18 +3,25 @@ import gzip
 
 import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip('torch')
-
-from mmppml.privacy.block_attacker import (assign_positions, attack_shuffles, place_blocks,  # noqa: E402
-                                           train_block_attacker)
+from mmppml.privacy.block_attacker import assign_positions, attack_shuffles, place_blocks, train_block_attacker
 
 
 def attack(blocks, steps_epochs=40., **kw):
     """Train on ``blocks`` (M, 16, 2, 2), attack fresh shuffles of new ones; return the direct score."""
     torch.manual_seed(0)
-    model = train_block_attacker(blocks, (4, 4), 2, epochs=steps_epochs, batch_size=64, lr=3e-3, flip=False,
-                                 embed_dims=32, num_layers=1, num_heads=2, **kw)
+    model = train_block_attacker(
+        blocks, (4, 4),
+        2,
+        epochs=steps_epochs,
+        batch_size=64,
+        lr=3e-3,
+        flip=False,
+        embed_dims=32,
+        num_layers=1,
+        num_heads=2,
+        **kw)
     rng = np.random.default_rng(1)
     test = blocks[:64]
     perms = np.stack([rng.permutation(16) for _ in test])

@@ -8,14 +8,16 @@ from mmppml.privacy.frontier_report import frontier_table, meets_goal
 
 
 def test_pareto_front_on_hand_made_points():
-    points = [(86.0, 0.90),  # 0: best accuracy: on the front
-              (84.0, 0.80),  # 1: on the front
-              (83.0, 0.85),  # 2: dominated by 1
-              (84.0, 0.95),  # 3: dominated by 1 (same accuracy, more recognisable)
-              (70.0, 0.30),  # 4: on the front
-              (70.0, 0.30),  # 5: equal to 4: both kept
-              (60.0, 0.30),  # 6: dominated by 4
-              (50.0, 0.10)]  # 7: on the front
+    points = [
+        (86.0, 0.90),  # 0: best accuracy: on the front
+        (84.0, 0.80),  # 1: on the front
+        (83.0, 0.85),  # 2: dominated by 1
+        (84.0, 0.95),  # 3: dominated by 1 (same accuracy, more recognisable)
+        (70.0, 0.30),  # 4: on the front
+        (70.0, 0.30),  # 5: equal to 4: both kept
+        (60.0, 0.30),  # 6: dominated by 4
+        (50.0, 0.10)
+    ]  # 7: on the front
     assert pareto_front(points) == [7, 4, 5, 1, 0]
     assert pareto_front([]) == [] and pareto_front([(1., 1.)]) == [0]
 
@@ -69,13 +71,31 @@ def test_class_prototypes_are_the_images_nearest_to_their_class_mean():
 
 
 def test_goal_and_table():
-    results = dict(meta=dict(test_images=10, quick=False), references=dict(chance=0.1, proxy_plain=0.9),
-                   cells={'plain 8': dict(mode='plain', setting='8', label='plain-8', accuracy=86., recognisability=0.9,
-                                          strongest_attack='none', image_recognisability=0.9,
-                                          strongest_image_attack='none'),
-                          'x 8': dict(mode='bag', setting='8', label='pixel bags-8', accuracy=81.5,
-                                      recognisability=0.2, strongest_attack='label', image_recognisability=0.1,
-                                      strongest_image_attack='inverter')})
+    results = dict(
+        meta=dict(test_images=10, quick=False),
+        references=dict(chance=0.1, proxy_plain=0.9),
+        cells={
+            'plain 8':
+            dict(
+                mode='plain',
+                setting='8',
+                label='plain-8',
+                accuracy=86.,
+                recognisability=0.9,
+                strongest_attack='none',
+                image_recognisability=0.9,
+                strongest_image_attack='none'),
+            'x 8':
+            dict(
+                mode='bag',
+                setting='8',
+                label='pixel bags-8',
+                accuracy=81.5,
+                recognisability=0.2,
+                strongest_attack='label',
+                image_recognisability=0.1,
+                strongest_image_attack='inverter')
+        })
     table = frontier_table(results)
     assert '| pixel bags-8 | 8 | 81.50 | -4.50 | 0.200 | label |' in table and 'met by pixel bags-8' in table
     results['cells']['x 8']['accuracy'] = 80.9

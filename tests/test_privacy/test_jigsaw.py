@@ -47,8 +47,11 @@ def test_mgc_matches_a_direct_computation(make_smooth):
     pieces = as_pieces(blocks)
     ridge_ratio = 0.01
     right, down = mgc_dissimilarities(blocks, ridge_ratio)
-    grads = np.concatenate([pieces[:, :, -1] - pieces[:, :, -2], pieces[:, :, 0] - pieces[:, :, 1],
-                            pieces[:, -1] - pieces[:, -2], pieces[:, 0] - pieces[:, 1]], axis=1)
+    grads = np.concatenate([
+        pieces[:, :, -1] - pieces[:, :, -2], pieces[:, :, 0] - pieces[:, :, 1], pieces[:, -1] - pieces[:, -2],
+        pieces[:, 0] - pieces[:, 1]
+    ],
+                           axis=1)
     ridge = ridge_ratio * grads.var(axis=(0, 1)).mean() + 1e-12
 
     def one_side(g_inside, boundary):
@@ -59,8 +62,8 @@ def test_mgc_matches_a_direct_computation(make_smooth):
 
     for i, j in [(0, 1), (5, 2), (3, 15)]:
         a, b = pieces[i], pieces[j]
-        expect_lr = (one_side(a[:, -1] - a[:, -2], b[:, 0] - a[:, -1])
-                     + one_side(b[:, 0] - b[:, 1], a[:, -1] - b[:, 0]))
+        expect_lr = (
+            one_side(a[:, -1] - a[:, -2], b[:, 0] - a[:, -1]) + one_side(b[:, 0] - b[:, 1], a[:, -1] - b[:, 0]))
         assert right[i, j] == pytest.approx(expect_lr, rel=1e-6)
         expect_tb = (one_side(a[-1] - a[-2], b[0] - a[-1]) + one_side(b[0] - b[1], a[-1] - b[0]))
         assert down[i, j] == pytest.approx(expect_tb, rel=1e-6)

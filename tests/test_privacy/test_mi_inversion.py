@@ -13,7 +13,7 @@ def test_image_scores_on_constructed_cases():
     same = image_scores(plain, plain.copy())
     assert same['psnr'] == np.inf and same['ssim'] == pytest.approx(1.0)
     # MSE 100 -> PSNR = 10 log10(255^2 / 100)
-    assert image_scores(plain, plain + 10)['psnr'] == pytest.approx(10 * np.log10(255 ** 2 / 100))
+    assert image_scores(plain, plain + 10)['psnr'] == pytest.approx(10 * np.log10(255**2 / 100))
     # SSIM sees structure: a checkerboard against its inverse anti-correlates
     board = np.indices((32, 32)).sum(0) % 2 * 255
     board = board.astype(np.uint8)

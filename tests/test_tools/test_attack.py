@@ -14,8 +14,12 @@ TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'attac
 
 def test_quick_run_writes_a_consistent_report(tmp_path):
     out = tmp_path / 'report'
-    proc = subprocess.run([sys.executable, str(TOOL), '--quick', '--out', str(out), '--budget-minutes', '2'],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(TOOL), '--quick', '--out',
+         str(out), '--budget-minutes', '2'],
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert '[attack' in proc.stdout  # progress is shown
     results = json.loads((out / 'results.json').read_text())
@@ -37,6 +41,9 @@ def test_quick_run_writes_a_consistent_report(tmp_path):
 
 
 def test_bad_budget_is_refused(tmp_path):
-    proc = subprocess.run([sys.executable, str(TOOL), '--budget-minutes', '0', '--out', str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, str(TOOL), '--budget-minutes', '0', '--out',
+                           str(tmp_path)],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
     assert proc.returncode != 0 and 'budget-minutes' in proc.stderr

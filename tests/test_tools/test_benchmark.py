@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from mmppml.crypto import mix_subpatches, shuffle_patches
-
 # ``benchmarks`` is the package beside tools/analysis_tools/benchmark.py (on pytest's ``pythonpath``).
 from benchmarks.baselines import mi_python_loop, mi_torch_tokens, rs_python_loop, rs_torch_tokens
 from benchmarks.timing import ratios, time_interleaved
+
+from mmppml.crypto import mix_subpatches, shuffle_patches
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools'
 
@@ -26,8 +25,13 @@ EXPECTED_ROWS = dict(transforms=32, pipeline=9, model=3, offline=3)
 def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):
     out = tmp_path / 'bench.json'
     env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
-    proc = subprocess.run([sys.executable, str(TOOLS / 'benchmark.py'), '--quick', '--out', str(out)],
-                          capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+    proc = subprocess.run([sys.executable, str(TOOLS / 'benchmark.py'), '--quick', '--out',
+                           str(out)],
+                          capture_output=True,
+                          text=True,
+                          timeout=900,
+                          env=env,
+                          cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     record = json.loads(out.read_text())
     rows = record['rows']
@@ -49,8 +53,14 @@ def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):
 
 def test_only_runs_the_chosen_suite(tmp_path):
     out = tmp_path / 'bench.json'
-    proc = subprocess.run([sys.executable, str(TOOLS / 'benchmark.py'), '--quick', '--only', 'transforms',
-                           '--repeats', '1', '--out', str(out)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        sys.executable,
+        str(TOOLS / 'benchmark.py'), '--quick', '--only', 'transforms', '--repeats', '1', '--out',
+        str(out)
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert {row['suite'] for row in json.loads(out.read_text())['rows']} == {'transforms'}
 
@@ -62,8 +72,9 @@ def test_baselines_compute_the_same_encryption(shape):
     perm = np.random.default_rng(1).permutation(n)
     assert np.array_equal(rs_python_loop(img, 16, np.random.default_rng(1)), shuffle_patches(img, 16, perm))
     torch_perm = torch.randperm(n, generator=torch.Generator().manual_seed(2)).numpy()
-    assert np.array_equal(rs_torch_tokens(img, 16, torch.Generator().manual_seed(2)),
-                          shuffle_patches(img, 16, torch_perm))
+    assert np.array_equal(
+        rs_torch_tokens(img, 16,
+                        torch.Generator().manual_seed(2)), shuffle_patches(img, 16, torch_perm))
     assert np.array_equal(mi_python_loop(img, 16, 8), mix_subpatches(img, 16, 8))
     np.testing.assert_allclose(mi_torch_tokens(img, 16, 8), mix_subpatches(img, 16, 8), rtol=1e-6)
 

@@ -8,17 +8,16 @@ import numpy as np
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-spec = importlib.util.spec_from_file_location(
-    'deepforest_to_coco', osp.join(ROOT, 'tools', 'dataset_converters', 'deepforest_to_coco.py'))
+spec = importlib.util.spec_from_file_location('deepforest_to_coco',
+                                              osp.join(ROOT, 'tools', 'dataset_converters', 'deepforest_to_coco.py'))
 converter = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(converter)
 
 
 def write_voc(folder, stem, img, objects, xml_filename=None):
     cv2.imwrite(osp.join(folder, stem + '.png'), img)
-    body = ''.join(
-        f'<object><name>{name}</name><bndbox><xmin>{x1}</xmin><ymin>{y1}</ymin><xmax>{x2}</xmax>'
-        f'<ymax>{y2}</ymax></bndbox></object>' for name, (x1, y1, x2, y2) in objects)
+    body = ''.join(f'<object><name>{name}</name><bndbox><xmin>{x1}</xmin><ymin>{y1}</ymin><xmax>{x2}</xmax>'
+                   f'<ymax>{y2}</ymax></bndbox></object>' for name, (x1, y1, x2, y2) in objects)
     with open(osp.join(folder, stem + '.xml'), 'w') as f:
         f.write(f'<annotation><filename>{xml_filename or stem + ".png"}</filename>{body}</annotation>')
 
@@ -29,15 +28,19 @@ def voc_dir(tmp_path):
     data.mkdir()
     rng = np.random.default_rng(0)
     big = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)  # H x W: 2 x 3 tiles of 100
-    write_voc(str(data), 'big', big, [
-        ('Tree', (10, 10, 40, 40)),     # inside tile (0, 0)
-        ('Tree', (90, 10, 130, 30)),    # 25% in tile x0, 75% in tile x100: kept only in the second
-        ('Tree', (180, 150, 220, 190)),  # halves in tiles x100 / x200 of row y100: kept in both
-    ])
+    write_voc(
+        str(data),
+        'big',
+        big,
+        [
+            ('Tree', (10, 10, 40, 40)),  # inside tile (0, 0)
+            ('Tree', (90, 10, 130, 30)),  # 25% in tile x0, 75% in tile x100: kept only in the second
+            ('Tree', (180, 150, 220, 190)),  # halves in tiles x100 / x200 of row y100: kept in both
+        ])
     small = rng.integers(0, 255, (90, 110, 3), dtype=np.uint8)
     # The annotation names a .tif the folder lacks; the .png of the same stem is used.
-    write_voc(str(data), 'small', small, [('Dead', (5, 5, 25, 35)), ('Alive', (50, 40, 80, 80))],
-              xml_filename='small.tif')
+    write_voc(
+        str(data), 'small', small, [('Dead', (5, 5, 25, 35)), ('Alive', (50, 40, 80, 80))], xml_filename='small.tif')
     return str(data), big
 
 
@@ -76,8 +79,9 @@ def test_split_is_seeded_and_disjoint(voc_dir, tmp_path):
     splits = []
     for run in ('a', 'b'):
         converter.convert(data, str(tmp_path / run), tile_size=100, val_ratio=0.3, seed=3)
-        splits.append({s: sorted(img['file_name'] for img in load(str(tmp_path / run), s)['images'])
-                       for s in ('train', 'val')})
+        splits.append(
+            {s: sorted(img['file_name'] for img in load(str(tmp_path / run), s)['images'])
+             for s in ('train', 'val')})
     assert splits[0] == splits[1]
     assert len(splits[0]['val']) == 2 and not set(splits[0]['val']) & set(splits[0]['train'])
 

@@ -54,8 +54,8 @@ def expected_names(source):
     """Source relative path -> output relative path: per-folder index in sorted order."""
     names = {}
     for label in CLASSES:
-        files = sorted(p.name for p in (source / label).iterdir()
-                       if not p.name.startswith('.') and p.suffix in ('.png', '.jpg'))
+        files = sorted(
+            p.name for p in (source / label).iterdir() if not p.name.startswith('.') and p.suffix in ('.png', '.jpg'))
         names.update({f'{label}/{f}': f'{label}/{i:06d}.png' for i, f in enumerate(files)})
     return names
 
@@ -98,10 +98,14 @@ def assert_nothing_secret(out, source):
 
 def test_killed_run_resumes_to_a_complete_valid_copy(source, tmp_path):
     out = tmp_path / 'encrypted'
-    cmd = [sys.executable, str(TOOL), str(source), str(out), '--mode', 'rs', '--patch-size', '8',
-           '--workers', '2', '--quiet']
-    proc = subprocess.Popen(cmd + ['--pause-before-rename', '0.01'], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cmd = [
+        sys.executable,
+        str(TOOL),
+        str(source),
+        str(out), '--mode', 'rs', '--patch-size', '8', '--workers', '2', '--quiet'
+    ]
+    proc = subprocess.Popen(
+        cmd + ['--pause-before-rename', '0.01'], start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not (out.exists() and len(outputs(out)) >= 60):
         assert proc.poll() is None, 'the run ended before it could be interrupted'
@@ -128,8 +132,8 @@ def test_killed_run_resumes_to_a_complete_valid_copy(source, tmp_path):
     assert f'already done: {len(done_before)}' in result.stdout
     assert temp_files(out) == []
     names = expected_names(source)
-    assert sorted(p.relative_to(out).as_posix() for p in outputs(out)) == sorted(
-        dst for src, dst in names.items() if src not in CORRUPT)
+    assert sorted(p.relative_to(out).as_posix() for p in outputs(out)) == sorted(dst for src, dst in names.items()
+                                                                                 if src not in CORRUPT)
     for p, inode in done_before.items():
         assert p.stat().st_ino == inode  # finished files were not redone
     for src, dst in names.items():
@@ -156,16 +160,38 @@ def make_coco(root, rle=True):
     images, anns = [], []
     for i, (h, w) in enumerate([(48, 64), (32, 80)], start=1):
         cv2.imwrite(str(root / 'imgs' / f'photo_{i}.jpg'), rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
-        images.append(dict(id=i, file_name=f'photo_{i}.jpg', width=w, height=h, coco_url='http://x/y.jpg',
-                           flickr_url='http://flickr/z.jpg', date_captured='2020-01-01', license=1))
-        anns.append(dict(id=10 * i, image_id=i, category_id=1, bbox=[4., 8., 20., 16.], area=320.,
-                         iscrowd=0, segmentation=[[4., 8., 24., 8., 24., 24., 4., 24.]]))
+        images.append(
+            dict(
+                id=i,
+                file_name=f'photo_{i}.jpg',
+                width=w,
+                height=h,
+                coco_url='http://x/y.jpg',
+                flickr_url='http://flickr/z.jpg',
+                date_captured='2020-01-01',
+                license=1))
+        anns.append(
+            dict(
+                id=10 * i,
+                image_id=i,
+                category_id=1,
+                bbox=[4., 8., 20., 16.],
+                area=320.,
+                iscrowd=0,
+                segmentation=[[4., 8., 24., 8., 24., 24., 4., 24.]]))
     if rle:
         mask = np.zeros((48, 64), np.uint8)
         mask[8:24, 16:48] = 1
         segm = mask_utils.encode(np.asfortranarray(mask))
-        anns.append(dict(id=99, image_id=1, category_id=1, bbox=[16., 8., 32., 16.], area=512., iscrowd=1,
-                         segmentation=dict(size=segm['size'], counts=segm['counts'].decode())))
+        anns.append(
+            dict(
+                id=99,
+                image_id=1,
+                category_id=1,
+                bbox=[16., 8., 32., 16.],
+                area=512.,
+                iscrowd=1,
+                segmentation=dict(size=segm['size'], counts=segm['counts'].decode())))
     coco = dict(images=images, annotations=anns, categories=[dict(id=1, name='thing')], info={})
     (root / 'ann.json').write_text(json.dumps(coco))
     return root / 'imgs', root / 'ann.json'

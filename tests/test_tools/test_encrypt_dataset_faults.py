@@ -7,7 +7,6 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from pathlib import Path
@@ -59,6 +58,7 @@ def report_of(out: Path) -> dict:
 
 # 1. Plaintext written as an encrypted copy ------------------------------------------------------
 
+
 def test_settings_that_would_write_plaintext_are_refused(tmp_path, capsys):
     src = make_folder(tmp_path / 'src', side=64)
     assert run(src, tmp_path / 'mi', '--mode', 'mi', '-P', '16', '-S', '16') == 2
@@ -84,10 +84,13 @@ def test_no_output_equals_its_source(tmp_path):
 
 # 2. Hostile sources ------------------------------------------------------------------------------
 
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims ``width x height`` pixels (the data a bomb would inflate to)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+
     ihdr = struct.pack('>IIBBBBB', width, height, 8, 0, 0, 0, 0)
     return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'')) + chunk(b'IEND', b'')
 
@@ -99,8 +102,12 @@ def test_devices_fifos_and_bombs_are_skipped_without_reading_them(tmp_path):
     (src / 'a' / 'bomb.png').write_bytes(png_header_only(100_000, 100_000))
     (src / 'a' / 'big.png').write_bytes(cv2.imencode('.png', noise(64))[1].tobytes())
     out = tmp_path / 'out'
-    cmd = [sys.executable, str(TOOL), str(src), str(out), '--mode', 'rs', '-P', '8', '--quiet',
-           '--follow-symlinks', '--max-pixels', '2000', '--workers', '1']
+    cmd = [
+        sys.executable,
+        str(TOOL),
+        str(src),
+        str(out), '--mode', 'rs', '-P', '8', '--quiet', '--follow-symlinks', '--max-pixels', '2000', '--workers', '1'
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)  # a FIFO must not hang it
     assert result.returncode == 3, result.stderr
     report = report_of(out)
@@ -122,6 +129,7 @@ def test_file_size_cap(tmp_path):
 
 # 3. Symlinks -------------------------------------------------------------------------------------
 
+
 def test_link_policy_inside_followed_outside_reported(tmp_path):
     src = make_folder(tmp_path / 'src')
     elsewhere = make_folder(tmp_path / 'elsewhere', classes=('c', ))
@@ -140,6 +148,7 @@ def test_link_policy_inside_followed_outside_reported(tmp_path):
 
 
 # 4. Names leak -----------------------------------------------------------------------------------
+
 
 def test_report_with_names_stays_out_of_the_hand_over_folder(tmp_path):
     src = make_folder(tmp_path / 'src')
@@ -160,6 +169,7 @@ def test_report_with_names_stays_out_of_the_hand_over_folder(tmp_path):
 
 
 # 5. Lock and orphaned workers --------------------------------------------------------------------
+
 
 def test_a_second_run_on_the_same_output_is_refused(tmp_path, capsys):
     src = make_folder(tmp_path / 'src')
@@ -195,8 +205,8 @@ def test_workers_die_with_a_killed_parent_and_the_rerun_completes(tmp_path):
     src = make_folder(tmp_path / 'src', per_class=40)
     out = tmp_path / 'out'
     cmd = [sys.executable, str(TOOL), str(src), str(out), '--mode', 'rs', '-P', '8', '--workers', '2', '--quiet']
-    proc = subprocess.Popen(cmd + ['--pause-before-rename', '0.05'], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd + ['--pause-before-rename', '0.05'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(pngs(out)) < 4:
         assert proc.poll() is None and time.monotonic() < deadline
@@ -237,6 +247,7 @@ def test_not_marked_complete_while_temp_files_remain(tmp_path, monkeypatch):
 
 # 6. Exit codes -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('err', [errno.EROFS, errno.ENOSPC])
 def test_unwritable_output_stops_with_exit_4(tmp_path, monkeypatch, capsys, err):
     src = make_folder(tmp_path / 'src')
@@ -255,8 +266,8 @@ def test_bad_requests_exit_2_with_a_message(tmp_path, capsys):
     cases = [
         ([tmp_path / 'file' / 'out', '--mode', 'rs', '-P', '8'], 'is not a directory'),
         ([tmp_path / 'o1', '--mode', 'rs', '-P', '0'], 'patch_size must be a positive integer'),
-        ([tmp_path / 'o2', '--mode', 'rs', '-P', '8', '--key-file', tmp_path / 'no' / 'k.npz', '--new-key'],
-         'does not exist'),
+        ([tmp_path / 'o2', '--mode', 'rs', '-P', '8', '--key-file', tmp_path / 'no' / 'k.npz',
+          '--new-key'], 'does not exist'),
         ([tmp_path / 'o3', '--mode', 'rs', '-P', '8', '--workers', '-3'], 'workers must be an integer >= 1'),
     ]
     for args, message in cases:
@@ -268,6 +279,7 @@ def test_bad_requests_exit_2_with_a_message(tmp_path, capsys):
 
 
 # 7. Resume verifies --------------------------------------------------------------------------------
+
 
 def test_resume_redoes_files_it_did_not_write(tmp_path):
     src = make_folder(tmp_path / 'src')
@@ -283,6 +295,7 @@ def test_resume_redoes_files_it_did_not_write(tmp_path):
 
 
 # 8. Rough edges: formats and losses ----------------------------------------------------------------
+
 
 def test_jpe_encrypted_alpha_and_16_bit_reported(tmp_path, capsys):
     src = tmp_path / 'src'

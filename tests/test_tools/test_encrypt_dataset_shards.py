@@ -8,12 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from test_encrypt_dataset import run  # noqa: E402  (the tool, run in this process)
 
 from mmppml.crypto import to_blocks
 from mmppml.offline.lock import OutputLock
 from mmppml.offline.shards import parse_shard, shard_names
-
-from test_encrypt_dataset import run  # noqa: E402  (the tool, run in this process)
 
 MODE_ARGS = dict(mi=['--mode', 'mi', '-P', '8', '-S', '4'], rs=['--mode', 'rs', '-P', '8'])
 
@@ -33,8 +32,10 @@ def source(tmp_path_factory):
 
 def handed_over(out):
     """Relative path -> bytes of every file of the copy (run files are hidden and excluded)."""
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob('*'))
-            if p.is_file() and not p.name.startswith('.')}
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob('*')) if p.is_file() and not p.name.startswith('.')
+    }
 
 
 def sharded(source, out, mode, n=3):
@@ -133,17 +134,29 @@ def test_slurm_launcher_submits_an_array_of_shards_then_a_merge(source, tmp_path
     jobs.mkdir()
     (bin_dir / 'sbatch').write_text(FAKE_SBATCH)
     (bin_dir / 'sbatch').chmod(0o755)
-    env = dict(os.environ, PATH=f'{bin_dir}:{os.environ["PATH"]}', FAKE_SLURM_DIR=str(jobs), PYTHON=sys.executable,
-               CPUS_PER_TASK='1')
+    env = dict(
+        os.environ,
+        PATH=f'{bin_dir}:{os.environ["PATH"]}',
+        FAKE_SLURM_DIR=str(jobs),
+        PYTHON=sys.executable,
+        CPUS_PER_TASK='1')
     out, script = tmp_path / 'out dir', Path(__file__).resolve().parents[2] / 'tools' / 'slurm_encrypt.sh'
-    proc = subprocess.run(['bash', str(script), 'cpu', 'enc', '3', str(source), str(out), *MODE_ARGS['mi']],
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(['bash', str(script), 'cpu', 'enc', '3',
+                           str(source), str(out), *MODE_ARGS['mi']],
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert 'shards: job 1000 (array 0-2); merge: job 1001' in proc.stdout
     assert '--array=0-2' in (jobs / 'job0.args').read_text().split()
     assert '--dependency=afterany:1000' in (jobs / 'job1.args').read_text().split()
-    codes = [subprocess.run(['bash', '-c', (jobs / 'job0.sh').read_text()], env=dict(env, SLURM_ARRAY_TASK_ID=str(k)),
-                            capture_output=True, timeout=120).returncode for k in range(3)]
+    codes = [
+        subprocess.run(['bash', '-c', (jobs / 'job0.sh').read_text()],
+                       env=dict(env, SLURM_ARRAY_TASK_ID=str(k)),
+                       capture_output=True,
+                       timeout=120).returncode for k in range(3)
+    ]
     merge = subprocess.run(['bash', '-c', (jobs / 'job1.sh').read_text()], env=env, capture_output=True, timeout=120)
     assert codes == [0, 0, 3] and merge.returncode == 3  # the corrupt source is skipped and reported
     assert run(source, tmp_path / 'whole', *MODE_ARGS['mi']) == 3

@@ -31,8 +31,8 @@ def test_report_and_converted_checkpoint(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', ['plain_to_mi.py', osp.join(CONFIGS, mi_name + '.py'), plain_path, '--out', out])
     plain_to_mi.main()
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(':')[1].strip() for line in lines if line.startswith('converted')] == [
-        'backbone.patch_embed.projection.weight']
+    assert [line.split(':')[1].strip() for line in lines
+            if line.startswith('converted')] == ['backbone.patch_embed.projection.weight']
     assert not any(line.startswith(('skipped', 'kept as initialised')) for line in lines)
 
     mi = build(mi_name)

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.skipif(not os.path.isdir(FASHION_MNIST_DIR), reason='da
 
 
 def run(*args, timeout=600):
-    return subprocess.run([sys.executable, str(TOOL), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+    return subprocess.run([sys.executable, str(TOOL), *map(str, args)],
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout,
+                          cwd=ROOT)
 
 
 def test_quick_grid_writes_all_three_files_and_a_rerun_skips_finished_cells(tmp_path):
@@ -43,7 +46,8 @@ def test_quick_grid_writes_all_three_files_and_a_rerun_skips_finished_cells(tmp_
     again = run('--quick', '--work-dir', out, '--data-cache', cache, '--cells', 'plain:8', 'rs-on-mi:8/4',
                 '--budget-minutes', '5')
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert again.stdout.count('finished in an earlier run, skipped') == 2 and 'training the task model' not in again.stdout
+    assert again.stdout.count(
+        'finished in an earlier run, skipped') == 2 and 'training the task model' not in again.stdout
     assert json.loads((out / 'results.json').read_text())['cells'] == results['cells']
 
 

@@ -75,9 +75,11 @@ def run(cmd, cwd):
 
 
 def torchrun(script, *args, cwd):
-    return run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-                '--master_port', str(29500 + os.getpid() % 1000),
-                osp.join(ROOT, 'tools', script), *map(str, args), '--launcher', 'pytorch'], cwd)
+    return run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_port',
+        str(29500 + os.getpid() % 1000),
+        osp.join(ROOT, 'tools', script), *map(str, args), '--launcher', 'pytorch'
+    ], cwd)
 
 
 def train_iterations(log: str):
@@ -135,8 +137,16 @@ def test_safe_globals_refuse_other_attributes(tmp_path):
 
 def test_resume_continues(trained, tiny_config):
     work_dir, _ = trained
-    log = torchrun('train.py', tiny_config, '--work-dir', work_dir, '--resume', work_dir / 'epoch_2.pth',
-                   '--cfg-options', 'train_cfg.max_epochs=3', cwd=work_dir)
+    log = torchrun(
+        'train.py',
+        tiny_config,
+        '--work-dir',
+        work_dir,
+        '--resume',
+        work_dir / 'epoch_2.pth',
+        '--cfg-options',
+        'train_cfg.max_epochs=3',
+        cwd=work_dir)
     assert re.search(r'resumed epoch: 2, iter: 8', log), log[-3000:]
     steps = train_iterations(log)
     assert steps and all(epoch == 3 for epoch, _, _ in steps), steps  # no epoch trained again
@@ -147,8 +157,14 @@ def test_resume_continues(trained, tiny_config):
 def test_test_tool_dumps_predictions(trained, tiny_config):
     work_dir, _ = trained
     out = work_dir / 'preds.pkl'
-    log = run([sys.executable, osp.join(ROOT, 'tools', 'test.py'), str(tiny_config),
-               str(work_dir / 'epoch_2.pth'), '--work-dir', str(work_dir), '--out', str(out)], work_dir)
+    log = run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'test.py'),
+        str(tiny_config),
+        str(work_dir / 'epoch_2.pth'), '--work-dir',
+        str(work_dir), '--out',
+        str(out)
+    ], work_dir)
     assert re.search(r'Epoch\(test\) \[\d+/\d+\]\s+accuracy/top1', log)
     with open(out, 'rb') as f:
         preds = pickle.load(f)
@@ -172,8 +188,13 @@ def test_demo_quick(tmp_path):
         write_idx(src / f'{split}-labels-idx1-ubyte.gz', rng.integers(0, 10, n))
     before = sorted(os.listdir(src))
     work_dir, cache = tmp_path / 'work', tmp_path / 'cache'
-    log = run([sys.executable, osp.join(ROOT, 'tools', 'demo', 'demo.py'), '--quick', '--configs', 'rs-on-mi',
-               '--seeds', '2', '--data', str(src), '--data-cache', str(cache), '--work-dir', str(work_dir)], tmp_path)
+    log = run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'demo', 'demo.py'), '--quick', '--configs', 'rs-on-mi', '--seeds', '2', '--data',
+        str(src), '--data-cache',
+        str(cache), '--work-dir',
+        str(work_dir)
+    ], tmp_path)
     assert sorted(os.listdir(src)) == before
     assert (cache / 't10k-images-idx3-ubyte').stat().st_size == 16 + 200 * 28 * 28  # un-gzipped
     assert 'RS-on-MI-PEViT' in log and 'not a result' in log
@@ -190,9 +211,14 @@ def test_demo_quick(tmp_path):
 
 def test_demo_summary_pairs_seeds_for_the_gap_to_plain():
     demo = load_demo()
-    runs = {'plain': [dict(seed=0, top1=80., wall_s=1.), dict(seed=1, top1=82., wall_s=1.)],
-            'rs': [dict(seed=0, top1=79., wall_s=1.), dict(seed=1, top1=79., wall_s=1.),
-                   dict(seed=2, top1=None, wall_s=1.)]}  # a failed run counts in neither
+    runs = {
+        'plain': [dict(seed=0, top1=80., wall_s=1.),
+                  dict(seed=1, top1=82., wall_s=1.)],
+        'rs':
+        [dict(seed=0, top1=79., wall_s=1.),
+         dict(seed=1, top1=79., wall_s=1.),
+         dict(seed=2, top1=None, wall_s=1.)]
+    }  # a failed run counts in neither
     summary = demo.summarize(runs)
     assert summary['plain']['top1'] == dict(mean=81., std=1.41, n=2)
     assert summary['rs']['top1']['mean'] == 79. and summary['rs']['top1']['n'] == 2
@@ -217,4 +243,3 @@ def load_demo():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-

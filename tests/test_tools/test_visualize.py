@@ -53,8 +53,13 @@ def test_tool_draws_plain_and_encrypted_columns(tmp_path):
     photo[:, :, 2] = np.linspace(0, 255, 48, dtype=np.uint8)  # a smooth red ramp (BGR file)
     cv2.imwrite(str(tmp_path / 'ramp.png'), photo)
     out = tmp_path / 'grid.png'
-    cmd = [sys.executable, str(TOOL), str(tmp_path / 'ramp.png'), '--out', str(out), '--size', '32', '-P', '8',
-           '-S', '4', '--cell-size', '64', '--methods', 'plain', 'rs', 'mi', '--seed', '0']
+    cmd = [
+        sys.executable,
+        str(TOOL),
+        str(tmp_path / 'ramp.png'), '--out',
+        str(out), '--size', '32', '-P', '8', '-S', '4', '--cell-size', '64', '--methods', 'plain', 'rs', 'mi', '--seed',
+        '0'
+    ]
     subprocess.run(cmd, check=True, capture_output=True)
     grid = cv2.imread(str(out))[..., ::-1]
     # Three columns of 64-px cells after the row-label margin, under a label band.
@@ -71,7 +76,6 @@ def test_tool_draws_plain_and_encrypted_columns(tmp_path):
 def test_tool_default_uses_sample_photos(tmp_path):
     pytest.importorskip('skimage')
     out = tmp_path / 'grid.png'
-    subprocess.run([sys.executable, str(TOOL), '--out', str(out), '--cell-size', '64'], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(TOOL), '--out', str(out), '--cell-size', '64'], check=True, capture_output=True)
     grid = cv2.imread(str(out))
     assert grid is not None and grid.shape[0] > 3 * 64 and grid.shape[1] > 5 * 64  # 3 photos x 5 methods

@@ -16,16 +16,23 @@ import sys
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Privacy suite: attack RS, MI, RS-on-MI and the keyed modes',
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description='Privacy suite: attack RS, MI, RS-on-MI and the keyed modes',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--out', default='work_dirs/attack', help='report directory')
-    parser.add_argument('--budget-minutes', type=float, default=30.0,
-                        help='wall-clock budget; with --learned, the hand-made attacks on photos take at most '
-                        '8 minutes (30%%) and the learned in-domain attacks the rest')
-    parser.add_argument('--learned', action=argparse.BooleanOptionalAction, default=True,
-                        help='run the learned attacks: block-position attackers and MI inverters trained on the 60,000 '
-                        'Fashion-MNIST training images (scored by the human proxy), and block attackers on '
-                        '224 px photos trained on the unscored bundled photos')
+    parser.add_argument(
+        '--budget-minutes',
+        type=float,
+        default=30.0,
+        help='wall-clock budget; with --learned, the hand-made attacks on photos take at most '
+        '8 minutes (30%%) and the learned in-domain attacks the rest')
+    parser.add_argument(
+        '--learned',
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help='run the learned attacks: block-position attackers and MI inverters trained on the 60,000 '
+        'Fashion-MNIST training images (scored by the human proxy), and block attackers on '
+        '224 px photos trained on the unscored bundled photos')
     parser.add_argument('--quick', action='store_true', help='tiny settings that run in seconds (tests)')
     parser.add_argument('--no-fashion-mnist', action='store_true', help='skip every attack on Fashion-MNIST')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads for NumPy and torch')
@@ -73,11 +80,16 @@ def main(argv=None) -> int:
         photo_config = PhotoAttackConfig.quick() if args.quick else PhotoAttackConfig()
         photo_config.seed = args.seed
         photos = PhotoAttacks(photo_config, budget_s=clock.left(), inverters=suite.inverters, log=log).run()
-    tables = dict(suite=suite.tables, in_domain=in_domain and stage_section(in_domain),
-                  photos=photos and stage_section(photos))
+    tables = dict(
+        suite=suite.tables, in_domain=in_domain and stage_section(in_domain), photos=photos and stage_section(photos))
     figures = dict(figure=suite.figure, figure_in_domain=in_domain.figure if in_domain else {})
-    meta = dict(budget_minutes=args.budget_minutes, quick=args.quick, threads=args.threads, seed=args.seed,
-                learned=args.learned, wall_seconds=clock.elapsed())
+    meta = dict(
+        budget_minutes=args.budget_minutes,
+        quick=args.quick,
+        threads=args.threads,
+        seed=args.seed,
+        learned=args.learned,
+        wall_seconds=clock.elapsed())
     paths = write_report(args.out, tables, figures, meta)
     print('report: ' + ', '.join(paths), flush=True)
     return 0

@@ -47,16 +47,20 @@ def suite_runners() -> dict:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Measure the cost of RS / MI encryption as ratios.',
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description='Measure the cost of RS / MI encryption as ratios.',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--only', nargs='+', choices=SUITES, default=list(SUITES), help='suites to run')
     parser.add_argument('--quick', action='store_true', help='tiny sizes and few repeats (a smoke test)')
     parser.add_argument('--repeats', type=int, help='interleaved rounds per comparison (default 15, quick 3)')
-    parser.add_argument('--model-repeats', type=int,
-                        help='rounds for the model suite (default 7 on CPU, --repeats on GPU, 2 quick)')
+    parser.add_argument(
+        '--model-repeats', type=int, help='rounds for the model suite (default 7 on CPU, --repeats on GPU, 2 quick)')
     parser.add_argument('--threads', type=int, default=1, help='torch / OpenCV / OpenMP threads')
-    parser.add_argument('--device', default='auto', choices=('auto', 'cpu', 'cuda'),
-                        help='model suite device; auto = cuda when available')
+    parser.add_argument(
+        '--device',
+        default='auto',
+        choices=('auto', 'cpu', 'cuda'),
+        help='model suite device; auto = cuda when available')
     parser.add_argument('--batch', type=int, help='model batch size (default 8 on CPU, 64 on GPU, 2 quick)')
     parser.add_argument('--out', help='write the results as JSON here')
     return parser.parse_args(argv)
@@ -73,10 +77,15 @@ def make_config(args: argparse.Namespace) -> BenchConfig:
     if repeats < 1:
         raise SystemExit(f'error: --repeats must be >= 1, got {repeats}')
     batch = args.batch or (2 if args.quick else 64 if device == 'cuda' else 8)
-    return BenchConfig(quick=args.quick, repeats=repeats, pipeline_repeats=repeats * 2,
-                       model_repeats=args.model_repeats or (2 if args.quick else 7 if device == 'cpu' else repeats),
-                       min_round_s=0.001 if args.quick else 0.02,
-                       threads=args.threads, device=device, batch=batch)
+    return BenchConfig(
+        quick=args.quick,
+        repeats=repeats,
+        pipeline_repeats=repeats * 2,
+        model_repeats=args.model_repeats or (2 if args.quick else 7 if device == 'cpu' else repeats),
+        min_round_s=0.001 if args.quick else 0.02,
+        threads=args.threads,
+        device=device,
+        batch=batch)
 
 
 def environment(cfg: BenchConfig) -> dict:
@@ -87,9 +96,16 @@ def environment(cfg: BenchConfig) -> dict:
     if os.path.exists('/proc/cpuinfo'):
         with open('/proc/cpuinfo') as f:
             cpu = next((line.split(':', 1)[1].strip() for line in f if line.startswith('model name')), cpu)
-    env = dict(python=platform.python_version(), numpy=np.__version__, torch=torch.__version__,
-               opencv=cv2.__version__, cpu=cpu, cpu_count=os.cpu_count(), threads=cfg.threads,
-               model_device=cfg.device, cuda_available=torch.cuda.is_available())
+    env = dict(
+        python=platform.python_version(),
+        numpy=np.__version__,
+        torch=torch.__version__,
+        opencv=cv2.__version__,
+        cpu=cpu,
+        cpu_count=os.cpu_count(),
+        threads=cfg.threads,
+        model_device=cfg.device,
+        cuda_available=torch.cuda.is_available())
     if cfg.device == 'cuda':
         env['gpu'] = torch.cuda.get_device_name()
     if hasattr(os, 'getloadavg'):
@@ -108,8 +124,12 @@ def main(argv=None) -> int:
     cfg = make_config(args)
 
     from benchmarks.rows import format_table
-    record = dict(command=' '.join(['python', 'tools/analysis_tools/benchmark.py'] + (sys.argv[1:] if argv is None else argv)),
-                  config=vars(cfg), environment=environment(cfg), rows=[], notes=[])
+    record = dict(
+        command=' '.join(['python', 'tools/analysis_tools/benchmark.py'] + (sys.argv[1:] if argv is None else argv)),
+        config=vars(cfg),
+        environment=environment(cfg),
+        rows=[],
+        notes=[])
     if cfg.device == 'cpu' and 'model' in args.only:
         record['notes'].append('model suite on CPU: no CUDA device, so the GPU (AMP, training images/s) '
                                'rows were not run')

@@ -20,29 +20,44 @@ import os.path as osp
 import sys
 import time
 
-DEFAULT_CELLS = ['plain:8', 'rs:8', 'mi:8/4', 'rs-on-mi:8/4', 'rs-on-mi:8/2', 'convex-mi:8/4', 'noisy-rs-on-mi:8/4',
-                 'bag:8']
+DEFAULT_CELLS = [
+    'plain:8', 'rs:8', 'mi:8/4', 'rs-on-mi:8/4', 'rs-on-mi:8/2', 'convex-mi:8/4', 'noisy-rs-on-mi:8/4', 'bag:8'
+]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     from mmppml.privacy.frontier import MODES
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--data', default='/usr/share/datasets/fashion-mnist',
-                        help='folder with the four IDX files of a 28x28 set (Fashion-MNIST layout), gzipped or not')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument(
+        '--data',
+        default='/usr/share/datasets/fashion-mnist',
+        help='folder with the four IDX files of a 28x28 set (Fashion-MNIST layout), gzipped or not')
     parser.add_argument('--data-cache', default='data/fashion-mnist', help='where gzipped files are un-gzipped to')
     parser.add_argument('--work-dir', default='work_dirs/frontier')
-    parser.add_argument('--modes', nargs='+', choices=list(MODES), default=None,
-                        help='modes of the grid (with --settings); default: the published cells')
+    parser.add_argument(
+        '--modes',
+        nargs='+',
+        choices=list(MODES),
+        default=None,
+        help='modes of the grid (with --settings); default: the published cells')
     parser.add_argument('--settings', nargs='+', default=['8', '8/4'], help='P or P/S settings of the grid')
-    parser.add_argument('--cells', nargs='+', default=None, metavar='MODE:SETTING',
-                        help=f'explicit cells instead of a grid (default: {" ".join(DEFAULT_CELLS)})')
+    parser.add_argument(
+        '--cells',
+        nargs='+',
+        default=None,
+        metavar='MODE:SETTING',
+        help=f'explicit cells instead of a grid (default: {" ".join(DEFAULT_CELLS)})')
     parser.add_argument('--budget-minutes', type=float, default=90., help='no cell starts that would not fit')
     parser.add_argument('--attacker-epochs', type=float, default=None, help='epochs of each block attacker')
     parser.add_argument('--inverter-seconds', type=float, default=None, help='training time of each inverter')
     parser.add_argument('--test-images', type=int, default=None, help='held-out images attacked per cell')
-    parser.add_argument('--val-split', type=int, default=None, metavar='N',
-                        help='hold out the last N training images: accuracy and attacks on them, never the test set')
+    parser.add_argument(
+        '--val-split',
+        type=int,
+        default=None,
+        metavar='N',
+        help='hold out the last N training images: accuracy and attacks on them, never the test set')
     parser.add_argument('--threads', type=int, default=1, help='torch threads (training and attacks)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the models (not of any encryption)')
     parser.add_argument('--quick', action='store_true', help='a few images and iterations, for tests')
@@ -86,9 +101,15 @@ def main(argv=None) -> int:
     for name in ('attacker_epochs', 'inverter_seconds', 'test_images'):
         if getattr(args, name) is not None:
             setattr(attack_cfg, name, getattr(args, name))
-    options = FrontierOptions(data_root=data_root, work_dir=osp.abspath(args.work_dir), budget_s=60 * args.budget_minutes,
-                              threads=args.threads, seed=args.seed, quick=args.quick, val_split=args.val_split,
-                              prior_cell_s=20. if args.quick else 420.)
+    options = FrontierOptions(
+        data_root=data_root,
+        work_dir=osp.abspath(args.work_dir),
+        budget_s=60 * args.budget_minutes,
+        threads=args.threads,
+        seed=args.seed,
+        quick=args.quick,
+        val_split=args.val_split,
+        prior_cell_s=20. if args.quick else 420.)
     log(f'[frontier] {len(cells)} cell(s): {", ".join(c.label for c in cells)}; budget {args.budget_minutes:g} min')
     results = Frontier(cells, options, attack_cfg, log=log).run()
     done = [c for c in cells if c.key in results['cells']]

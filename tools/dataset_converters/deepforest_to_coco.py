@@ -82,8 +82,13 @@ def clip_boxes(boxes: np.ndarray, x0: int, y0: int, x1: int, y1: int,
     return clipped[keep] - np.array([x0, y0, x0, y0], dtype=boxes.dtype), keep
 
 
-def convert(data_dir: str, out_dir: str, tile_size: int = 400, min_visible: float = 0.5,
-            val_ratio: float = 0.25, seed: int = 0, class_name: Optional[str] = 'Tree') -> Dict[str, dict]:
+def convert(data_dir: str,
+            out_dir: str,
+            tile_size: int = 400,
+            min_visible: float = 0.5,
+            val_ratio: float = 0.25,
+            seed: int = 0,
+            class_name: Optional[str] = 'Tree') -> Dict[str, dict]:
     """Tile, split and write the dataset; return the COCO dicts by split name.
 
     ``class_name`` names the single class all objects get (some photos label trees ``Alive`` /
@@ -119,8 +124,7 @@ def convert(data_dir: str, out_dir: str, tile_size: int = 400, min_visible: floa
                 tile_boxes, keep = clip_boxes(boxes, x0, y0, x1, y1, min_visible)
                 tile_name = f'{stem}_y{y0}_x{x0}.png'
                 cv2.imwrite(osp.join(out_dir, 'images', tile_name), img[y0:y1, x0:x1])
-                tiles.append((tile_name, y1 - y0, x1 - x0, tile_boxes,
-                              [n for n, k in zip(names, keep) if k]))
+                tiles.append((tile_name, y1 - y0, x1 - x0, tile_boxes, [n for n, k in zip(names, keep) if k]))
 
     order = np.random.default_rng(seed).permutation(len(tiles))
     num_val = int(round(val_ratio * len(tiles)))
@@ -135,9 +139,14 @@ def convert(data_dir: str, out_dir: str, tile_size: int = 400, min_visible: floa
             images.append(dict(id=image_id, file_name=file_name, height=height, width=width))
             for (x1, y1, x2, y2), name in zip(tile_boxes.tolist(), names):
                 w, h = x2 - x1, y2 - y1
-                annotations.append(dict(id=len(annotations) + 1, image_id=image_id,
-                                        category_id=category_ids[name], bbox=[x1, y1, w, h],
-                                        area=w * h, iscrowd=0))
+                annotations.append(
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=image_id,
+                        category_id=category_ids[name],
+                        bbox=[x1, y1, w, h],
+                        area=w * h,
+                        iscrowd=0))
         coco = dict(images=images, annotations=annotations, categories=categories)
         with open(osp.join(out_dir, 'annotations', f'{split}.json'), 'w') as f:
             json.dump(coco, f)
@@ -148,16 +157,21 @@ def convert(data_dir: str, out_dir: str, tile_size: int = 400, min_visible: floa
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data-dir', help="folder of VOC .xml files and their photos "
-                        "(default: the installed deepforest package's data/)")
+    parser.add_argument(
+        '--data-dir',
+        help="folder of VOC .xml files and their photos "
+        "(default: the installed deepforest package's data/)")
     parser.add_argument('--out-dir', default='data/trees', help='output folder (default: data/trees)')
     parser.add_argument('--tile-size', type=int, default=400, help='about this many pixels a side')
-    parser.add_argument('--min-visible', type=float, default=0.5,
-                        help='keep a clipped box if at least this fraction of its area is in the tile')
+    parser.add_argument(
+        '--min-visible',
+        type=float,
+        default=0.5,
+        help='keep a clipped box if at least this fraction of its area is in the tile')
     parser.add_argument('--val-ratio', type=float, default=0.25, help='fraction of tiles held out')
     parser.add_argument('--seed', type=int, default=0, help='seed of the train/val split')
-    parser.add_argument('--class-name', default='Tree',
-                        help="the one class every box gets (default: Tree); '' keeps the file's names")
+    parser.add_argument(
+        '--class-name', default='Tree', help="the one class every box gets (default: Tree); '' keeps the file's names")
     return parser.parse_args()
 
 
@@ -169,8 +183,8 @@ def main() -> None:
         raise ValueError(f'--min-visible must be in (0, 1], got {args.min_visible}')
     if not 0 <= args.val_ratio < 1:
         raise ValueError(f'--val-ratio must be in [0, 1), got {args.val_ratio}')
-    convert(args.data_dir or deepforest_data_dir(), args.out_dir, args.tile_size, args.min_visible,
-            args.val_ratio, args.seed, args.class_name or None)
+    convert(args.data_dir or deepforest_data_dir(), args.out_dir, args.tile_size, args.min_visible, args.val_ratio,
+            args.seed, args.class_name or None)
 
 
 if __name__ == '__main__':

@@ -42,33 +42,57 @@ def parse_args() -> argparse.Namespace:
     from mmengine.config import DictAction
 
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data', default=DEFAULT_DATA,
-                        help='folder with the four Fashion-MNIST IDX files, gzipped or not '
-                        f'(default: {DEFAULT_DATA})')
-    parser.add_argument('--data-cache', default=osp.join(ROOT, 'data', 'fashion-mnist'),
-                        help='where gzipped files are un-gzipped to (default: data/fashion-mnist)')
+    parser.add_argument(
+        '--data',
+        default=DEFAULT_DATA,
+        help='folder with the four Fashion-MNIST IDX files, gzipped or not '
+        f'(default: {DEFAULT_DATA})')
+    parser.add_argument(
+        '--data-cache',
+        default=osp.join(ROOT, 'data', 'fashion-mnist'),
+        help='where gzipped files are un-gzipped to (default: data/fashion-mnist)')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'demo'))
-    parser.add_argument('--configs', nargs='+', choices=list(MODELS), default=list(MODELS),
-                        help='models to train (default: all)')
-    parser.add_argument('--epochs', type=int, default=None,
-                        help='epochs for every model, the schedule stretched to them (default: the configs\' '
-                        'budget, 3)')
-    parser.add_argument('--seeds', type=int, default=3,
-                        help='runs per model, seeds 0..N-1 (default: 3; 1 for a quick look)')
-    parser.add_argument('--train-subset', type=int, default=None, metavar='N',
-                        help='train on the first N training images only (small-data regime)')
-    parser.add_argument('--val-split', type=int, default=None, metavar='N',
-                        help='hold out the last N training images and evaluate on them instead of '
-                        'the test set: tune the recipe with this, never on the test set')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override entries of every model\'s config, e.g. '
-                        'optim_wrapper.optimizer.lr=2e-3')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch threads per run (default: one less than the CPUs this process '
-                        'may use, since a data loader worker takes one)')
-    parser.add_argument('--quick', action='store_true',
-                        help=f'smoke test: 1 epoch on {QUICK_SAMPLES["train"]} training and '
-                        f'{QUICK_SAMPLES["test"]} test images')
+    parser.add_argument(
+        '--configs', nargs='+', choices=list(MODELS), default=list(MODELS), help='models to train (default: all)')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='epochs for every model, the schedule stretched to them (default: the configs\' '
+        'budget, 3)')
+    parser.add_argument(
+        '--seeds', type=int, default=3, help='runs per model, seeds 0..N-1 (default: 3; 1 for a quick look)')
+    parser.add_argument(
+        '--train-subset',
+        type=int,
+        default=None,
+        metavar='N',
+        help='train on the first N training images only (small-data regime)')
+    parser.add_argument(
+        '--val-split',
+        type=int,
+        default=None,
+        metavar='N',
+        help='hold out the last N training images and evaluate on them instead of '
+        'the test set: tune the recipe with this, never on the test set')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override entries of every model\'s config, e.g. '
+        'optim_wrapper.optimizer.lr=2e-3')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch threads per run (default: one less than the CPUs this process '
+        'may use, since a data loader worker takes one)')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help=f'smoke test: 1 epoch on {QUICK_SAMPLES["train"]} training and '
+        f'{QUICK_SAMPLES["test"]} test images')
     args = parser.parse_args()
     for name in ('epochs', 'seeds', 'train_subset', 'val_split'):
         value = getattr(args, name)
@@ -87,8 +111,17 @@ def demo_config(name: str, data_root: str, work_dir: str, seed: int, args: argpa
     from mmengine.config import Config
 
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))
-    return configure_run(cfg, data_root, work_dir, seed, indices, num_train, epochs=args.epochs, quick=args.quick,
-                         val_split=args.val_split is not None, cfg_options=args.cfg_options)
+    return configure_run(
+        cfg,
+        data_root,
+        work_dir,
+        seed,
+        indices,
+        num_train,
+        epochs=args.epochs,
+        quick=args.quick,
+        val_split=args.val_split is not None,
+        cfg_options=args.cfg_options)
 
 
 def sample_grid(names: List[str], data_root: str, out_file: str, num_images: int = 6) -> None:
@@ -121,26 +154,35 @@ def mean_std(values: Sequence[float]) -> Optional[Dict[str, float]]:
 
 def summarize(runs: Dict[str, List[Dict]]) -> Dict[str, Dict]:
     """Per model: top-1 mean +- std over its runs and, against plain, the per-seed gap's mean +- std."""
-    top1 = {name: {r['seed']: r['top1'] for r in model_runs if r['top1'] is not None}
-            for name, model_runs in runs.items()}
+    top1 = {
+        name: {
+            r['seed']: r['top1']
+            for r in model_runs if r['top1'] is not None
+        }
+        for name, model_runs in runs.items()
+    }
     plain = top1.get('plain', {})
     summary = {}
     for name, model_runs in runs.items():
         gaps = [top1[name][s] - plain[s] for s in top1[name] if s in plain] if name != 'plain' else []
-        summary[name] = dict(label=MODELS[name][0], config=MODELS[name][1], runs=model_runs,
-                             top1=mean_std(list(top1[name].values())), gap_to_plain=mean_std(gaps),
-                             wall_s=round(sum(r['wall_s'] for r in model_runs), 1))
+        summary[name] = dict(
+            label=MODELS[name][0],
+            config=MODELS[name][1],
+            runs=model_runs,
+            top1=mean_std(list(top1[name].values())),
+            gap_to_plain=mean_std(gaps),
+            wall_s=round(sum(r['wall_s'] for r in model_runs), 1))
     return summary
 
 
 def format_table(summary: Dict[str, Dict]) -> str:
+
     def pm(stat: Optional[Dict[str, float]], signed: bool = False) -> str:
         if stat is None:
             return '-'
         return f'{stat["mean"]:{"+" if signed else ""}.2f} +- {stat["std"]:.2f}'
 
-    lines = [f'{"model":<16}{"top-1 (%)":>16}{"gap to plain":>16}{"runs":>6}{"wall time":>11}  config',
-             '-' * 100]
+    lines = [f'{"model":<16}{"top-1 (%)":>16}{"gap to plain":>16}{"runs":>6}{"wall time":>11}  config', '-' * 100]
     for res in summary.values():
         failed = sum(r['top1'] is None for r in res['runs'])
         runs = f'{len(res["runs"]) - failed}' + (f' ({failed} failed)' if failed else '')
@@ -187,9 +229,17 @@ def main() -> int:
     else:
         evaluated_on = 'test set, 10,000 images'
     trained_on = 'all training images' if indices['train'] is None else f'first {indices["train"]} training images'
-    results = dict(dataset='Fashion-MNIST', data=data_root, quick=args.quick, threads=threads,
-                   seeds=args.seeds, trained_on=trained_on, evaluated_on=evaluated_on,
-                   cfg_options=args.cfg_options, total_wall_s=round(time.time() - total, 1), models=summary)
+    results = dict(
+        dataset='Fashion-MNIST',
+        data=data_root,
+        quick=args.quick,
+        threads=threads,
+        seeds=args.seeds,
+        trained_on=trained_on,
+        evaluated_on=evaluated_on,
+        cfg_options=args.cfg_options,
+        total_wall_s=round(time.time() - total, 1),
+        models=summary)
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
         json.dump(results, f, indent=2)
     print(f'\nTop-1 accuracy ({evaluated_on}; {trained_on}; {args.seeds} seed(s), mean +- std); the same tiny '

@@ -29,12 +29,16 @@ METHODS = ('plain', 'rs', 'mi', 'rs-on-mi', 'keyed-rs', 'keyed-rs-on-mi')
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Grid of plain and encrypted pictures',
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description='Grid of plain and encrypted pictures', formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('inputs', nargs='*', help='image files or folders (default: scikit-image sample photos)')
     parser.add_argument('--out', default='work_dirs/encryption_grid.png', help='output PNG')
-    parser.add_argument('--methods', nargs='+', default=['plain', 'rs', 'mi', 'rs-on-mi', 'keyed-rs'],
-                        choices=METHODS, help='columns, in order')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=['plain', 'rs', 'mi', 'rs-on-mi', 'keyed-rs'],
+        choices=METHODS,
+        help='columns, in order')
     parser.add_argument('--size', type=int, default=224, help='centre square crop resized to this side')
     parser.add_argument('--patch-size', '-P', type=int, default=16, help='P')
     parser.add_argument('--sub-patch-size', '-S', type=int, default=8, help='S (MI, RS-on-MI)')
@@ -87,8 +91,14 @@ def encrypt_columns(img: np.ndarray, methods: List[str], p: int, s: int, rng: np
 
 def column_label(method: str, p: int, s: int) -> str:
     shrink = f'(size/{p // s})'
-    return {'plain': 'plain', 'rs': f'RS P={p}', 'mi': f'MI {p}/{s} {shrink}', 'rs-on-mi': f'RS-on-MI {p}/{s} {shrink}',
-            'keyed-rs': f'keyed RS P={p}', 'keyed-rs-on-mi': f'keyed RS-on-MI {shrink}'}[method]
+    return {
+        'plain': 'plain',
+        'rs': f'RS P={p}',
+        'mi': f'MI {p}/{s} {shrink}',
+        'rs-on-mi': f'RS-on-MI {p}/{s} {shrink}',
+        'keyed-rs': f'keyed RS P={p}',
+        'keyed-rs-on-mi': f'keyed RS-on-MI {shrink}'
+    }[method]
 
 
 def main() -> None:
@@ -100,8 +110,8 @@ def main() -> None:
     keys = {b: new_scramble_key(b, 3, rng) for b in {p, s}}
     pictures = load_pictures(args.inputs, args.max_images)
     rows = [encrypt_columns(square(img, args.size), args.methods, p, s, rng, keys) for _, img in pictures]
-    grid = make_image_grid(rows, [name for name, _ in pictures],
-                           [column_label(m, p, s) for m in args.methods], cell_size=args.cell_size)
+    grid = make_image_grid(
+        rows, [name for name, _ in pictures], [column_label(m, p, s) for m in args.methods], cell_size=args.cell_size)
     save_png(args.out, grid)
     print(f'saved {args.out} ({grid.shape[1]}x{grid.shape[0]} px)')
 

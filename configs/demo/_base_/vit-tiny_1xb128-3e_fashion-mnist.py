@@ -12,10 +12,7 @@ model = dict(
     type='ImageClassifier',  # each config adds its backbone
     neck=None,
     head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=64,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+        type='LinearClsHead', num_classes=10, in_channels=64, loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
     init_cfg=[
         dict(type='TruncNormal', layer='Linear', std=.02),
         dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
@@ -35,7 +32,11 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     dataset=dict(
-        type='FashionMNIST', data_root=data_root, split='train', test_mode=False, download=False,
+        type='FashionMNIST',
+        data_root=data_root,
+        split='train',
+        test_mode=False,
+        download=False,
         pipeline=train_augment + [dict(type='PackInputs')]),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
@@ -44,7 +45,11 @@ val_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     dataset=dict(
-        type='FashionMNIST', data_root=data_root, split='test', test_mode=True, download=False,
+        type='FashionMNIST',
+        data_root=data_root,
+        split='test',
+        test_mode=True,
+        download=False,
         pipeline=test_augment + [dict(type='PackInputs')]),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
@@ -66,8 +71,7 @@ optim_wrapper = dict(
 )
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=1, end=max_epochs,
-         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
 val_cfg = dict()

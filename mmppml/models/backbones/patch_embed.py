@@ -50,8 +50,7 @@ class ConvPatchEmbed(BaseModule):
             raise TypeError(f'patch_size must be a positive int, got {patch_size!r}')
         self.mode = mode
         self.patch_size = patch_size
-        self.projection = nn.Conv2d(
-            in_channels, embed_dims, kernel_size=patch_size, stride=patch_size, bias=bias)
+        self.projection = nn.Conv2d(in_channels, embed_dims, kernel_size=patch_size, stride=patch_size, bias=bias)
         if mode == 'mi' and act_cfg is not None:
             self.act = build_activation_layer(act_cfg)
             self.pointwise = nn.Conv2d(embed_dims, embed_dims, kernel_size=1)

@@ -251,8 +251,7 @@ class PEViT(BaseBackbone):
             dict: ``loaded`` (names loaded as they are), ``converted`` (name -> how), ``skipped``
             (name -> reason), ``missing`` (names left as initialised).
         """
-        state_dict = _select_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location),
-                                        prefix)
+        state_dict = _select_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location), prefix)
         self._skipped_on_load, self._converted_on_load = {}, {}
         result = self.load_state_dict(state_dict, strict=False)
         skipped = dict(self._skipped_on_load)
@@ -307,9 +306,11 @@ class PEViT(BaseBackbone):
                     self._converted_on_load[name] = how
                     logger.info(f'PEViT: converted checkpoint tensor {name}: {how}')
                     continue
-            skip(name, f'shape {tuple(state_dict[prefix + name].shape)} in the checkpoint, '
-                 f'{tuple(own[name].shape)} here' + (MI_CONV_NOTE if mi_conv else ''),
-                 warn=not mi_conv)
+            skip(
+                name,
+                f'shape {tuple(state_dict[prefix + name].shape)} in the checkpoint, '
+                f'{tuple(own[name].shape)} here' + (MI_CONV_NOTE if mi_conv else ''),
+                warn=not mi_conv)
             bias = name[:-len('weight')] + 'bias'
             if name.endswith('.weight') and prefix + bias in state_dict:
                 skip(bias, f'{name} was skipped')
@@ -460,8 +461,10 @@ def _select_state_dict(checkpoint: dict, prefix: Optional[str]) -> Dict[str, tor
         if isinstance(state_dict, dict) and isinstance(state_dict.get(key), dict):
             state_dict = state_dict[key]
             break
-    state_dict = {name[len('module.'):] if name.startswith('module.') else name: value
-                  for name, value in state_dict.items()}
+    state_dict = {
+        name[len('module.'):] if name.startswith('module.') else name: value
+        for name, value in state_dict.items()
+    }
     if prefix is None:
         prefix = 'backbone.' if any(name.startswith('backbone.') for name in state_dict) else ''
     if not prefix:

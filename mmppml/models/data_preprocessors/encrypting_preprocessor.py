@@ -38,8 +38,7 @@ def mix_batch(x: torch.Tensor, patch_size: int, sub_patch_size: int) -> torch.Te
     """MI of a batch: each P x P patch becomes the mean of its S x S sub-patches, (B, C, H * S / P, W * S / P)."""
     b, c, h, w = x.shape
     r, s = patch_size // sub_patch_size, sub_patch_size
-    return x.reshape(b, c, h // patch_size, r, s, w // patch_size, r, s).mean(dim=(3, 6)).reshape(
-        b, c, h // r, w // r)
+    return x.reshape(b, c, h // patch_size, r, s, w // patch_size, r, s).mean(dim=(3, 6)).reshape(b, c, h // r, w // r)
 
 
 @MODELS.register_module()

@@ -54,8 +54,7 @@ class AnchorClsHead(ClsHead):
                  embed_dims: Optional[int] = None,
                  hidden_dims: Optional[int] = None,
                  act_cfg: dict = dict(type='ReLU'),
-                 loss: Union[dict, BaseAnchorLoss] = dict(
-                     type='mmppml.CosineAnchorLoss', principle='simplex'),
+                 loss: Union[dict, BaseAnchorLoss] = dict(type='mmppml.CosineAnchorLoss', principle='simplex'),
                  ce_weight: float = 0.,
                  score_scale: float = 10.,
                  topk: Union[int, Sequence[int]] = (1, ),
@@ -75,10 +74,9 @@ class AnchorClsHead(ClsHead):
             raise TypeError('AnchorClsHead needs an anchor loss (mmppml.EuclideanAnchorLoss or '
                             f'mmppml.CosineAnchorLoss), got {type(self.loss_module).__name__}.')
         if (self.loss_module.num_classes, self.loss_module.embed_dims) != (num_classes, embed_dims):
-            raise ValueError(
-                f'The head has num_classes={num_classes}, embed_dims={embed_dims} but its loss has '
-                f'num_classes={self.loss_module.num_classes}, '
-                f'embed_dims={self.loss_module.embed_dims}.')
+            raise ValueError(f'The head has num_classes={num_classes}, embed_dims={embed_dims} but its loss has '
+                             f'num_classes={self.loss_module.num_classes}, '
+                             f'embed_dims={self.loss_module.embed_dims}.')
         if in_channels <= 0:
             raise ValueError(f'in_channels must be positive, got {in_channels}.')
         if ce_weight < 0:
@@ -107,10 +105,9 @@ class AnchorClsHead(ClsHead):
         """Project the last stage's features (B, C) to the anchor space (B, D)."""
         x = feats[-1]
         if x.dim() != 2 or x.size(1) != self.in_channels:
-            raise ValueError(
-                f'AnchorClsHead expects features of shape (B, {self.in_channels}), got '
-                f'{tuple(x.shape)}; pool feature maps first (e.g. a GlobalAveragePooling neck or '
-                "out_type='cls_token' / 'avg_featmap').")
+            raise ValueError(f'AnchorClsHead expects features of shape (B, {self.in_channels}), got '
+                             f'{tuple(x.shape)}; pool feature maps first (e.g. a GlobalAveragePooling neck or '
+                             "out_type='cls_token' / 'avg_featmap').")
         return self.projection(x)
 
     def scores(self, embeds: torch.Tensor) -> torch.Tensor:
@@ -139,8 +136,7 @@ class AnchorClsHead(ClsHead):
         else:
             target = torch.cat([sample.gt_label for sample in data_samples])
 
-        losses = dict(loss_anchor=self.loss_module(
-            embeds, target, avg_factor=embeds.size(0), **kwargs))
+        losses = dict(loss_anchor=self.loss_module(embeds, target, avg_factor=embeds.size(0), **kwargs))
         if self.ce_weight > 0 or self.cal_acc:
             scores = self.scores(embeds)
         if self.ce_weight > 0:

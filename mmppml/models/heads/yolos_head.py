@@ -7,8 +7,8 @@ from mmdet.models.dense_heads import DETRHead
 
 from mmppml.registry import MODELS
 
-DEFAULT_LOSS_CLS = dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False, loss_weight=1.0,
-                        class_weight=1.0)
+DEFAULT_LOSS_CLS = dict(
+    type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False, loss_weight=1.0, class_weight=1.0)
 
 
 @MODELS.register_module()
@@ -30,7 +30,11 @@ class YOLOSHead(DETRHead):
         **kwargs: The arguments of ``DETRHead``.
     """
 
-    def __init__(self, num_classes: int, *args, num_cls_fcs: int = 2, loss_cls: Optional[dict] = None,
+    def __init__(self,
+                 num_classes: int,
+                 *args,
+                 num_cls_fcs: int = 2,
+                 loss_cls: Optional[dict] = None,
                  **kwargs) -> None:
         if not isinstance(num_cls_fcs, int) or num_cls_fcs == 1 or num_cls_fcs < 0:
             raise ValueError(f'num_cls_fcs must be 0 or an int >= 2 (the FFN has at least two layers), '
@@ -48,8 +52,13 @@ class YOLOSHead(DETRHead):
     def _init_layers(self) -> None:
         super()._init_layers()
         if self.num_cls_fcs:
-            self.cls_ffn = FFN(self.embed_dims, self.embed_dims, self.num_cls_fcs, dict(type='ReLU', inplace=True),
-                               ffn_drop=0.0, add_identity=False)
+            self.cls_ffn = FFN(
+                self.embed_dims,
+                self.embed_dims,
+                self.num_cls_fcs,
+                dict(type='ReLU', inplace=True),
+                ffn_drop=0.0,
+                add_identity=False)
 
     def forward(self, hidden_states: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Class scores and boxes of the detection tokens.

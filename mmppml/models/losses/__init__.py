@@ -2,6 +2,4 @@
 from .anchor_loss import BaseAnchorLoss, CosineAnchorLoss, EuclideanAnchorLoss
 from .anchors import ANCHOR_PRINCIPLES, make_anchors
 
-__all__ = [
-    'ANCHOR_PRINCIPLES', 'make_anchors', 'BaseAnchorLoss', 'EuclideanAnchorLoss', 'CosineAnchorLoss'
-]
+__all__ = ['ANCHOR_PRINCIPLES', 'make_anchors', 'BaseAnchorLoss', 'EuclideanAnchorLoss', 'CosineAnchorLoss']

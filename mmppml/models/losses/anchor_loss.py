@@ -137,8 +137,7 @@ class BaseAnchorLoss(nn.Module):
             per_sample = dists.gather(1, label.long().unsqueeze(1)).squeeze(1)
         else:
             per_sample = (dists * label.to(dists.dtype)).sum(dim=1)
-        loss = reduce_sample_losses(per_sample, weight, reduction_override or self.reduction,
-                                    avg_factor)
+        loss = reduce_sample_losses(per_sample, weight, reduction_override or self.reduction, avg_factor)
         return self.loss_weight * loss
 
     def extra_repr(self) -> str:
@@ -186,8 +185,7 @@ class EuclideanAnchorLoss(BaseAnchorLoss):
             feats = self.radius * F.normalize(feats, dim=1)
         anchors = self.radius * self.anchors.to(feats.dtype)
         # ||f||^2 - 2 f.a + ||a||^2 keeps memory at (N, K) for many classes.
-        sq_dists = (feats.pow(2).sum(dim=1, keepdim=True) - 2 * feats @ anchors.T +
-                    anchors.pow(2).sum(dim=1))
+        sq_dists = (feats.pow(2).sum(dim=1, keepdim=True) - 2 * feats @ anchors.T + anchors.pow(2).sum(dim=1))
         return sq_dists.clamp_min(0)
 
 

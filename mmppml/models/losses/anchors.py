@@ -30,10 +30,7 @@ def _centred_simplex(num_classes: int) -> torch.Tensor:
     return helmert.T / math.sqrt((num_classes - 1) / num_classes)
 
 
-def make_anchors(num_classes: int,
-                 embed_dims: int,
-                 principle: str = 'simplex',
-                 seed: int = 0) -> torch.Tensor:
+def make_anchors(num_classes: int, embed_dims: int, principle: str = 'simplex', seed: int = 0) -> torch.Tensor:
     """Predefined class anchors on the unit sphere.
 
     - ``'simplex'``: the K vertices of a regular simplex centred at the origin, the most separated
@@ -54,17 +51,15 @@ def make_anchors(num_classes: int,
         Tensor: Anchors of shape (K, D), float32, one unit-norm row per class.
     """
     if principle not in ANCHOR_PRINCIPLES:
-        raise ValueError(
-            f'Unknown anchor principle {principle!r}; choose one of {ANCHOR_PRINCIPLES}.')
+        raise ValueError(f'Unknown anchor principle {principle!r}; choose one of {ANCHOR_PRINCIPLES}.')
     if not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f'Predefined anchors need num_classes >= 2, got {num_classes!r}.')
     if not isinstance(embed_dims, int) or embed_dims < 1:
         raise ValueError(f'embed_dims must be a positive int, got {embed_dims!r}.')
     needed = num_classes - 1 if principle == 'simplex' else num_classes
     if embed_dims < needed:
-        raise ValueError(
-            f'{principle!r} anchors for {num_classes} classes need embed_dims >= {needed} '
-            f'(simplex: K-1, orthonormal: K), got embed_dims={embed_dims}.')
+        raise ValueError(f'{principle!r} anchors for {num_classes} classes need embed_dims >= {needed} '
+                         f'(simplex: K-1, orthonormal: K), got embed_dims={embed_dims}.')
 
     generator = torch.Generator().manual_seed(seed)
     if principle == 'simplex':

@@ -65,12 +65,10 @@ class SimpleFPN(BaseModule):
             self.lateral_convs.append(
                 ConvModule(channels, out_channels, 1, bias=False, norm_cfg=norm_cfg, act_cfg=None))
             self.output_convs.append(
-                ConvModule(out_channels, out_channels, 3, padding=1, bias=False, norm_cfg=norm_cfg,
-                           act_cfg=None))
+                ConvModule(out_channels, out_channels, 3, padding=1, bias=False, norm_cfg=norm_cfg, act_cfg=None))
 
     @staticmethod
-    def _build_resampler(scale: float, channels: int, norm_cfg: dict,
-                         act_cfg: dict) -> Tuple[nn.Module, int]:
+    def _build_resampler(scale: float, channels: int, norm_cfg: dict, act_cfg: dict) -> Tuple[nn.Module, int]:
         """Return the resampling module of one level and its output channels."""
         if scale == 1:
             return nn.Identity(), channels

@@ -11,8 +11,7 @@ from mmppml.utils import register_safe_globals
 _SIZE_MISMATCH = re.compile(r'size mismatch for ([^:]+): (.*)')
 
 
-def load_checkpoint_with_report(model: nn.Module, checkpoint: Union[str, dict],
-                                map_location: str = 'cpu') -> Dict:
+def load_checkpoint_with_report(model: nn.Module, checkpoint: Union[str, dict], map_location: str = 'cpu') -> Dict:
     """Load ``checkpoint`` non-strictly into ``model`` and say what happened to every key.
 
     Modules with a checkpoint-adapting pre-hook (PEViT and its subclasses: position embedding

@@ -73,8 +73,13 @@ def test_classifier_scores_invariant_to_patch_order():
     classifier = build_in_mmpretrain_scope(
         dict(
             type='ImageClassifier',
-            backbone=dict(type='mmppml.PEViT', arch=ARCH, patch_size=PATCH, img_size=IMG, with_cls_token=False,
-                          out_type='avg_featmap'),
+            backbone=dict(
+                type='mmppml.PEViT',
+                arch=ARCH,
+                patch_size=PATCH,
+                img_size=IMG,
+                with_cls_token=False,
+                out_type='avg_featmap'),
             head=dict(type='LinearClsHead', num_classes=5, in_channels=ARCH['embed_dims'])))
     assert isinstance(classifier.backbone, PEViT)
     classifier.init_weights()
@@ -193,8 +198,11 @@ def test_init_weights_loads_pretrained(mmpretrain_vit, tmp_path):
     path = str(tmp_path / 'vit.pth')
     torch.save({'state_dict': mmpretrain_vit.state_dict()}, path)
     torch.manual_seed(0)
-    model = PEViT(arch=ARCH, patch_size=PATCH, img_size=IMG,
-                  init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    model = PEViT(
+        arch=ARCH,
+        patch_size=PATCH,
+        img_size=IMG,
+        init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
     model.init_weights()
     saved = mmpretrain_vit.backbone.state_dict()
     for name, value in model.state_dict().items():
@@ -235,16 +243,17 @@ def test_learned_pos_embed_resizes_exactly_at_its_grid_and_keeps_constants():
             table = model._absolute_pos_embed(grid)
             assert table.shape == (1, grid[0] * grid[1], ARCH['embed_dims'])
             torch.testing.assert_close(table, torch.full_like(table, 0.25))  # interpolation keeps constants
-            out, = build_pevit(pos_embed='sincos', out_type='featmap')(torch.randn(1, 3, grid[0] * PATCH,
-                                                                                   grid[1] * PATCH))
+            out, = build_pevit(
+                pos_embed='sincos', out_type='featmap')(
+                    torch.randn(1, 3, grid[0] * PATCH, grid[1] * PATCH))
             assert out.shape[-2:] == grid
 
 
 # 5b. Plain -> MI: a plain patch-P conv converts exactly into the linear MI embedding.
 def quadrant_constant_photo(batch=2, size=IMG, patch=PATCH, sub=PATCH // 2, seed=3) -> torch.Tensor:
     """A photo whose r x r sub-patches are equal inside every P x P patch."""
-    blocks = torch.randn(batch, 3, size // patch, size // patch, sub, sub,
-                         generator=torch.Generator().manual_seed(seed))
+    blocks = torch.randn(
+        batch, 3, size // patch, size // patch, sub, sub, generator=torch.Generator().manual_seed(seed))
     r = patch // sub
     tiles = blocks.repeat(1, 1, 1, 1, r, r)  # (B, 3, h, w, P, P)
     return tiles.permute(0, 1, 2, 4, 3, 5).reshape(batch, 3, size, size)
@@ -260,8 +269,14 @@ def test_plain_checkpoint_converts_into_linear_mi_embedding(tmp_path, pos_embed)
     path = str(tmp_path / 'plain.pth')
     torch.save({'state_dict': plain.state_dict()}, path)
 
-    mi = build_pevit(out_type='featmap', with_cls_token=False, pos_embed=pos_embed, patch_size=sub,
-                     embed_mode='mi', patch_cfg=dict(act_cfg=None), img_size=IMG // 2)
+    mi = build_pevit(
+        out_type='featmap',
+        with_cls_token=False,
+        pos_embed=pos_embed,
+        patch_size=sub,
+        embed_mode='mi',
+        patch_cfg=dict(act_cfg=None),
+        img_size=IMG // 2)
     report = mi.load_pretrained(path)
     assert set(report['converted']) == {'patch_embed.projection.weight'}
     assert report['skipped'] == {} and report['missing'] == []

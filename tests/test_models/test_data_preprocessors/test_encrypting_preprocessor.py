@@ -37,8 +37,12 @@ def test_mi_equals_the_numpy_core_after_normalisation():
 
 def test_training_encrypts_the_mixed_batch():
     """The batch augment sees plain images; the encryption sees its mix."""
-    pre = EncryptingClsDataPreprocessor(mode='rs-on-mi', patch_size=8, sub_patch_size=4, num_classes=4,
-                                        batch_augments=dict(augments=dict(type='Mixup', alpha=0.8)))
+    pre = EncryptingClsDataPreprocessor(
+        mode='rs-on-mi',
+        patch_size=8,
+        sub_patch_size=4,
+        num_classes=4,
+        batch_augments=dict(augments=dict(type='Mixup', alpha=0.8)))
     seen = []
 
     def blend(inputs, scores):  # a deterministic stand-in for the Mixup built above
@@ -53,8 +57,8 @@ def test_training_encrypts_the_mixed_batch():
     torch.testing.assert_close(seen[0], x.float())  # plain, not encrypted, when mixed
     mixed = 0.5 * (x.float() + x.float().flip(0))
     for m, b in zip(mixed, out):
-        assert patch_multiset(b, 4) == patch_multiset(torch.from_numpy(mix_subpatches(m.permute(1, 2, 0).numpy(), 8,
-                                                                                       4)).permute(2, 0, 1), 4)
+        assert patch_multiset(b, 4) == patch_multiset(
+            torch.from_numpy(mix_subpatches(m.permute(1, 2, 0).numpy(), 8, 4)).permute(2, 0, 1), 4)
 
 
 def test_bad_settings_and_sizes():

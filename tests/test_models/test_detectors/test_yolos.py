@@ -70,15 +70,29 @@ def test_backbone_rejects_bad_arguments(kwargs, error):
 
 def yolos_cfg(embed_dims=32, **backbone):
     return dict(
-        backbone=dict(type='mmppml.YOLOSBackbone', arch=TINY, patch_size=8, embed_mode='mi',
-                      num_det_tokens=6, pos_embed='sincos', init_cfg=None, **backbone),
+        backbone=dict(
+            type='mmppml.YOLOSBackbone',
+            arch=TINY,
+            patch_size=8,
+            embed_mode='mi',
+            num_det_tokens=6,
+            pos_embed='sincos',
+            init_cfg=None,
+            **backbone),
         # loss_cls spelled out: DETRHead edits its default loss_cls dict in place when built.
-        bbox_head=dict(type='DETRHead', num_classes=2, embed_dims=embed_dims,
-                       loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, class_weight=1.0)),
-        train_cfg=dict(assigner=dict(type='HungarianAssigner', match_costs=[
-            dict(type='ClassificationCost', weight=1.),
-            dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-            dict(type='IoUCost', iou_mode='giou', weight=2.0)])),
+        bbox_head=dict(
+            type='DETRHead',
+            num_classes=2,
+            embed_dims=embed_dims,
+            loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, class_weight=1.0)),
+        train_cfg=dict(
+            assigner=dict(
+                type='HungarianAssigner',
+                match_costs=[
+                    dict(type='ClassificationCost', weight=1.),
+                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                    dict(type='IoUCost', iou_mode='giou', weight=2.0)
+                ])),
         test_cfg=dict(max_per_img=6),
         data_preprocessor=dict(type='DetDataPreprocessor', pad_size_divisor=8))
 

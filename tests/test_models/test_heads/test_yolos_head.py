@@ -15,8 +15,10 @@ def mmdet_scope():
 
 
 def head(**kwargs):
-    cfg = dict(num_classes=2, embed_dims=16,
-               loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False, class_weight=1.0))
+    cfg = dict(
+        num_classes=2,
+        embed_dims=16,
+        loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, use_sigmoid=False, class_weight=1.0))
     cfg.update(kwargs)
     return YOLOSHead(**cfg)
 

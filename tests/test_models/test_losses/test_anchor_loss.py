@@ -117,8 +117,7 @@ def test_reduction_weights_avg_factor_and_soft_labels(loss_cls):
     torch.testing.assert_close(loss_fn(feats, labels, reduction_override='sum'), per_sample.sum())
     torch.testing.assert_close(loss_fn(feats, labels, avg_factor=2), per_sample.sum() / 2)
     weight = torch.tensor([1., 0., 2., 0.])
-    torch.testing.assert_close(
-        loss_fn(feats, labels, weight=weight), (per_sample * weight).mean())
+    torch.testing.assert_close(loss_fn(feats, labels, weight=weight), (per_sample * weight).mean())
     torch.testing.assert_close(loss_fn(feats, labels), 0.5 * loss_cls(3, 4)(feats, labels))
     # One-hot labels give the same loss; soft labels weight the distances to the anchors.
     torch.testing.assert_close(loss_fn(feats, F.one_hot(labels, 3).float()), loss_fn(feats, labels))
@@ -150,8 +149,11 @@ def test_bad_loss_arguments_are_refused():
 
 def _identity_head(loss_type, num_classes=4, dims=6):
     head = AnchorClsHead(
-        num_classes=num_classes, in_channels=dims, embed_dims=dims,
-        loss=dict(type=loss_type, principle='orthonormal'), init_cfg=None)
+        num_classes=num_classes,
+        in_channels=dims,
+        embed_dims=dims,
+        loss=dict(type=loss_type, principle='orthonormal'),
+        init_cfg=None)
     with torch.no_grad():
         head.projection.weight.copy_(torch.eye(dims))
         head.projection.bias.zero_()
@@ -174,8 +176,7 @@ def test_head_predicts_the_nearest_anchor(loss_type):
 
 
 def test_head_keeps_anchors_fixed_and_in_its_state_dict():
-    head = AnchorClsHead(num_classes=3, in_channels=8, hidden_dims=16, ce_weight=1.0,
-                         init_cfg=None)
+    head = AnchorClsHead(num_classes=3, in_channels=8, hidden_dims=16, ce_weight=1.0, init_cfg=None)
     assert 'loss_module.anchors' in head.state_dict()
     assert all(p is not head.anchors for p in head.parameters())
     anchors = head.anchors.clone()
@@ -192,8 +193,7 @@ def test_head_takes_mixup_scores_and_logs_accuracy():
     torch.manual_seed(0)
     head = _identity_head('mmppml.EuclideanAnchorLoss', num_classes=3, dims=3)
     feats = head.anchors[[0, 1, 2]].clone()
-    mixed = [DataSample().set_gt_score(torch.tensor(s)) for s in
-             ([1., 0., 0.], [0., 0.5, 0.5], [0., 0., 1.])]
+    mixed = [DataSample().set_gt_score(torch.tensor(s)) for s in ([1., 0., 0.], [0., 0.5, 0.5], [0., 0., 1.])]
     loss = head.loss((feats, ), mixed)['loss_anchor']
     # Exactly at their anchors: only the half-mixed sample (at anchor 1, half towards 2) costs.
     torch.testing.assert_close(loss, torch.tensor(0.5 * 2.0 / 3))
@@ -207,8 +207,7 @@ def test_bad_head_arguments_are_refused():
     with pytest.raises(ValueError, match='embed_dims >= 9'):
         AnchorClsHead(num_classes=10, in_channels=16, embed_dims=8)
     with pytest.raises(ValueError, match='Unknown anchor principle'):
-        AnchorClsHead(num_classes=3, in_channels=16,
-                      loss=dict(type='mmppml.CosineAnchorLoss', principle='random'))
+        AnchorClsHead(num_classes=3, in_channels=16, loss=dict(type='mmppml.CosineAnchorLoss', principle='random'))
     with pytest.raises(TypeError, match='needs an anchor loss'):
         AnchorClsHead(num_classes=3, in_channels=16, loss=CrossEntropyLoss())
     with pytest.raises(ValueError, match='its loss has num_classes=4'):
@@ -227,24 +226,38 @@ def test_losses_and_head_are_registered():
 TINY_VIT = dict(
     type='VisionTransformer',
     arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
-    img_size=32, patch_size=8, init_cfg=None)
+    img_size=32,
+    patch_size=8,
+    init_cfg=None)
 TINY_PEVIT = dict(
     type='mmppml.PEViT',
     arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
-    img_size=32, patch_size=8, in_channels=1, embed_mode='rs', init_cfg=None)
+    img_size=32,
+    patch_size=8,
+    in_channels=1,
+    embed_mode='rs',
+    init_cfg=None)
 
 
-@pytest.mark.parametrize('backbone,in_channels', [
-    pytest.param(TINY_VIT, 3, id='vit'), pytest.param(TINY_PEVIT, 1, id='pevit')])
+@pytest.mark.parametrize(
+    'backbone,in_channels',
+    [pytest.param(TINY_VIT, 3, id='vit'), pytest.param(TINY_PEVIT, 1, id='pevit')])
 @pytest.mark.parametrize('loss_type', ['mmppml.EuclideanAnchorLoss', 'mmppml.CosineAnchorLoss'])
 def test_head_trains_and_predicts_inside_an_image_classifier(backbone, in_channels, loss_type):
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
-    model = MMPRETRAIN_MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=backbone,
-        head=dict(type='mmppml.AnchorClsHead', num_classes=3, in_channels=32, embed_dims=8,
-                  hidden_dims=16, loss=dict(type=loss_type), ce_weight=0.5)))
+    model = MMPRETRAIN_MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=backbone,
+            head=dict(
+                type='mmppml.AnchorClsHead',
+                num_classes=3,
+                in_channels=32,
+                embed_dims=8,
+                hidden_dims=16,
+                loss=dict(type=loss_type),
+                ce_weight=0.5)))
     assert isinstance(model.head, AnchorClsHead)
     inputs = torch.randn(6, in_channels, 32, 32)
     samples = [DataSample().set_gt_label(i % 3) for i in range(6)]

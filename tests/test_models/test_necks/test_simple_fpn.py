@@ -8,8 +8,8 @@ from mmppml.models.necks import LayerNorm2d, SimpleFPN
 def test_levels_have_the_requested_strides_and_channels():
     neck = SimpleFPN(in_channels=32, out_channels=16, scale_factors=(4, 2, 1, 0.5, 0.25))
     outs = neck((torch.randn(2, 32, 8, 12), ))
-    assert [tuple(o.shape) for o in outs] == [(2, 16, 32, 48), (2, 16, 16, 24), (2, 16, 8, 12),
-                                              (2, 16, 4, 6), (2, 16, 2, 3)]
+    assert [tuple(o.shape) for o in outs] == [(2, 16, 32, 48), (2, 16, 16, 24), (2, 16, 8, 12), (2, 16, 4, 6),
+                                              (2, 16, 2, 3)]
     assert all(torch.isfinite(o).all() for o in outs)
 
 
@@ -59,8 +59,8 @@ def test_ln2d_normalises_each_position_over_channels():
         norm.weight.uniform_(0.5, 2)
         norm.bias.uniform_(-1, 1)
     x = torch.randn(2, 6, 3, 5)
-    expected = torch.nn.functional.layer_norm(
-        x.permute(0, 2, 3, 1), (6, ), norm.weight, norm.bias, 1e-6).permute(0, 3, 1, 2)
+    expected = torch.nn.functional.layer_norm(x.permute(0, 2, 3, 1), (6, ), norm.weight, norm.bias,
+                                              1e-6).permute(0, 3, 1, 2)
     torch.testing.assert_close(norm(x), expected)
     unit = LayerNorm2d(6)(x)
     torch.testing.assert_close(unit.mean(dim=1), torch.zeros(2, 3, 5), atol=1e-5, rtol=0)

@@ -59,8 +59,9 @@ def test_gelu_mi_detector_skips_the_patch_conv(plain_checkpoint):
     conv = 'backbone.patch_embed.projection.'
     assert report['converted'] == {}
     assert set(report['skipped']) == {conv + 'weight', conv + 'bias'}
-    assert report['missing'] == sorted([conv + 'weight', conv + 'bias', 'backbone.patch_embed.pointwise.weight',
-                                        'backbone.patch_embed.pointwise.bias'])
+    assert report['missing'] == sorted([
+        conv + 'weight', conv + 'bias', 'backbone.patch_embed.pointwise.weight', 'backbone.patch_embed.pointwise.bias'
+    ])
     assert report['loaded'] == sorted(set(plain) - set(report['skipped']))
 
 
@@ -70,8 +71,8 @@ def test_other_shapes_are_reported_not_raised(plain_checkpoint):
     name = 'bbox_head.retina_cls.weight'
     state[name] = torch.zeros(5, *plain[name].shape[1:])  # a detector with other classes
     state['extra.weight'] = torch.zeros(1)
-    report = load_checkpoint_with_report(build('retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft'),
-                                         dict(state_dict=state))
+    report = load_checkpoint_with_report(
+        build('retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft'), dict(state_dict=state))
     assert 'copying a param with shape' in report['skipped'][name]
     assert report['skipped']['extra.weight'] == 'the model has no such parameter'
     assert report['missing'] == [name]

@@ -30,8 +30,7 @@ def mi_python_loop(img: np.ndarray, p: int, s: int) -> np.ndarray:
     for a in range(h // p):
         for b in range(w // p):
             patch = img[a * p:(a + 1) * p, b * p:(b + 1) * p]
-            out[a * s:(a + 1) * s, b * s:(b + 1) * s] = patch.reshape(r, s, r, s, c).mean(
-                axis=(0, 2), dtype=np.float32)
+            out[a * s:(a + 1) * s, b * s:(b + 1) * s] = patch.reshape(r, s, r, s, c).mean(axis=(0, 2), dtype=np.float32)
     return out
 
 

@@ -51,24 +51,40 @@ def run(cfg, folder: str, pipelines: Dict[str, Callable]) -> List[Row]:
     from mmengine.dataset import default_collate
     count, size, batch, repeats = SETTINGS['quick' if cfg.quick else 'full']
     paths = write_photos(folder, size)
-    loaders = {name: DataLoader(PipelineDataset(paths, count, pipeline), batch_size=batch, num_workers=WORKERS,
-                                persistent_workers=True, collate_fn=default_collate)
-               for name, pipeline in pipelines.items()}
+    loaders = {
+        name:
+        DataLoader(
+            PipelineDataset(paths, count, pipeline),
+            batch_size=batch,
+            num_workers=WORKERS,
+            persistent_workers=True,
+            collate_fn=default_collate)
+        for name, pipeline in pipelines.items()
+    }
 
     def epoch(loader: DataLoader) -> None:
         for _ in loader:
             pass
 
-    timings = time_interleaved({name: (lambda loader=loader: epoch(loader)) for name, loader in loaders.items()},
-                               repeats)
+    timings = time_interleaved({
+        name: (lambda loader=loader: epoch(loader))
+        for name, loader in loaders.items()
+    }, repeats)
     rows = []
     for name in pipelines:
         if name == 'plain':
             continue
-        row = throughput_row('pipeline', f'data loader images/s with {name} / without ({WORKERS} workers, {count} '
-                             f'images of 4 {size[0]}x{size[1]} JPEGs, RRC 224, flip, pack, collate)', timings, name,
-                             'plain', THROUGHPUT_TARGET, images=count, workers=WORKERS, batch=batch,
-                             plain_images_per_s=count / min(timings.wall['plain']))
+        row = throughput_row(
+            'pipeline', f'data loader images/s with {name} / without ({WORKERS} workers, {count} '
+            f'images of 4 {size[0]}x{size[1]} JPEGs, RRC 224, flip, pack, collate)',
+            timings,
+            name,
+            'plain',
+            THROUGHPUT_TARGET,
+            images=count,
+            workers=WORKERS,
+            batch=batch,
+            plain_images_per_s=count / min(timings.wall['plain']))
         row.cpu_ratio = math.nan  # the work is in the workers; this process's CPU time says nothing
         rows.append(row)
     del loaders  # ends the workers

@@ -74,6 +74,7 @@ def make_step(model: torch.nn.Module, x: torch.Tensor, mode: str) -> Callable[[]
             with torch.no_grad(), autocast():
                 model(x)
             synchronize(x.device)
+
         step.model = model
         return step
 
@@ -90,6 +91,7 @@ def make_step(model: torch.nn.Module, x: torch.Tensor, mode: str) -> Callable[[]
             scaler.step(optimizer)
             scaler.update()
         synchronize(x.device)
+
     step.model = model
     return step
 
@@ -114,8 +116,7 @@ def run(cfg) -> List[Row]:
             # PEViT-MI is timed for the forward only on CPU, to keep the run within minutes.
             kinds = ['vit', 'pevit'] + (['pevit_mi'] if mode == 'forward' or device.type == 'cuda' else [])
             steps = build_steps(kinds, arch, img_size, cfg.batch, mode, device)
-            timings = time_interleaved(steps, cfg.model_repeats,
-                                       min_round_s=0.2 if device.type == 'cuda' else 0.)
+            timings = time_interleaved(steps, cfg.model_repeats, min_round_s=0.2 if device.type == 'cuda' else 0.)
             rows += mode_rows(cfg, arch, img_size, mode, kinds, timings, device)
             if device.type == 'cuda':
                 peaks = {kind: cuda_peak_mib(step) for kind, step in steps.items()}
@@ -135,11 +136,15 @@ def mode_rows(cfg, arch, img_size, mode, kinds, timings, device) -> List[Row]:
     if mode == 'train':  # training throughput from the median step time
         info['images_per_s'] = {KIND_NAMES[k]: cfg.batch / median(timings.wall[k]) for k in kinds}
         where += ', ' + ', '.join(f'{name} {rate:.0f} img/s' for name, rate in info['images_per_s'].items())
-    rows = [timed_row('model', f'PEViT {arch_name(arch)} {mode} / ViT ({where})', timings, 'pevit', 'vit',
-                      MODEL_TARGET, **info)]
+    rows = [
+        timed_row('model', f'PEViT {arch_name(arch)} {mode} / ViT ({where})', timings, 'pevit', 'vit', MODEL_TARGET,
+                  **info)
+    ]
     if 'pevit_mi' in kinds:
-        rows.append(timed_row('model', f'PEViT-MI {arch_name(arch)} {mode}, {img_size * S // P}px MI input '
-                              f'/ ViT {img_size}px ({where})', timings, 'pevit_mi', 'vit', **info))
+        rows.append(
+            timed_row(
+                'model', f'PEViT-MI {arch_name(arch)} {mode}, {img_size * S // P}px MI input '
+                f'/ ViT {img_size}px ({where})', timings, 'pevit_mi', 'vit', **info))
     return rows
 
 
@@ -148,10 +153,16 @@ def memory_rows(arch, mode, peaks: Dict[str, Optional[float]], batch: int, devic
     for kind in ('pevit', 'pevit_mi'):
         if kind in peaks and peaks[kind] and peaks.get('vit'):
             ratio = peaks[kind] / peaks['vit']
-            rows.append(Row('model', f'{KIND_NAMES[kind]} {arch_name(arch)} {mode} peak memory / ViT '
-                            f'(B={batch}, {device_label(device)})', ratio, ratio, None, peaks[kind],
-                            peaks['vit'], 'MiB', extra=dict(arch=arch_name(arch), mode=mode,
-                                                      measure=memory_measure(device))))
+            rows.append(
+                Row('model', f'{KIND_NAMES[kind]} {arch_name(arch)} {mode} peak memory / ViT '
+                    f'(B={batch}, {device_label(device)})',
+                    ratio,
+                    ratio,
+                    None,
+                    peaks[kind],
+                    peaks['vit'],
+                    'MiB',
+                    extra=dict(arch=arch_name(arch), mode=mode, measure=memory_measure(device))))
     return rows
 
 
@@ -180,12 +191,25 @@ def cuda_peak_mib(step: Callable[[], None]) -> float:
 def cpu_peaks_in_fresh_process(cfg, arch, img_size: int) -> Dict[str, Dict[str, Optional[float]]]:
     """Run :mod:`.memory_probe` in a new interpreter; {mode: {kind: MiB}}."""
     tools_dir = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tools_dir), os.environ.get('PYTHONPATH')])),
-               OMP_NUM_THREADS=str(cfg.threads), MALLOC_MMAP_THRESHOLD_='65536', MALLOC_TRIM_THRESHOLD_='0')
-    request = dict(arch=arch, img_size=img_size, batch=cfg.batch, threads=cfg.threads,
-                   modes=['forward', 'forward+backward'], kinds=['vit', 'pevit', 'pevit_mi'])
-    proc = subprocess.run([sys.executable, '-m', 'benchmarks.memory_probe', json.dumps(request)], env=env,
-                          capture_output=True, text=True, timeout=900)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(tools_dir), os.environ.get('PYTHONPATH')])),
+        OMP_NUM_THREADS=str(cfg.threads),
+        MALLOC_MMAP_THRESHOLD_='65536',
+        MALLOC_TRIM_THRESHOLD_='0')
+    request = dict(
+        arch=arch,
+        img_size=img_size,
+        batch=cfg.batch,
+        threads=cfg.threads,
+        modes=['forward', 'forward+backward'],
+        kinds=['vit', 'pevit', 'pevit_mi'])
+    proc = subprocess.run([sys.executable, '-m', 'benchmarks.memory_probe',
+                           json.dumps(request)],
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
     if proc.returncode:
         raise RuntimeError(f'memory probe failed:\n{proc.stderr[-2000:]}')
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -69,7 +69,13 @@ def run(cfg) -> List[Row]:
         timings = time_interleaved(candidates, cfg.repeats, same_number=True, before_each=clear_outputs)
     source_desc = f'{count} JPEGs of {size[0]}x{size[1]}'
     return [
-        throughput_row('offline', f'offline {mode} throughput / decode+encode ({source_desc}, 1 process)',
-                       timings, mode, 'reencode', THROUGHPUT_TARGET, images=count, image_size=f'{size[0]}x{size[1]}')
-        for mode in SPECS
+        throughput_row(
+            'offline',
+            f'offline {mode} throughput / decode+encode ({source_desc}, 1 process)',
+            timings,
+            mode,
+            'reencode',
+            THROUGHPUT_TARGET,
+            images=count,
+            image_size=f'{size[0]}x{size[1]}') for mode in SPECS
     ]

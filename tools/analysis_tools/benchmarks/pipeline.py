@@ -65,10 +65,15 @@ def compare_pipelines(cfg, path: str, source: str) -> List[Row]:
         # crops and flips for every pipeline of a round. The encryptions never use it.
         np.random.seed(1000 + round_index)
 
-    timings = time_interleaved(candidates, cfg.pipeline_repeats, min_round_s=cfg.min_round_s * 2,
-                               same_number=True, before_each=same_crops)
+    timings = time_interleaved(
+        candidates, cfg.pipeline_repeats, min_round_s=cfg.min_round_s * 2, same_number=True, before_each=same_crops)
     return [
-        timed_row('pipeline', f'pipeline + {name} / pipeline ({source}, RRC 224, flip, pack)', timings, name,
-                  'plain', SHARE_TARGETS[source.split()[-1]], image=source)
-        for name in ENCRYPTIONS
+        timed_row(
+            'pipeline',
+            f'pipeline + {name} / pipeline ({source}, RRC 224, flip, pack)',
+            timings,
+            name,
+            'plain',
+            SHARE_TARGETS[source.split()[-1]],
+            image=source) for name in ENCRYPTIONS
     ]

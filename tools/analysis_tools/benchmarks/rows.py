@@ -48,20 +48,32 @@ class Row:
         return d
 
 
-def timed_row(suite: str, name: str, timings: Timings, subject: str, reference: str,
-              target: Optional[Tuple[str, float]] = None, **extra) -> Row:
+def timed_row(suite: str,
+              name: str,
+              timings: Timings,
+              subject: str,
+              reference: str,
+              target: Optional[Tuple[str, float]] = None,
+              **extra) -> Row:
     """A row for ``subject`` time over ``reference`` time."""
     ratio, min_ratio = ratios(timings.wall, subject, reference)
-    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]),
-               median(timings.wall[reference]), 's', ratios(timings.cpu, subject, reference)[0], extra)
+    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
+               's',
+               ratios(timings.cpu, subject, reference)[0], extra)
 
 
-def throughput_row(suite: str, name: str, timings: Timings, subject: str, reference: str,
-                   target: Optional[Tuple[str, float]] = None, **extra) -> Row:
+def throughput_row(suite: str,
+                   name: str,
+                   timings: Timings,
+                   subject: str,
+                   reference: str,
+                   target: Optional[Tuple[str, float]] = None,
+                   **extra) -> Row:
     """A row for the throughput of ``subject`` over that of ``reference`` (reference time / subject time)."""
     ratio, min_ratio = ratios(timings.wall, reference, subject)
-    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]),
-               median(timings.wall[reference]), 's', ratios(timings.cpu, reference, subject)[0], extra)
+    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
+               's',
+               ratios(timings.cpu, reference, subject)[0], extra)
 
 
 def format_quantity(value: float, unit: str) -> str:
@@ -83,6 +95,9 @@ def format_table(rows: List[Row]) -> str:
         met = '-' if row.met is None else ('yes' if row.met else 'NO')
         target = f'{row.target[0]} {row.target[1]:g}' if row.target else '-'
         cpu = f'{row.cpu_ratio:.3f}' if math.isfinite(row.cpu_ratio) else '-'
-        lines.append([row.name, f'{row.ratio:.3f}', f'{row.min_ratio:.3f}', cpu, target, met,
-                      format_quantity(row.subject, row.unit), format_quantity(row.reference, row.unit)])
+        lines.append([
+            row.name, f'{row.ratio:.3f}', f'{row.min_ratio:.3f}', cpu, target, met,
+            format_quantity(row.subject, row.unit),
+            format_quantity(row.reference, row.unit)
+        ])
     return '\n'.join('| ' + ' | '.join(cells) + ' |' for cells in lines)

@@ -12,6 +12,5 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, eta_min=1e-5),
 ]
-default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=max_epochs),
-                     visualization=dict(draw=False))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=max_epochs), visualization=dict(draw=False))
 randomness = dict(seed=0)
