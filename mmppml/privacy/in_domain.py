@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, to_blocks
-from .block_attacker import attack_shuffles, train_block_attacker
+from .block_attacker import attack_shuffles, train_block_attacker, training_row
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
@@ -168,13 +168,7 @@ class InDomainAttacks:
             log=self.log,
             embed_dims=cfg.attacker_dims,
             num_layers=cfg.attacker_layers)
-        self.training.append(
-            dict(
-                model=f'{mode} block attacker',
-                images=len(blocks),
-                steps=model.trained_steps,
-                samples=model.trained_images,
-                seconds=time.time() - t))
+        self.training.append(training_row(f'{mode} block attacker', len(blocks), model, time.time() - t))
         return model
 
     def _train_inverter(self, train: np.ndarray, p: int, s: int, seconds: float):

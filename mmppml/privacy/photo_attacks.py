@@ -12,7 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, to_blocks
-from .block_attacker import attack_shuffles, train_block_attacker
+from .block_attacker import attack_shuffles, train_block_attacker, training_row
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
 from .in_domain import to_blocks_all
 from .metrics import chance_neighbour_score
@@ -112,13 +112,7 @@ class PhotoAttacks:
                 log=self.log,
                 embed_dims=cfg.embed_dims,
                 num_layers=cfg.num_layers)
-            self.training.append(
-                dict(
-                    model=f'{name} photo block attacker',
-                    images=len(crops),
-                    steps=model.trained_steps,
-                    samples=model.trained_images,
-                    seconds=time.time() - t))
+            self.training.append(training_row(f'{name} photo block attacker', len(crops), model, time.time() - t))
             self._attack(name, photos, encode, block, (g, g), model, None if s is None else (p, s))
         return PhotoResult(
             tables=dict(attacks=self.rows, summary=self.summary(), training=self.training),
