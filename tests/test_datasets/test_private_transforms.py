@@ -2,7 +2,7 @@
 and no randomness in ``results``."""
 import numpy as np
 import pytest
-import torch
+from det_inputs import det_results
 
 import mmppml  # noqa: F401
 from mmppml.crypto import mix_subpatches, sorted_block_values, to_blocks
@@ -12,17 +12,6 @@ from mmppml.registry import TRANSFORMS
 
 def image(h=16, w=16, seed=0):
     return np.random.default_rng(seed).integers(0, 256, size=(h, w)).astype(np.uint8)
-
-
-def det_results(img, boxes):
-    from mmdet.structures.bbox import HorizontalBoxes
-    return dict(
-        img=img,
-        img_shape=img.shape[:2],
-        ori_shape=img.shape[:2],
-        gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
-        gt_bboxes_labels=np.arange(len(boxes)),
-        gt_ignore_flags=np.zeros(len(boxes), bool))
 
 
 def test_pixel_bags_transform_keeps_the_bags_and_adds_nothing():

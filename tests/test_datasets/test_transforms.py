@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from det_inputs import det_results
 from mmengine.registry import init_default_scope
 
 import mmppml  # noqa: F401  (creates the registries; transforms import lazily)
@@ -18,17 +19,6 @@ def image(h, w, c=3, seed=0):
 
 def patch_multiset(img, p):
     return sorted(block.tobytes() for block in to_blocks(img, p))
-
-
-def det_results(img, boxes):
-    from mmdet.structures.bbox import HorizontalBoxes
-    return dict(
-        img=img,
-        img_shape=img.shape[:2],
-        ori_shape=img.shape[:2],
-        gt_bboxes=HorizontalBoxes(torch.tensor(boxes, dtype=torch.float32)),
-        gt_bboxes_labels=np.arange(len(boxes)),
-        gt_ignore_flags=np.zeros(len(boxes), bool))
 
 
 def test_rs_shuffles_patches_and_adds_nothing():
