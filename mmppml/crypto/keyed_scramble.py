@@ -18,6 +18,7 @@ read with OpenCV or MMCV).
 """
 import os
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from typing import Optional, Tuple, Union
 
@@ -214,8 +215,32 @@ def save_key(path: Union[str, os.PathLike], key: ScrambleKey, overwrite: bool = 
 
 
 def load_key(path: Union[str, os.PathLike]) -> ScrambleKey:
-    """Read a key written by :func:`save_key`."""
-    with np.load(os.fspath(path), allow_pickle=False) as data:
-        if 'format' not in data or str(data['format']) != KEY_FORMAT:
-            raise ValueError(f'{os.fspath(path)} is not an mmppml scramble key file')
-        return ScrambleKey(int(data['block_size']), data['pixel_perm'], data['sign_mask'], str(data['key_id']))
+    """Read a key written by :func:`save_key`.
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: it is not a whole, well-formed key file (the message says what is wrong).
+    """
+    path = os.fspath(path)
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f'{path} is not a readable mmppml scramble key file (truncated or another format: '
+                         f'{type(e).__name__})') from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f'{path} is not an mmppml scramble key file (a single array, not a key archive)')
+    with data:
+        if 'format' not in data.files:
+            raise ValueError(f'{path} is not an mmppml scramble key file')
+        try:
+            fields = {name: data[name] for name in ('format', 'block_size', 'pixel_perm', 'sign_mask', 'key_id')}
+        except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError(f'{path} is not a whole mmppml scramble key file ({type(e).__name__}: {e})') from None
+    if fields['format'].shape != () or str(fields['format']) != KEY_FORMAT:
+        raise ValueError(f'{path} is not an mmppml scramble key file')
+    for name in ('block_size', 'key_id'):
+        if fields[name].shape != ():
+            raise ValueError(f'{path}: {name} must be a single value, got an array of shape {fields[name].shape}')
+    if not np.issubdtype(fields['block_size'].dtype, np.integer):
+        raise ValueError(f'{path}: block_size must be an integer, got {fields["block_size"].dtype}')
+    return ScrambleKey(int(fields['block_size']), fields['pixel_perm'], fields['sign_mask'], str(fields['key_id']))

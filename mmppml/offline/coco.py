@@ -13,25 +13,12 @@ IMAGE_FIELDS_KEPT = ('id', 'file_name', 'width', 'height')
 
 
 def load_coco(path: Path) -> dict:
-    """Read a COCO json and check the fields this tool relies on."""
+    """Read a COCO json (checked with :func:`~mmppml.offline.coco_check.check_coco` before use)."""
     try:
         with open(path, encoding='utf-8') as f:
-            coco = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise EncryptionError(f'cannot read the COCO annotation file: {e}') from None
-    if not isinstance(coco, dict) or not isinstance(coco.get('images'), list):
-        raise EncryptionError('the COCO annotation file has no "images" list')
-    ids = set()
-    for img in coco['images']:
-        if not all(k in img for k in ('id', 'file_name', 'width', 'height')):
-            raise EncryptionError('every COCO image entry needs id, file_name, width and height')
-        if img['id'] in ids:
-            raise EncryptionError(f'duplicate COCO image id {img["id"]}')
-        name = PurePosixPath(str(img['file_name']))
-        if name.is_absolute() or '..' in name.parts or '\\' in str(name):
-            raise EncryptionError(f'COCO file_name {str(name)!r} must be a relative path inside the image folder')
-        ids.add(img['id'])
-    return coco
+            return json.load(f)
+    except (OSError, ValueError, RecursionError) as e:
+        raise EncryptionError(f'cannot read the COCO annotation file: {type(e).__name__}: {e}') from None
 
 
 def check_coco_mode(coco: dict, spec: EncryptionSpec) -> None:
@@ -108,7 +95,9 @@ def encrypted_coco(coco: dict, spec: EncryptionSpec, names: Dict[str, str], done
     """The annotation file of the encrypted copy.
 
     Only images in ``done`` (source file names with an output) are kept, with their annotations;
-    image entries keep only id, file_name (the output name), width and height.
+    image entries keep only id, file_name (the output name), width and height. Of the rest only
+    ``categories`` is copied: ``info``, ``licenses`` and other top-level fields (descriptions, URLs,
+    dates that may identify the source) are dropped.
     """
     images, hw = [], {}
     for img in coco['images']:
@@ -123,6 +112,4 @@ def encrypted_coco(coco: dict, spec: EncryptionSpec, names: Dict[str, str], done
     annotations = [
         rescale_annotation(a, spec, hw[a['image_id']]) for a in coco.get('annotations', []) if a.get('image_id') in hw
     ]
-    out = {k: v for k, v in coco.items() if k not in ('images', 'annotations')}
-    out.update(images=images, annotations=annotations)
-    return out
+    return dict(images=images, annotations=annotations, categories=coco.get('categories', []))

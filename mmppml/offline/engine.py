@@ -7,6 +7,7 @@ output (a lock), and workers die with the run that started them. The COCO annota
 report and the manifest are written last.
 """
 import hashlib
+import json
 import multiprocessing
 import os
 import signal
@@ -23,6 +24,7 @@ from mmppml.crypto.keyed_scramble import ScrambleKey, load_key, new_scramble_key
 from . import coco as coco_utils
 from .files import (TEMP_PREFIX, Journal, check_paths, find_temp_files, fingerprint, is_within, list_images,
                     output_names, read_source, remove_temp_files, write_atomic, write_json_atomic)
+from .coco_check import check_coco
 from .image_ops import decode_image, encode_png, encrypt_image, read_header
 from .lock import LOCK_NAME, OutputLock
 from .manifest import MANIFEST_NAME, check_resume, new_manifest, now, report
@@ -36,7 +38,13 @@ COCO_IMAGE_DIR = 'images'
 MAX_FILE_BYTES = 256 * 2**20
 MAX_PIXELS = 100_000_000
 # What decoding to 8-bit loses, as said in the summary.
-LOSS_NOTES = {'alpha': 'alpha channel dropped', '16-bit': 'more than 8 bits per channel reduced to 8'}
+LOSS_NOTES = {
+    'alpha': 'alpha channel dropped',
+    '16-bit': 'more than 8 bits per channel reduced to 8',
+    'frames': 'first frame kept, the other frames dropped'
+}
+# Names the tool writes at the top of the output folder (hidden run files aside).
+RESERVED_NAMES = (MANIFEST_NAME, )
 
 
 @dataclass
@@ -45,8 +53,10 @@ class Summary:
 
     ``skipped`` lists ``{'file': relative source path, 'reason': str}`` for images that were not
     encrypted, ``ignored`` the same for entries of the source that are not images to encrypt
-    (hidden, other types, links not followed), ``lossy`` maps 'alpha' / '16-bit' to the sources
-    that lost it in decoding, and ``report_file`` is where all of it was written.
+    (hidden, other types, links not followed), ``lossy`` maps each of :data:`LOSS_NOTES` to the
+    sources that lost it in decoding, ``annotations_without_image`` lists the COCO annotations
+    whose image_id is no image of the file (``{'annotation': index, 'image_id': id}``), and
+    ``report_file`` is where all of it was written.
     """
     sources: int
     done_before: int = 0
@@ -54,6 +64,7 @@ class Summary:
     skipped: List[dict] = field(default_factory=list)
     ignored: List[dict] = field(default_factory=list)
     lossy: dict = field(default_factory=dict)
+    annotations_without_image: List[dict] = field(default_factory=list)
     temp_files_removed: int = 0
     seconds: float = 0.
     report_file: Optional[Path] = None
@@ -80,6 +91,9 @@ class Summary:
                        f'that are not images to encrypt ({"; ".join(reasons)})')
         for loss, files in sorted(self.lossy.items()):
             out.append(f'{len(files)} image(s) decoded with their {LOSS_NOTES[loss]}')
+        if self.annotations_without_image:
+            out.append(f'{len(self.annotations_without_image)} COCO annotation(s) name no image of the file and '
+                       'were left out (listed in the report)')
         return out
 
 
@@ -230,13 +244,25 @@ def _plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Op
     if coco_ann is None:
         listing = list_images(source, follow_symlinks)
         names = output_names(listing.files, keep_names)
-        plan = dict(names=names, sizes={}, target=output, layout='image-folder', coco=None, ignored=listing.ignored)
+        reserved = sorted({src.split('/')[0] for src, dst in names.items() if dst.split('/')[0] in RESERVED_NAMES})
+        if reserved:
+            raise EncryptionError(f'the source holds {reserved[0]!r}, a name the tool writes at the top of the output '
+                                  f'({", ".join(RESERVED_NAMES)}): rename it')
+        plan = dict(names=names,
+                    sizes={},
+                    target=output,
+                    layout='image-folder',
+                    coco=None,
+                    skipped=listing.skipped,
+                    ignored=listing.ignored,
+                    orphans=[])
     else:
         if is_within(coco_ann.resolve(), output.resolve()):
             raise EncryptionError('the source annotation file must not be inside the output directory')
-        if coco_ann.name == MANIFEST_NAME:
+        if coco_ann.name in RESERVED_NAMES + (COCO_IMAGE_DIR, ):
             raise EncryptionError(f'the annotation file must not be named {coco_ann.name} (reserved)')
         coco = coco_utils.load_coco(coco_ann)
+        orphans = check_coco(coco)
         coco_utils.check_coco_mode(coco, spec)
         sizes = {img['file_name']: (int(img['height']), int(img['width'])) for img in coco['images']}
         names = coco_utils.coco_output_names(coco, keep_names)
@@ -248,8 +274,15 @@ def _plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Op
         } for src in names if not is_within((source / src).resolve(), source.resolve())]
         for entry in ignored:
             del names[entry['file']]
-        plan = dict(names=names, sizes=sizes, target=output / COCO_IMAGE_DIR, layout='coco', coco=coco, ignored=ignored)
-    if not plan['names']:
+        plan = dict(names=names,
+                    sizes=sizes,
+                    target=output / COCO_IMAGE_DIR,
+                    layout='coco',
+                    coco=coco,
+                    skipped=[],
+                    ignored=ignored,
+                    orphans=orphans)
+    if not plan['names'] and not plan['skipped']:
         raise EncryptionError(f'no images found in {source} (extensions: png, jpg, jpeg, bmp, tif, webp, ...)')
     return plan
 
@@ -268,6 +301,44 @@ def report_path(output: Path, report_file: Optional[os.PathLike], shard: Optiona
     if shard is None:
         return path
     return path.with_name(f'{path.stem}.shard-{shard[0]}-of-{shard[1]}{path.suffix}')
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    a, b = a.resolve(), b.resolve()
+    return a == b or (a.exists() and b.exists() and os.path.samefile(a, b))
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` holds a report this tool wrote (a rerun may write over it, nothing else)."""
+    try:
+        report_obj = json.loads(path.read_text(encoding='utf-8'))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report_obj, dict) and {'created', 'source', 'counts', 'skipped'} <= set(report_obj)
+
+
+def check_written_files(source: Path, output: Path, report_file: Path, key_file: Optional[Path], new_key: bool,
+                        coco_ann: Optional[Path]) -> None:
+    """Refuse a report or a new key aimed at the key, the annotations, the source, the output or a folder
+    (exit code 2, before anything is written), so that no run can lose a key or a source file."""
+    if is_within(report_file.resolve(), output.resolve()):
+        raise EncryptionError('the report must not be inside the output directory (it names source files)')
+    if is_within(report_file.resolve(), source.resolve()):
+        raise EncryptionError(f'the report {report_file} must not be inside the source directory')
+    for what, other in (('key file', key_file), ('COCO annotation file', coco_ann)):
+        if other is not None and _same_file(report_file, other):
+            raise EncryptionError(f'the report {report_file} would overwrite the {what}: choose another --report')
+    if report_file.is_dir():
+        raise EncryptionError(f'the report {report_file} is a folder: give a file name')
+    if not report_file.parent.is_dir():
+        raise EncryptionError(f'the folder of the report {report_file} does not exist; create it first')
+    if report_file.exists() and not is_report(report_file):
+        raise EncryptionError(f'{report_file} exists and is not a report of this tool: choose another --report')
+    if new_key and key_file is not None:
+        if is_within(key_file.resolve(), source.resolve()):
+            raise EncryptionError(f'the new key file {key_file} must not be inside the source directory')
+        if coco_ann is not None and _same_file(key_file, coco_ann):
+            raise EncryptionError('the key file must not be the COCO annotation file')
 
 
 def _check_output_location(output: Path) -> None:
@@ -360,8 +431,9 @@ def encrypt_dataset(source: os.PathLike,
             raise EncryptionError('--new-key with --shard: every shard would draw its own key; create the key '
                                   'once first (see the README) and pass it with --key-file')
     report_file = report_path(output, report_file, shard)
-    if is_within(report_file.resolve(), output.resolve()):
-        raise EncryptionError('the report must not be inside the output directory (it names source files)')
+    check_written_files(source, output, report_file,
+                        Path(key_file) if key_file else None, new_key,
+                        Path(coco_ann) if coco_ann else None)
     key = _prepare_key(Path(key_file) if key_file else None, new_key, spec, output)
 
     plan = _plan_sources(source, output, spec, Path(coco_ann) if coco_ann else None, keep_names, follow_symlinks)
@@ -386,8 +458,10 @@ def encrypt_dataset(source: os.PathLike,
             save_key(key_file, key)
         try:
             summary = Summary(
-                sources=len(names),
+                sources=len(names) + len(plan['skipped']),
+                skipped=list(plan['skipped']) if shard is None else [],  # a name is reported once, by the merge
                 ignored=plan['ignored'],
+                annotations_without_image=plan['orphans'],
                 temp_files_removed=remove_temp_files(output, own['temp']),
                 report_file=report_file)
             if shard is None or earlier is None:
@@ -444,7 +518,7 @@ def _finish(source: Path, output: Path, spec: EncryptionSpec, plan: dict, journa
     names = plan['names']
     done = {src for src, dst in plan['journal_names'].items() if dst in journal.done}
     counts = {
-        'sources': len(names),
+        'sources': len(names) + len(plan['skipped']),
         'encrypted': len(done),
         'skipped': len(summary.skipped),
         'ignored': len(summary.ignored)

@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .spec import EncryptionError, OutputError
 
@@ -32,34 +32,66 @@ def check_paths(source: Path, output: Path) -> None:
         raise EncryptionError('the source directory must not be inside the output directory')
 
 
+def is_utf8(name: str) -> bool:
+    """Whether a file name decoded from the file system is valid UTF-8 (no escaped bytes)."""
+    try:
+        name.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_name(name: str) -> str:
+    """``name`` with bytes that are not valid UTF-8 shown as ``\\xNN`` escapes (for reports)."""
+    return os.fsencode(name).decode('utf-8', 'backslashreplace')
+
+
 @dataclass
 class SourceListing:
     """The images below a source folder and every entry left out, with the reason.
 
     Attributes:
         files (list[str]): relative POSIX paths of the image files to encrypt, sorted.
-        ignored (list[dict]): ``{'file': relative path, 'reason': str}`` for hidden entries, other
-            file types, links not followed, devices, FIFOs and sockets, unreadable folders.
+        skipped (list[dict]): ``{'file': relative path, 'reason': str}`` for image files that cannot
+            be encrypted as they are named (names that are not valid UTF-8).
+        ignored (list[dict]): the same for hidden entries, other file types, links not followed,
+            devices, FIFOs and sockets, unreadable folders.
     """
     files: List[str] = field(default_factory=list)
+    skipped: List[dict] = field(default_factory=list)
     ignored: List[dict] = field(default_factory=list)
+
+
+def _real_folders(root: Path) -> set:
+    """The resolved folders below ``root`` reached through real (not linked), visible names."""
+    folders = set()
+    for dirpath, dirnames, _ in os.walk(root, followlinks=False):
+        folders.add(Path(dirpath).resolve())
+        dirnames[:] = [d for d in dirnames if not d.startswith('.')]
+    return folders
 
 
 def list_images(root: Path, follow_symlinks: bool = False) -> SourceListing:
     """List the image files below ``root``.
 
     Link policy: a symbolic link (to a file or a folder) is followed when its target lies inside
-    ``root``; with ``follow_symlinks`` any link is followed. Links refused, broken links and link
-    loops are reported in ``ignored``, as are hidden entries (names starting with '.'), files of
-    other extensions and anything that is not a regular file.
+    ``root``; with ``follow_symlinks`` any link is followed. A link to a folder the source holds
+    under its own name is never followed (the folder is listed under that name, so a link cannot
+    rename a class). Links refused, broken links and link loops are reported in ``ignored``, as are
+    hidden entries (names starting with '.'), files of other extensions and anything that is not a
+    regular file. Image files whose names are not valid UTF-8 are reported in ``skipped``.
+
+    Raises:
+        EncryptionError: a folder whose name is not valid UTF-8 (folder names are the labels).
     """
     root = Path(root)
     real_root = root.resolve()
+    real_folders = _real_folders(root)
     listing = SourceListing()
     visited = set()
 
     def ignore(rel: PurePosixPath, reason: str) -> None:
-        listing.ignored.append({'file': str(rel), 'reason': reason})
+        listing.ignored.append({'file': printable_name(str(rel)), 'reason': reason})
 
     def walk(folder: Path, rel_dir: PurePosixPath) -> None:
         visited.add(folder.resolve())
@@ -74,7 +106,8 @@ def list_images(root: Path, follow_symlinks: bool = False) -> SourceListing:
                 ignore(rel, 'hidden (name starts with a dot)')
                 continue
             path = Path(entry.path)
-            if entry.is_symlink():
+            linked = entry.is_symlink()
+            if linked:
                 target = path.resolve()
                 if not target.exists():
                     ignore(rel, 'broken symbolic link')
@@ -88,14 +121,22 @@ def list_images(root: Path, follow_symlinks: bool = False) -> SourceListing:
                 ignore(rel, f'cannot read: {e.strerror or type(e).__name__}')
                 continue
             if stat.S_ISDIR(mode):
-                if path.resolve() in visited:
+                if linked and path.resolve() in real_folders:
+                    ignore(rel, 'symbolic link to a folder the source holds under its own name (listed there)')
+                elif path.resolve() in visited:
                     ignore(rel, 'folder already listed (a link loop or a second link to it)')
+                elif not is_utf8(entry.name):
+                    raise EncryptionError(f'the folder {printable_name(str(rel))!r} has a name that is not valid '
+                                          'UTF-8; folder names are the labels: rename it')
                 else:
                     walk(path, rel)
             elif not stat.S_ISREG(mode):
                 ignore(rel, 'not a regular file (a device, FIFO or socket)')
             elif osp.splitext(entry.name)[1].lower() not in IMAGE_EXTENSIONS:
                 ignore(rel, f'not an image extension ({", ".join(IMAGE_EXTENSIONS)})')
+            elif not is_utf8(entry.name):
+                listing.skipped.append({'file': printable_name(str(rel)), 'reason': 'the name is not valid UTF-8: '
+                                        'rename the file to encrypt it'})
             else:
                 listing.files.append(str(rel))
 
@@ -212,7 +253,9 @@ def sha256_file(path: Path) -> str:
 
 
 class Journal:
-    """The record of finished outputs: one ``sha256 size name`` line per file, appended as they finish.
+    """The record of finished outputs: one JSON line ``{"name", "sha256", "size"}`` per file, appended
+    as they finish (JSON round-trips every name, line breaks included; lines of the older
+    ``sha256 size name`` form are still read).
 
     A resumed run counts an output as done only if the journal lists it with the same size and
     checksum, so a file put at an output name by anything else (garbage, or a plain image) is
@@ -226,10 +269,10 @@ class Journal:
         self.entries: Dict[str, tuple] = {}
         self.done = set()
         if self.path.exists():
-            for line in self.path.read_text(encoding='utf-8', errors='replace').splitlines():
-                parts = line.split(' ', 2)
-                if len(parts) == 3 and len(parts[0]) == 64 and parts[1].isdigit():
-                    self.entries[parts[2]] = (parts[0], int(parts[1]))
+            for line in self.path.read_text(encoding='utf-8', errors='replace').split('\n'):
+                entry = _journal_entry(line)
+                if entry is not None:
+                    self.entries[entry[0]] = entry[1:]
         self._file = None
 
     def is_done(self, root: Path, name: str) -> bool:
@@ -252,7 +295,7 @@ class Journal:
         try:
             if self._file is None:
                 self._file = open(self.path, 'a', encoding='utf-8')
-            self._file.write(f'{digest} {size} {name}\n')
+            self._file.write(json.dumps(dict(name=name, sha256=digest, size=size)) + '\n')
             self._file.flush()
         except OSError as e:
             raise OutputError(f'cannot write {self.path}: {e.strerror or type(e).__name__}') from None
@@ -263,3 +306,20 @@ class Journal:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _journal_entry(line: str) -> Optional[Tuple[str, str, int]]:
+    """(name, sha256, size) of a journal line, or None for a line cut short by a kill (or foreign)."""
+    if line.startswith('{'):
+        try:
+            entry = json.loads(line)
+            name, digest, size = entry['name'], entry['sha256'], entry['size']
+        except (ValueError, TypeError, KeyError):
+            return None
+        ok = isinstance(name, str) and isinstance(digest, str) and type(size) is int
+    else:  # the older 'sha256 size name' form
+        parts = line.split(' ', 2)
+        ok = len(parts) == 3 and parts[1].isdigit()
+        if ok:
+            digest, size, name = parts[0], int(parts[1]), parts[2]
+    return (name, digest, size) if ok and len(digest) == 64 else None

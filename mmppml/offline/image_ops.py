@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mmppml.crypto import align_image, encrypt, round_to_uint8
+from mmppml.crypto import align_image, mix_subpatches, random_patch_shuffle, round_to_uint8
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
 from .spec import EncryptionError, EncryptionSpec
 
@@ -21,7 +21,8 @@ def read_header(data: bytes, max_pixels: int) -> List[str]:
     Reads the header only (Pillow), so a small file that decodes to gigabytes is refused cheaply.
 
     Returns:
-        list[str]: what decoding to 8-bit BGR (or gray) loses: ``'alpha'``, ``'16-bit'``.
+        list[str]: what decoding the first frame to 8-bit BGR (or gray) loses: ``'alpha'``,
+        ``'16-bit'``, ``'frames'`` (a multi-frame TIFF or an animated WebP).
 
     Raises:
         EncryptionError: unrecognised format, or more pixels than ``max_pixels``.
@@ -30,6 +31,7 @@ def read_header(data: bytes, max_pixels: int) -> List[str]:
     try:
         with Image.open(io.BytesIO(data)) as im:
             (width, height), mode, transparent = im.size, im.mode, 'transparency' in im.info
+            frames = getattr(im, 'n_frames', 1)
     except Exception:  # Pillow raises many types for unrecognised or broken headers
         raise EncryptionError('cannot decode the file as an image (corrupt or unsupported format)') from None
     finally:
@@ -42,6 +44,8 @@ def read_header(data: bytes, max_pixels: int) -> List[str]:
         losses.append('alpha')
     if mode in HIGH_DEPTH_MODES or (data.startswith(PNG_SIGNATURE) and len(data) > 24 and data[24] == 16):
         losses.append('16-bit')  # a 16-bit RGB PNG opens as 8-bit 'RGB' in Pillow: read its IHDR
+    if frames > 1:
+        losses.append('frames')
     return losses
 
 
@@ -71,13 +75,19 @@ def encode_png(img: np.ndarray, compression: int = 1) -> bytes:
 
 
 def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
-    """Resize (area averaging when shrinking) and align to multiples of P as ``spec`` says."""
+    """Resize (area averaging when shrinking) and align to multiples of P as ``spec`` says.
+
+    For RS and RS-on-MI, the blocks wholly of image content (padding adds none) must reach the
+    shuffle minimum, so that padding cannot leave most of a small image in one intact block.
+    """
     h, w = img.shape[:2]
     rh, rw = spec.resized_size(h, w)
     if (rh, rw) != (h, w):
         shrinking = rh * rw < h * w
         img = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     spec.aligned_size(h, w)  # raises EncryptionError for a size it cannot align
+    if spec.mode != 'mi':
+        spec.check_shuffle_grid(rh, rw)
     return align_image(img, spec.patch_size, spec.size_mismatch)
 
 
@@ -88,9 +98,10 @@ SHUFFLE_DRAWS = 32
 def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleKey] = None) -> np.ndarray:
     """Encrypt a decoded uint8 image as ``spec`` says; MI means are rounded to uint8.
 
-    Every call draws a fresh permutation from OS entropy; it is not returned or kept. An output
-    equal to its (resized) source is never returned: a shuffle that happens to leave the image as
-    it was is drawn again, and an image whose blocks are all identical is refused.
+    Every call draws a fresh permutation from OS entropy; it is not returned or kept. A shuffle
+    never returns what it shuffled (the resized image for RS, its MI image for RS-on-MI): a draw
+    that happens to leave it as it was is drawn again, and an image whose blocks are all identical
+    is refused.
 
     Returns:
         np.ndarray: uint8, (H', W'[, C]) with (H', W') = ``spec.output_size(H, W)``.
@@ -99,15 +110,17 @@ def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleK
         EncryptionError: too few blocks to shuffle, or no draw changed the image.
     """
     img = prepare_image(img, spec)
+    if spec.mode != 'rs':
+        img = round_to_uint8(mix_subpatches(img, spec.patch_size, spec.sub_patch_size))
+    out = img
     if spec.mode != 'mi':
-        spec.check_shuffle_grid(*img.shape[:2])
-    for _ in range(SHUFFLE_DRAWS):
-        out = round_to_uint8(encrypt(img, spec.mode, spec.patch_size, spec.sub_patch_size))
-        if out.shape != img.shape or not np.array_equal(out, img):
-            break
-    else:
-        raise EncryptionError('every draw left the image unchanged (all its blocks are identical); '
-                              'refusing to write it as an encrypted copy')
+        for _ in range(SHUFFLE_DRAWS):
+            out = random_patch_shuffle(img, spec.block_size)
+            if not np.array_equal(out, img):
+                break
+        else:
+            raise EncryptionError('every draw left the image unchanged (all its blocks are identical); '
+                                  'refusing to write it as an encrypted copy')
     if key is not None:
         out = apply_scramble(out, key)
     return out

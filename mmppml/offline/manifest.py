@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from .files import Journal
+from .files import Journal, printable_name
 from .lock import LOCK_NAME
 from .shards import is_shard_file
 from .spec import EncryptionError, EncryptionSpec
@@ -105,16 +105,18 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
 
 
 def report(summary, counts: dict, source: Path) -> dict:
-    """The report for the data owner: counts, and the source files (relative to ``source``) that were
-    skipped, ignored or decoded with a loss. Not for hand-over."""
+    """The report for the data owner: counts, the source files (relative to ``source``) that were
+    skipped, ignored or decoded with a loss, and the COCO annotations that name no image. Not for
+    hand-over."""
     return {
         'created': now(),
-        'source': str(Path(source).resolve()),
+        'source': printable_name(str(Path(source).resolve())),
         'counts': counts,
         'skipped': summary.skipped,
         'ignored': summary.ignored,
         'decoded_with_loss': {
             loss: sorted(files)
             for loss, files in summary.lossy.items()
-        }
+        },
+        'annotations_without_image': summary.annotations_without_image,
     }

@@ -86,15 +86,12 @@ def check_shards_finished(output: Path, settings: dict) -> int:
 
 
 def merge_journals(output: Path, n: int, journal: Journal) -> None:
-    """Take the entries of the N shard journals into ``journal``, each checked by its file's size
-    (the checksum was checked when the shard wrote or resumed it)."""
+    """Take the entries of the N shard journals into ``journal``, each checked against its file's
+    size and SHA-256 (a file put at an output name after its shard finished is encrypted again)."""
     for k in range(n):
-        for name, (digest, size) in Journal(output, shard_names((k, n))['journal']).entries.items():
-            try:
-                ok = (output / name).stat().st_size == size
-            except OSError:
-                ok = False
-            if ok:
+        shard_journal = Journal(output, shard_names((k, n))['journal'])
+        for name, (digest, size) in shard_journal.entries.items():
+            if shard_journal.is_done(output, name):
                 journal.add(name, digest, size)
 
 

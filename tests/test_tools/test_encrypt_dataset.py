@@ -118,7 +118,7 @@ def test_killed_run_resumes_to_a_complete_valid_copy(source, tmp_path):
     assert 60 <= len(renamed) < 3 * PER_CLASS
     # Done are the files the journal records (written by the run as each result came back); files
     # renamed by a worker whose result the killed parent never saw are redone.
-    journaled = [line.split(' ', 2)[2] for line in (out / '.mmppml-done').read_text().splitlines()]
+    journaled = [json.loads(line)['name'] for line in (out / '.mmppml-done').read_text().splitlines()]
     done_before = {out / name: (out / name).stat().st_ino for name in journaled}
     assert len(renamed) - 2 * 32 <= len(done_before) <= len(renamed)
     assert json.loads((out / 'manifest.json').read_text())['complete'] is False
