@@ -26,7 +26,8 @@ from mmppml.offline.shards import parse_shard
 
 EXIT_CODES = '''exit codes:
   0    done: every image of the source is encrypted
-  2    bad request (arguments, paths, settings, annotation file); nothing was encrypted
+  2    bad request (arguments, paths, settings, key or annotation file, a folder name that is not
+       UTF-8 or that the tool writes); nothing was encrypted
   3    done, but some source files were skipped (listed in the report)
   4    the output cannot be written (read-only, disk full, I/O error); rerun to resume
   5    another run is writing to the output directory
@@ -87,8 +88,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='images with more pixels (read from the header) are skipped and reported')
     parser.add_argument(
         '--report',
-        help='where the report naming skipped and ignored source files goes '
-        '(default: OUTPUT.report.json beside OUTPUT; never inside it)')
+        help='where the report naming skipped and ignored source files goes (default: OUTPUT.report.json '
+        'beside OUTPUT); never inside OUTPUT or SOURCE, never the key or the annotation file, and an '
+        'existing file only if it is an earlier report')
     sharding = parser.add_mutually_exclusive_group()
     sharding.add_argument(
         '--shard',

@@ -42,8 +42,13 @@ class EncryptedImageFolder(CustomDataset):
         if not exists(path):
             raise FileNotFoundError(f'{path} not found: EncryptedImageFolder reads copies made by '
                                     'tools/encrypt_dataset.py (use CustomDataset for other folders)')
-        manifest = json.loads(get_text(path))
-        if manifest.get('format') != MANIFEST_FORMAT:
+        try:
+            manifest = json.loads(get_text(path))
+        except ValueError as e:
+            raise ValueError(f'{path} is not readable JSON ({type(e).__name__}: {e})') from None
+        settings = manifest.get('settings') if isinstance(manifest, dict) else None
+        if not isinstance(settings, dict) or manifest.get('format') != MANIFEST_FORMAT \
+                or not isinstance(settings.get('encryption'), dict):
             raise ValueError(f'{path} is not an mmppml encrypted-dataset manifest')
         if not manifest.get('complete'):
             raise ValueError(f'the encrypted copy at {path} is incomplete (its encryption was interrupted): '

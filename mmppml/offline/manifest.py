@@ -74,9 +74,10 @@ def read_manifest(output: Path) -> Optional[dict]:
         return None
     try:
         manifest = json.loads(path.read_text(encoding='utf-8'))
-    except (OSError, json.JSONDecodeError) as e:
-        raise EncryptionError(f'cannot read {path}: {e}') from None
-    if not isinstance(manifest, dict) or manifest.get('format') != MANIFEST_FORMAT:
+    except (OSError, ValueError) as e:
+        raise EncryptionError(f'cannot read {path}: {type(e).__name__}: {e}') from None
+    if not isinstance(manifest, dict) or manifest.get('format') != MANIFEST_FORMAT \
+            or not isinstance(manifest.get('settings'), dict):
         raise EncryptionError(f'{path} is not an mmppml encrypted-dataset manifest')
     return manifest
 

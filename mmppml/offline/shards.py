@@ -60,9 +60,10 @@ def shard_states(output: Path) -> Dict[Tuple[int, int], Optional[dict]]:
         match = SHARD_FILE.match(path.name)
         if match:
             try:
-                states[int(match[1]), int(match[2])] = json.loads(path.read_text(encoding='utf-8'))
-            except (OSError, json.JSONDecodeError):
-                states[int(match[1]), int(match[2])] = None
+                state = json.loads(path.read_text(encoding='utf-8'))
+            except (OSError, ValueError):
+                state = None
+            states[int(match[1]), int(match[2])] = state if isinstance(state, dict) else None
     return states
 
 

@@ -257,3 +257,27 @@ def test_names_with_line_breaks_are_not_redone_on_rerun(tmp_path, capsys, odd):
 def test_encrypt_image_refuses_too_few_content_blocks_directly():
     with pytest.raises(EncryptionError, match='at least 4'):
         encrypt_image(noise(17), EncryptionSpec('rs', 16, size_mismatch='pad'))
+
+
+# Siblings: the other files of an output folder the tool reads back --------------------------------
+
+
+@pytest.mark.parametrize('manifest', [b'[]', b'{"format": "mmppml-encrypted-dataset", "settings": 5}', b'\xff\xfe'])
+def test_a_tampered_manifest_exits_2(tmp_path, capsys, manifest):
+    src = make_folder(tmp_path / 'src')
+    out = tmp_path / 'out'
+    assert run(src, out, '--mode', 'rs', '-P', '8') == 0
+    (out / 'manifest.json').write_bytes(manifest)
+    assert run(src, out, '--mode', 'rs', '-P', '8') == 2
+    err = capsys.readouterr().err
+    assert 'manifest.json' in err and 'Traceback' not in err
+
+
+def test_a_tampered_shard_state_is_taken_as_unfinished(tmp_path, capsys):
+    src = make_folder(tmp_path / 'src')
+    out = tmp_path / 'out'
+    for k in range(2):
+        assert run(src, out, '--mode', 'rs', '-P', '8', '--shard', f'{k}/2') == 0
+    (out / '.mmppml-shard-1-of-2.json').write_text('[1, 2]')
+    assert run(src, out, '--mode', 'rs', '-P', '8', '--merge') == 2
+    assert 'shard(s) 1/2 have not finished' in capsys.readouterr().err
