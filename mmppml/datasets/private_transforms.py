@@ -35,7 +35,7 @@ class RandomPixelBags(BlockEncryption):
     def transform(self, results: dict) -> dict:
         self.check_no_spatial_annotations(results)
         img = self.aligned_image(results)
-        self.check_shuffle_grid(img)
+        self.check_shuffle_grid(results['img'])
         img = random_pixel_bags(img, self.block_size, self.rng)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
@@ -110,7 +110,7 @@ class NoisyShuffledMix(ShuffledMixSubPatches):
     def transform(self, results: dict) -> dict:
         self.check_no_spatial_annotations(results)
         img = self.aligned_image(results)
-        self.check_shuffle_grid(img)
+        self.check_shuffle_grid(results['img'])
         img = noisy_shuffled_mix(img, self.block_size, self.sub_patch_size, self.sigma, self.rng)
         results['img'] = img
         results['img_shape'] = img.shape[:2]

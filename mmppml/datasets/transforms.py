@@ -142,7 +142,11 @@ class BlockEncryption(BaseTransform):
         return align_image(img, self.block_size, self.size_mismatch, self.pad_val)
 
     def check_shuffle_grid(self, img: np.ndarray) -> None:
-        """Refuse an image with too few blocks for a shuffle to hide anything."""
+        """Refuse an image with too few blocks for a shuffle to hide anything.
+
+        ``img`` is the image as it comes in, before alignment: only the blocks wholly of its
+        content count (padding adds none; a crop keeps exactly these).
+        """
         try:
             check_shuffle_grid((img.shape[0] // self.block_size, img.shape[1] // self.block_size), self.block_size)
         except ValueError as e:
@@ -204,7 +208,7 @@ class RandomPatchShuffle(BlockEncryption):
     def transform(self, results: dict) -> dict:
         self.check_no_spatial_annotations(results)
         img = self.aligned_image(results)
-        self.check_shuffle_grid(img)
+        self.check_shuffle_grid(results['img'])
         img = channels_first(random_patch_shuffle(img, self.block_size, self.rng))
         results['img'] = img
         results['img_shape'] = img.shape[:2]
@@ -316,7 +320,7 @@ class ShuffledMixSubPatches(MixSubPatches):
     def transform(self, results: dict) -> dict:
         self.check_no_spatial_annotations(results)
         img = self.aligned_image(results)
-        self.check_shuffle_grid(img)
+        self.check_shuffle_grid(results['img'])
         img = self.mix(img, self.rng)
         results['img'] = img
         results['img_shape'] = img.shape[:2]

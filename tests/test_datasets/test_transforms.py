@@ -276,6 +276,17 @@ def test_colour_outputs_pack_into_tensors_without_a_copy(transform):
     np.testing.assert_array_equal(inputs.numpy(), out.transpose(2, 0, 1))
 
 
+@pytest.mark.parametrize('make', [
+    lambda: RandomPatchShuffle(16, size_mismatch='pad'),
+    lambda: ShuffledMixSubPatches(16, 8, size_mismatch='pad'),
+])
+def test_padding_does_not_count_toward_the_shuffle_minimum(make):
+    """17 x 17 at P = 16 pads to 2 x 2 blocks, one of content: refused; 33 x 33 has 4 of content."""
+    with pytest.raises(ValueError, match='has 1 block'):
+        make()(dict(img=image(17, 17)))
+    assert make()(dict(img=image(33, 33)))['img'].shape[:2] in ((48, 48), (24, 24))
+
+
 def test_padding_matches_numpy_pad():
     img = image(30, 37)
     mi = MixSubPatches(16, 8, size_mismatch='pad', pad_val=9.7)(dict(img=img))['img']

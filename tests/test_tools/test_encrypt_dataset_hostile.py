@@ -281,3 +281,15 @@ def test_a_tampered_shard_state_is_taken_as_unfinished(tmp_path, capsys):
     (out / '.mmppml-shard-1-of-2.json').write_text('[1, 2]')
     assert run(src, out, '--mode', 'rs', '-P', '8', '--merge') == 2
     assert 'shard(s) 1/2 have not finished' in capsys.readouterr().err
+
+
+def test_multi_frame_images_are_noted_in_the_report(tmp_path, capsys):
+    from PIL import Image
+    src = tmp_path / 'src' / 'a'
+    src.mkdir(parents=True)
+    frames = [Image.fromarray(noise(32, seed=i)) for i in range(3)]
+    frames[0].save(src / 'stack.tif', save_all=True, append_images=frames[1:])
+    out = tmp_path / 'out'
+    assert run(src.parent, out, '--mode', 'rs', '-P', '8') == 0
+    assert report_of(out)['decoded_with_loss'] == {'frames': ['a/stack.tif']}
+    assert 'first frame kept' in capsys.readouterr().out
