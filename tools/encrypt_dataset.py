@@ -21,7 +21,7 @@ import os
 import sys
 
 from mmppml.crypto import MODES, SIZE_MISMATCH_MODES
-from mmppml.offline import MAX_FILE_BYTES, MAX_PIXELS, EncryptionError, EncryptionSpec, encrypt_dataset
+from mmppml.offline import MAX_FILE_BYTES, MAX_PIXELS, EncryptionError, EncryptionSpec, RunOptions, encrypt_dataset
 from mmppml.offline.shards import parse_shard
 
 EXIT_CODES = '''exit codes:
@@ -119,10 +119,7 @@ def main(argv=None) -> int:
             short_side=args.short_side,
             size_mismatch=args.size_mismatch,
             grayscale=args.grayscale)
-        summary = encrypt_dataset(
-            args.source,
-            args.output,
-            spec,
+        options = RunOptions(
             coco_ann=args.coco_ann,
             key_file=args.key_file,
             new_key=args.new_key,
@@ -138,6 +135,7 @@ def main(argv=None) -> int:
             report_file=args.report,
             shard=shard,
             merge=args.merge)
+        summary = encrypt_dataset(args.source, args.output, spec, options)
     except EncryptionError as e:
         print(f'error: {e}', file=sys.stderr)
         return e.exit_code

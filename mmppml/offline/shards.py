@@ -9,10 +9,12 @@ marks the copy complete. The state files hold counts only, never source names.
 """
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from .files import TEMP_PREFIX, Journal, write_json_atomic
+from .lock import LOCK_NAME
 from .spec import EncryptionError
 
 SHARD_FILE = re.compile(r'^\.mmppml-shard-(\d+)-of-(\d+)\.json$')
@@ -26,14 +28,22 @@ def parse_shard(text: str) -> Tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def shard_names(shard: Tuple[int, int]) -> Dict[str, str]:
-    """Names of a shard's own files in the output directory: lock, journal, state, temporary prefix."""
+@dataclass(frozen=True)
+class RunFiles:
+    """Names of a run's own files in the output folder: lock, journal, temporary prefix, state.
+
+    A whole run (or a merge) uses the defaults and writes no state file; each shard has its own.
+    """
+    lock: str = LOCK_NAME
+    journal: str = Journal.NAME
+    temp: str = TEMP_PREFIX
+    state: Optional[str] = None
+
+
+def shard_files(shard: Tuple[int, int]) -> RunFiles:
+    """The own files of shard ``(K, N)``."""
     tag = f'shard-{shard[0]}-of-{shard[1]}'
-    return dict(
-        lock=f'.mmppml-lock-{tag}',
-        journal=f'{Journal.NAME}-{tag}',
-        state=f'.mmppml-{tag}.json',
-        temp=f'{TEMP_PREFIX}{tag}-')
+    return RunFiles(f'{LOCK_NAME}-{tag}', f'{Journal.NAME}-{tag}', f'{TEMP_PREFIX}{tag}-', f'.mmppml-{tag}.json')
 
 
 def is_shard_file(name: str) -> bool:
@@ -49,7 +59,7 @@ def shard_tasks(tasks: Iterable, shard: Tuple[int, int]) -> List:
 
 def write_state(output: Path, shard: Tuple[int, int], settings: dict, counts: dict, fsync: bool) -> None:
     """Record that ``shard`` has finished, with its settings and counts (no names)."""
-    write_json_atomic(output / shard_names(shard)['state'],
+    write_json_atomic(output / shard_files(shard).state,
                       dict(shard=list(shard), complete=True, settings=settings, counts=counts), fsync)
 
 
@@ -90,7 +100,7 @@ def merge_journals(output: Path, n: int, journal: Journal) -> None:
     """Take the entries of the N shard journals into ``journal``, each checked against its file's
     size and SHA-256 (a file put at an output name after its shard finished is encrypted again)."""
     for k in range(n):
-        shard_journal = Journal(output, shard_names((k, n))['journal'])
+        shard_journal = Journal(output, shard_files((k, n)).journal)
         for name, (digest, size) in shard_journal.entries.items():
             if shard_journal.is_done(output, name):
                 journal.add(name, digest, size)

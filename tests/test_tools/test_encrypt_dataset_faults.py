@@ -255,7 +255,7 @@ def test_unwritable_output_stops_with_exit_4(tmp_path, monkeypatch, capsys, err)
     def fail(path, data, fsync=False, pause=0., prefix=None):
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr('mmppml.offline.engine.write_atomic', fail)
+    monkeypatch.setattr('mmppml.offline.worker.write_atomic', fail)
     assert run(src, tmp_path / 'out', '--mode', 'rs', '-P', '8', '--workers', '1') == 4
     assert os.strerror(err) in capsys.readouterr().err
 

@@ -12,7 +12,7 @@ from test_encrypt_dataset import run  # noqa: E402  (the tool, run in this proce
 
 from mmppml.crypto import to_blocks
 from mmppml.offline.lock import OutputLock
-from mmppml.offline.shards import parse_shard, shard_names
+from mmppml.offline.shards import parse_shard, shard_files
 
 MODE_ARGS = dict(mi=['--mode', 'mi', '-P', '8', '-S', '4'], rs=['--mode', 'rs', '-P', '8'])
 
@@ -104,7 +104,7 @@ def test_merge_waits_for_every_shard_and_whole_runs_keep_out(source, tmp_path, c
 def test_each_shard_is_locked_on_its_own(source, tmp_path, capsys):
     out = tmp_path / 'out'
     out.mkdir()
-    with OutputLock(out, shared=True), OutputLock(out, shard_names((0, 2))['lock']):  # shard 0 is running
+    with OutputLock(out, shared=True), OutputLock(out, shard_files((0, 2)).lock):  # shard 0 is running
         assert run(source, out, *MODE_ARGS['mi'], '--shard', '0/2') == 5
         assert run(source, out, *MODE_ARGS['mi'], '--shard', '1/2') == 0
         assert run(source, out, *MODE_ARGS['mi'], '--merge') == 5

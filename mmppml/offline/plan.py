@@ -1,0 +1,104 @@
+"""What a run will encrypt: the sources, their output names and what is left out, before anything is written."""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from . import coco as coco_utils
+from .coco_check import check_coco
+from .files import is_within, list_images, output_names
+from .manifest import MANIFEST_NAME
+from .shards import shard_tasks
+from .spec import EncryptionError, EncryptionSpec
+
+# Where the images of a COCO copy go, below the output folder.
+COCO_IMAGE_DIR = 'images'
+# Names the tool writes at the top of the output folder (hidden run files aside).
+RESERVED_NAMES = (MANIFEST_NAME, )
+
+
+@dataclass
+class SourcePlan:
+    """The sources of a run and where their outputs go.
+
+    Attributes:
+        layout (str): ``'image-folder'`` or ``'coco'``.
+        names (dict[str, str]): source name -> output name relative to ``target``.
+        target (Path): the folder outputs go to (the output, or its ``images`` for COCO).
+        sizes (dict[str, tuple[int, int]]): source name -> (H, W) the annotation file gives.
+        coco (dict, optional): the checked annotation file.
+        skipped (list[dict]): sources that cannot be encrypted as named (``{'file', 'reason'}``).
+        ignored (list[dict]): entries of the source that are not images to encrypt.
+        orphans (list[dict]): COCO annotations naming no image (see :func:`check_coco`).
+        tasks (dict[str, str]): source name -> output name relative to the output folder, as the
+            journal records it; a shard's own part only (set by :meth:`assign`).
+    """
+    layout: str
+    names: Dict[str, str]
+    target: Path
+    sizes: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+    coco: Optional[dict] = None
+    skipped: List[dict] = field(default_factory=list)
+    ignored: List[dict] = field(default_factory=list)
+    orphans: List[dict] = field(default_factory=list)
+    tasks: Dict[str, str] = field(default_factory=dict)
+
+    def assign(self, output: Path, shard: Optional[Tuple[int, int]]) -> None:
+        """Name each output relative to ``output`` and keep the ``shard``'s part (all without one)."""
+        tasks = {src: os.path.relpath(self.target / dst, output) for src, dst in self.names.items()}
+        self.tasks = dict(shard_tasks(tasks.items(), shard)) if shard is not None else tasks
+
+
+def _folder_plan(source: Path, output: Path, keep_names: bool, follow_symlinks: bool) -> SourcePlan:
+    listing = list_images(source, follow_symlinks)
+    names = output_names(listing.files, keep_names)
+    reserved = sorted({src.split('/')[0] for src, dst in names.items() if dst.split('/')[0] in RESERVED_NAMES})
+    if reserved:
+        raise EncryptionError(f'the source holds {reserved[0]!r}, a name the tool writes at the top of the output '
+                              f'({", ".join(RESERVED_NAMES)}): rename it')
+    return SourcePlan('image-folder', names, output, skipped=listing.skipped, ignored=listing.ignored)
+
+
+def _coco_plan(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Path, keep_names: bool,
+               follow_symlinks: bool) -> SourcePlan:
+    if is_within(coco_ann.resolve(), output.resolve()):
+        raise EncryptionError('the source annotation file must not be inside the output directory')
+    if coco_ann.name in RESERVED_NAMES + (COCO_IMAGE_DIR, ):
+        raise EncryptionError(f'the annotation file must not be named {coco_ann.name} (reserved)')
+    coco = coco_utils.load_coco(coco_ann)
+    orphans = check_coco(coco)
+    coco_utils.check_coco_mode(coco, spec)
+    sizes = {img['file_name']: (int(img['height']), int(img['width'])) for img in coco['images']}
+    names = coco_utils.coco_output_names(coco, keep_names)
+    outside = [] if follow_symlinks else [
+        src for src in names if not is_within((source / src).resolve(), source.resolve())
+    ]
+    for src in outside:
+        del names[src]
+    reason = 'symbolic link to outside the source (pass --follow-symlinks to follow it)'
+    return SourcePlan('coco',
+                      names,
+                      output / COCO_IMAGE_DIR,
+                      sizes=sizes,
+                      coco=coco,
+                      ignored=[{
+                          'file': src,
+                          'reason': reason
+                      } for src in outside],
+                      orphans=orphans)
+
+
+def plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Optional[Path], keep_names: bool,
+                 follow_symlinks: bool) -> SourcePlan:
+    """List the sources of a run (an image folder, or the images a COCO file names) and name their outputs.
+
+    Raises:
+        EncryptionError: no images, a reserved or clashing name, a malformed annotation file.
+    """
+    if coco_ann is None:
+        plan = _folder_plan(source, output, keep_names, follow_symlinks)
+    else:
+        plan = _coco_plan(source, output, spec, coco_ann, keep_names, follow_symlinks)
+    if not plan.names and not plan.skipped:
+        raise EncryptionError(f'no images found in {source} (extensions: png, jpg, jpeg, bmp, tif, webp, ...)')
+    return plan
