@@ -4,7 +4,8 @@ Permutations must not be reproducible by whoever holds the training config: MMEn
 and torch's global generators from the config, so the encryptions never use them. By default each
 generator draws fresh entropy from the operating system.
 """
-from typing import Union
+import os
+from typing import Any, Callable, Hashable, Union
 
 import numpy as np
 
@@ -24,3 +25,24 @@ def new_rng(seed: SeedLike = None) -> np.random.Generator:
     if seed is not None and not isinstance(seed, (int, np.integer)):
         raise TypeError(f'seed must be None, an int or a numpy Generator, got {type(seed).__name__}')
     return np.random.default_rng(seed)
+
+
+class PerProcess:
+    """One value per process, made on first use: data-loader workers forked from one parent never
+    share a generator's state, and pickling (a worker's copy of a transform) drops the value.
+
+    ``get(make, key)`` returns the value made by ``make()`` in this process for ``key`` (e.g. a
+    device), making it again when the process or the key changed.
+    """
+
+    def __init__(self) -> None:
+        self._value, self._owner = None, None
+
+    def get(self, make: Callable[[], Any], key: Hashable = None) -> Any:
+        owner = (os.getpid(), key)
+        if self._owner != owner:
+            self._value, self._owner = make(), owner
+        return self._value
+
+    def __getstate__(self) -> dict:
+        return {'_value': None, '_owner': None}

@@ -25,7 +25,23 @@ def check_mix_sizes(patch_size: int, sub_patch_size: int) -> int:
     return patch_size // sub_patch_size
 
 
-def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.ndarray:
+def as_channels_first(img: np.ndarray) -> np.ndarray:
+    """An (H, W, C) image as the (H, W, C) view of a C-contiguous (C, H, W) copy; 2-D images as they are.
+
+    Packing transforms turn such a view into a (C, H, W) tensor without copying.
+    """
+    if img.ndim != 3:
+        return img
+    return np.ascontiguousarray(np.moveaxis(img, -1, 0)).transpose(1, 2, 0)
+
+
+def _sums_to_image(sums: np.ndarray, ratio: int, channels_first: bool) -> np.ndarray:
+    if channels_first and sums.ndim == 3:
+        return sums_to_means(np.moveaxis(sums, -1, 0), ratio).transpose(1, 2, 0)
+    return sums_to_means(sums, ratio)
+
+
+def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int, channels_first: bool = False) -> np.ndarray:
     """MI: replace each P x P patch by the mean of its S x S sub-patches.
 
     The output keeps the patch layout at S/P of the size, so it behaves like a resize by S/P for
@@ -35,6 +51,8 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
         patch_size (int): P.
         sub_patch_size (int): S, a divisor of P.
+        channels_first (bool): lay an (H, W, C) result out as :func:`as_channels_first` says
+            (same values, no extra copy).
 
     Returns:
         np.ndarray: (H * S / P, W * S / P[, C]); float32 for integer input (the means are not
@@ -44,14 +62,15 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int) -> np.
     r = check_mix_sizes(patch_size, sub_patch_size)
     gh, gw = check_image(img, patch_size)
     if img.dtype == np.uint8 and r <= MAX_EXACT_UINT16_RATIO:
-        return sums_to_means(subpatch_sums(img, patch_size, sub_patch_size), r)
+        return _sums_to_image(subpatch_sums(img, patch_size, sub_patch_size), r, channels_first)
     s = sub_patch_size
     rest = img.shape[2:]
     dtype = img.dtype if np.issubdtype(img.dtype, np.floating) else np.float32
     # (gh, r, S, gw, r, S, C): average over the two r axes, which index sub-patches inside a patch.
     grid = img.reshape(gh, r, s, gw, r, s, *rest)
     mixed = grid.mean(axis=(1, 4), dtype=np.float64 if dtype == np.float64 else np.float32)
-    return mixed.reshape(gh * s, gw * s, *rest).astype(dtype, copy=False)
+    mixed = mixed.reshape(gh * s, gw * s, *rest).astype(dtype, copy=False)
+    return as_channels_first(mixed) if channels_first else mixed
 
 
 # Up to 16 x 16 sub-patches, a sum of uint8 values fits in uint16 (256 * 255 < 2 ** 16).
@@ -126,14 +145,18 @@ def sums_to_means(sums: np.ndarray, ratio: int) -> np.ndarray:
     Returns:
         np.ndarray: float32 means, a new C-contiguous array of the shape of ``sums``.
     """
-    means = sums.astype(np.float32)
+    means = sums.astype(np.float32, order='C')
     count = ratio * ratio
     if count & (count - 1) == 0:
         return np.multiply(means, np.float32(1 / count), out=means)
     return np.divide(means, np.float32(count), out=means)
 
 
-def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, seed: SeedLike = None) -> np.ndarray:
+def shuffle_mixed_blocks(img: np.ndarray,
+                         patch_size: int,
+                         sub_patch_size: int,
+                         seed: SeedLike = None,
+                         channels_first: bool = False) -> np.ndarray:
     """RS-on-MI: mix sub-patches (MI), then shuffle the S x S mixed blocks with a fresh permutation.
 
     Removes the patch layout that MI keeps and the edge continuity that jigsaw solvers use; for
@@ -144,6 +167,7 @@ def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, 
         patch_size (int): P.
         sub_patch_size (int): S, a divisor of P; also the side of the shuffled blocks.
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`.
+        channels_first (bool): as in :func:`mix_subpatches`.
 
     Returns:
         np.ndarray: (H * S / P, W * S / P[, C]), dtype as :func:`mix_subpatches`.
@@ -155,5 +179,6 @@ def shuffle_mixed_blocks(img: np.ndarray, patch_size: int, sub_patch_size: int, 
     n = check_shuffle_grid(check_image(img, patch_size), patch_size)
     if img.dtype == np.uint8 and r <= MAX_EXACT_UINT16_RATIO:
         perm = new_rng(seed).permutation(n)
-        return sums_to_means(subpatch_sums(img, patch_size, sub_patch_size, perm), r)
-    return random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)
+        return _sums_to_image(subpatch_sums(img, patch_size, sub_patch_size, perm), r, channels_first)
+    mixed = random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)
+    return as_channels_first(mixed) if channels_first else mixed

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mmppml.crypto import align_image, mix_subpatches, random_patch_shuffle, round_to_uint8
+from mmppml.crypto import MODE_TABLE, align_image, mix_subpatches, random_patch_shuffle, round_to_uint8
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
 from .spec import EncryptionError, EncryptionSpec
 
@@ -86,7 +86,7 @@ def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
         shrinking = rh * rw < h * w
         img = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     spec.aligned_size(h, w)  # raises EncryptionError for a size it cannot align
-    if spec.mode != 'mi':
+    if MODE_TABLE[spec.mode].shuffles:
         spec.check_shuffle_grid(rh, rw)
     return align_image(img, spec.patch_size, spec.size_mismatch)
 
@@ -113,7 +113,7 @@ def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleK
     if spec.mode != 'rs':
         img = round_to_uint8(mix_subpatches(img, spec.patch_size, spec.sub_patch_size))
     out = img
-    if spec.mode != 'mi':
+    if MODE_TABLE[spec.mode].shuffles:
         for _ in range(SHUFFLE_DRAWS):
             out = random_patch_shuffle(img, spec.block_size)
             if not np.array_equal(out, img):

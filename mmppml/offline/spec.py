@@ -2,8 +2,7 @@
 from dataclasses import asdict, dataclass
 from typing import Optional, Tuple
 
-from mmppml.crypto import MODES, SIZE_MISMATCH_MODES, aligned_size, check_mix_sizes, check_shuffle_grid
-from mmppml.crypto.patches import check_block_size
+from mmppml.crypto import MODE_TABLE, SIZE_MISMATCH_MODES, aligned_size, check_shuffle_grid, get_mode
 
 
 class EncryptionError(ValueError):
@@ -47,22 +46,10 @@ class EncryptionSpec:
     grayscale: bool = False
 
     def __post_init__(self):
-        if self.mode not in MODES:
-            raise EncryptionError(f'mode must be one of {MODES}, got {self.mode!r}')
         try:
-            p = check_block_size('patch_size', self.patch_size)
+            get_mode(self.mode, offline=True).check_sizes(self.patch_size, self.sub_patch_size)
         except ValueError as e:
             raise EncryptionError(str(e)) from None
-        if self.mode == 'rs':
-            if self.sub_patch_size is not None:
-                raise EncryptionError("sub_patch_size applies to modes 'mi' and 'rs-on-mi' only, not 'rs'")
-        elif self.sub_patch_size is None:
-            raise EncryptionError(f"mode {self.mode!r} needs sub_patch_size (S, a divisor of patch_size)")
-        else:
-            try:
-                check_mix_sizes(p, self.sub_patch_size)
-            except ValueError as e:
-                raise EncryptionError(str(e)) from None
         if self.resize is not None and self.short_side is not None:
             raise EncryptionError('give either resize (H, W) or short_side, not both')
         if self.resize is not None:
@@ -75,7 +62,7 @@ class EncryptionSpec:
             self._check_multiple('short_side', self.short_side)
         if self.size_mismatch not in SIZE_MISMATCH_MODES:
             raise EncryptionError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {self.size_mismatch!r}')
-        if self.resize is not None and self.mode != 'mi':
+        if self.resize is not None and MODE_TABLE[self.mode].shuffles:
             self.check_shuffle_grid(*self.resize)
 
     def check_shuffle_grid(self, height: int, width: int) -> None:
@@ -111,7 +98,7 @@ class EncryptionSpec:
     @property
     def keeps_layout(self) -> bool:
         """Whether boxes keep their meaning (MI only)."""
-        return self.mode == 'mi'
+        return MODE_TABLE[self.mode].keeps_layout
 
     def resized_size(self, height: int, width: int) -> Tuple[int, int]:
         """(H, W) after the optional resize of a ``height x width`` image."""
