@@ -6,9 +6,11 @@ Thin wrappers around :mod:`mmppml.crypto`, registered as ``mmppml.Name``; put th
 """
 from typing import Optional
 
+import numpy as np
+
 from mmppml.crypto import noisy_shuffled_mix, random_convex_mix, random_pixel_bags
 from mmppml.registry import TRANSFORMS
-from .transforms import BlockEncryption, MixSubPatches, ShuffledMixSubPatches, check_boxes, check_seed, rescale_geometry
+from .transforms import BlockEncryption, MixSubPatches, ShuffledMixSubPatches, check_seed
 
 
 @TRANSFORMS.register_module()
@@ -24,6 +26,7 @@ class RandomPixelBags(BlockEncryption):
         pad_val (int | float): padding value. Default: 0.
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
     """
+    shuffles = True
 
     def __init__(self,
                  patch_size: int = 4,
@@ -32,14 +35,8 @@ class RandomPixelBags(BlockEncryption):
                  seed: Optional[int] = None) -> None:
         super().__init__(patch_size, size_mismatch, pad_val, seed)
 
-    def transform(self, results: dict) -> dict:
-        self.check_no_spatial_annotations(results)
-        img = self.aligned_image(results)
-        self.check_shuffle_grid(results['img'])
-        img = random_pixel_bags(img, self.block_size, self.rng)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        return random_pixel_bags(img, self.block_size, self.rng)
 
 
 @TRANSFORMS.register_module()
@@ -72,17 +69,8 @@ class RandomConvexMix(MixSubPatches):
         self.concentration = float(concentration)
         self.seed = check_seed(seed)
 
-    def transform(self, results: dict) -> dict:
-        for key in ('gt_masks', 'gt_seg_map', 'gt_keypoints'):
-            if key in results:
-                raise ValueError(f'RandomConvexMix does not support {key!r}; only boxes are rescaled')
-        if 'gt_bboxes' in results:
-            check_boxes(results)  # before anything changes
-        img = self.aligned_image(results)
-        img = random_convex_mix(img, self.block_size, self.sub_patch_size, self.concentration, self.rng)
-        results['img'] = img
-        rescale_geometry(results, img.shape[:2], 1 / self.ratio)
-        return results
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        return random_convex_mix(img, self.block_size, self.sub_patch_size, self.concentration, self.rng)
 
 
 @TRANSFORMS.register_module()
@@ -111,11 +99,5 @@ class NoisyShuffledMix(ShuffledMixSubPatches):
             raise ValueError(f'sigma must be >= 0, got {sigma!r}')
         self.sigma = float(sigma)
 
-    def transform(self, results: dict) -> dict:
-        self.check_no_spatial_annotations(results)
-        img = self.aligned_image(results)
-        self.check_shuffle_grid(results['img'])
-        img = noisy_shuffled_mix(img, self.block_size, self.sub_patch_size, self.sigma, self.rng)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        return noisy_shuffled_mix(img, self.block_size, self.sub_patch_size, self.sigma, self.rng)

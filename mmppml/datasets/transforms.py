@@ -12,9 +12,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmppml.crypto import (align_image, aligned_size, check_mix_sizes, check_shuffle_grid, check_size_mismatch,
-                           mix_subpatches, new_rng, random_patch_shuffle, subpatch_sums, sums_to_means)
+                           mix_subpatches, new_rng, random_patch_shuffle, shuffle_mixed_blocks)
+from mmppml.crypto.keys import PerProcess
 from mmppml.crypto.patches import check_block_size
-from mmppml.crypto.subpatch_mix import MAX_EXACT_UINT16_RATIO
 from mmppml.registry import TRANSFORMS
 
 # Annotations whose meaning a shuffle destroys.
@@ -81,7 +81,13 @@ def worker_stream() -> Tuple[int, int]:
 
 
 class BlockEncryption(BaseTransform):
-    """Base of the encryption transforms: block alignment of the image and the per-process generator.
+    """Base of the encryption transforms: block alignment, the checks and the per-process generator.
+
+    A subclass implements :meth:`encrypt` and declares what it does: ``shuffles`` (blocks move with
+    a fresh permutation per image, so at least 4 blocks wholly of image content are needed and boxes,
+    masks, segmentation maps and keypoints are refused) and ``shrink`` (r, the image shrinks by it
+    and keeps its layout when the mode does not shuffle: ``img_shape``, ``scale_factor`` and
+    ``gt_bboxes`` are rescaled by 1 / r; masks, segmentation maps and keypoints are refused).
 
     Args:
         block_size (int): images must be a multiple of it (the patch size P).
@@ -95,6 +101,8 @@ class BlockEncryption(BaseTransform):
             the seed, so workers never repeat each other's permutations.
     """
 
+    shuffles: bool = False
+
     def __init__(self,
                  block_size: int,
                  size_mismatch: str = 'error',
@@ -104,22 +112,46 @@ class BlockEncryption(BaseTransform):
         self.size_mismatch = check_size_mismatch(size_mismatch)
         self.pad_val = check_pad_val(pad_val)
         self.seed = check_seed(seed)
-        self._rng: Optional[np.random.Generator] = None
-        self._rng_pid: Optional[int] = None
+        self._rng = PerProcess()
 
     @property
     def rng(self) -> np.random.Generator:
-        """A generator per process: dataloader workers forked from one parent never share one."""
-        if self._rng is None or self._rng_pid != os.getpid():
-            self._rng = new_rng() if self.seed is None else np.random.default_rng([self.seed, *worker_stream()])
-            self._rng_pid = os.getpid()
-        return self._rng
+        """This process's generator: OS entropy, or a stream of ``seed`` per rank and worker."""
+        return self._rng.get(lambda: new_rng() if self.seed is None else np.random.default_rng(
+            [self.seed, *worker_stream()]))
 
-    def __getstate__(self) -> dict:
-        # Copies (pickling for workers, deepcopy) start a generator of their own.
-        state = self.__dict__.copy()
-        state['_rng'] = state['_rng_pid'] = None
-        return state
+    @property
+    def shrink(self) -> int:
+        """r: the encrypted image is r times smaller than the aligned one (1: same size)."""
+        return 1
+
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        """Encrypt an aligned (H, W[, C]) image; the result is laid out as :func:`channels_first` says."""
+        raise NotImplementedError
+
+    def transform(self, results: dict) -> dict:
+        if self.shuffles:
+            self.check_no_spatial_annotations(results)
+        else:
+            self.check_layout_annotations(results)
+        img = self.aligned_image(results)
+        if self.shuffles:
+            self.check_shuffle_grid(results['img'])
+        img = self.encrypt(img)
+        results['img'] = img
+        if self.shuffles:
+            results['img_shape'] = img.shape[:2]
+        else:
+            rescale_geometry(results, img.shape[:2], 1 / self.shrink)
+        return results
+
+    def check_layout_annotations(self, results: dict) -> None:
+        """Refuse what a layout-keeping encryption cannot rescale, and boxes of an unknown type."""
+        for key in ('gt_masks', 'gt_seg_map', 'gt_keypoints'):
+            if key in results:
+                raise ValueError(f'{type(self).__name__} does not support {key!r} yet; only boxes are rescaled')
+        if 'gt_bboxes' in results:
+            check_boxes(results)  # before anything changes
 
     def aligned_image(self, results: dict) -> np.ndarray:
         """Return ``results['img']`` with height and width multiples of the block size, C-contiguous
@@ -197,6 +229,7 @@ class RandomPatchShuffle(BlockEncryption):
         pad_val (int | float): padding value. Default: 0.
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
     """
+    shuffles = True
 
     def __init__(self,
                  patch_size: int = 16,
@@ -205,14 +238,8 @@ class RandomPatchShuffle(BlockEncryption):
                  seed: Optional[int] = None) -> None:
         super().__init__(patch_size, size_mismatch, pad_val, seed)
 
-    def transform(self, results: dict) -> dict:
-        self.check_no_spatial_annotations(results)
-        img = self.aligned_image(results)
-        self.check_shuffle_grid(results['img'])
-        img = channels_first(random_patch_shuffle(img, self.block_size, self.rng))
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        return channels_first(random_patch_shuffle(img, self.block_size, self.rng))
 
 
 @TRANSFORMS.register_module()
@@ -244,36 +271,13 @@ class MixSubPatches(BlockEncryption):
         self.ratio = check_mix_sizes(patch_size, sub_patch_size)
         self.sub_patch_size = sub_patch_size
 
-    def transform(self, results: dict) -> dict:
-        for key in ('gt_masks', 'gt_seg_map'):
-            if key in results:
-                raise ValueError(f'MixSubPatches does not support {key!r} yet; only boxes are rescaled')
-        if 'gt_bboxes' in results:
-            check_boxes(results)  # before anything changes
-        img = self.mix(self.aligned_image(results))
-        results['img'] = img
-        rescale_geometry(results, img.shape[:2], 1 / self.ratio)
-        return results
+    @property
+    def shrink(self) -> int:
+        return self.ratio
 
-    def mix(self, img: np.ndarray, rng: Optional[np.random.Generator] = None) -> np.ndarray:
-        """MI of ``img``, then with ``rng`` a shuffle of the S x S mixed blocks.
-
-        uint8 images go through the exact uint16 sums (shuffled in the gather that makes them),
-        split into channel planes before they become float32 means.
-
-        Returns:
-            np.ndarray: float32 (H / r, W / r[, C]), laid out as :func:`channels_first` says.
-        """
-        p, s = self.block_size, self.sub_patch_size
-        if img.dtype != np.uint8 or self.ratio > MAX_EXACT_UINT16_RATIO:
-            mixed = mix_subpatches(img, p, s)
-            return channels_first(mixed if rng is None else random_patch_shuffle(mixed, s, rng))
-        perm = None if rng is None else rng.permutation(img.shape[0] // p * (img.shape[1] // p))
-        sums = subpatch_sums(img, p, s, perm)
-        planes = channel_planes(sums)
-        if planes is None:
-            return sums_to_means(sums, self.ratio)
-        return sums_to_means(planes, self.ratio).transpose(1, 2, 0)
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        """MI of ``img``: float32 (H / r, W / r[, C]), laid out as :func:`channels_first` says."""
+        return mix_subpatches(img, self.block_size, self.sub_patch_size, channels_first=True)
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f', sub_patch_size={self.sub_patch_size})'
@@ -307,6 +311,7 @@ class ShuffledMixSubPatches(MixSubPatches):
         pad_val (int | float): padding value. Default: 0.
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
     """
+    shuffles = True
 
     def __init__(self,
                  patch_size: int = 16,
@@ -317,11 +322,5 @@ class ShuffledMixSubPatches(MixSubPatches):
         super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val)
         self.seed = check_seed(seed)
 
-    def transform(self, results: dict) -> dict:
-        self.check_no_spatial_annotations(results)
-        img = self.aligned_image(results)
-        self.check_shuffle_grid(results['img'])
-        img = self.mix(img, self.rng)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        return results
+    def encrypt(self, img: np.ndarray) -> np.ndarray:
+        return shuffle_mixed_blocks(img, self.block_size, self.sub_patch_size, self.rng, channels_first=True)

@@ -67,7 +67,7 @@ def test_transform_copies_draw_their_own_permutations():
     img = image(64, 64)
     first = rs(dict(img=img))['img']
     for clone in (copy.deepcopy(rs), pickle.loads(pickle.dumps(rs))):
-        assert clone._rng is None
+        assert clone.rng is not rs.rng
         assert not np.array_equal(clone(dict(img=img))['img'], first)
 
 
@@ -292,3 +292,13 @@ def test_padding_matches_numpy_pad():
     mi = MixSubPatches(16, 8, size_mismatch='pad', pad_val=9.7)(dict(img=img))['img']
     padded = np.pad(img, [(0, 2), (0, 11), (0, 0)], constant_values=9.7)
     np.testing.assert_array_equal(mi, mix_subpatches(padded, 16, 8))
+
+
+def test_each_transform_declares_what_the_table_of_modes_says():
+    from mmppml.crypto import MODE_TABLE
+    from mmppml.registry import TRANSFORMS
+    for mode in MODE_TABLE.values():
+        if mode.transform is None:
+            continue
+        cls = TRANSFORMS.get(f'mmppml.{mode.transform}')
+        assert cls.shuffles == mode.shuffles and (not cls.shuffles) == mode.keeps_layout, mode.name

@@ -11,8 +11,8 @@ from typing import Optional
 import torch
 from mmpretrain.models.utils.data_preprocessor import ClsDataPreprocessor
 
-from mmppml.crypto import MODES, check_mix_sizes, check_shuffle_grid
-from mmppml.crypto.patches import check_block_size
+from mmppml.crypto import MODE_TABLE, check_shuffle_grid, get_mode
+from mmppml.crypto.keys import PerProcess
 from mmppml.registry import MODELS
 
 
@@ -63,22 +63,15 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
 
     def __init__(self, mode: str = 'rs', patch_size: int = 16, sub_patch_size: Optional[int] = None, **kwargs):
         super().__init__(**kwargs)
-        if mode not in MODES:
-            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-        self.mode, self.patch_size = mode, check_block_size('patch_size', patch_size)
-        if mode == 'rs':
-            if sub_patch_size is not None:
-                raise ValueError("sub_patch_size applies to modes 'mi' and 'rs-on-mi' only")
-        else:
-            check_mix_sizes(patch_size, sub_patch_size)
-        self.sub_patch_size = sub_patch_size
-        self._generator, self._pid = None, None
+        self.mode = get_mode(mode, offline=True).name
+        self.patch_size, self.sub_patch_size = MODE_TABLE[mode].check_sizes(patch_size, sub_patch_size)
+        self._generator = PerProcess()
 
     def generator(self, device: torch.device) -> torch.Generator:
-        if self._generator is None or self._generator.device != device or self._pid != os.getpid():
-            self._generator = torch.Generator(device=device).manual_seed(int.from_bytes(os.urandom(8), 'little'))
-            self._pid = os.getpid()
-        return self._generator
+        """This process's generator on ``device``, seeded from OS entropy."""
+        return self._generator.get(
+            lambda: torch.Generator(device=device).manual_seed(int.from_bytes(os.urandom(8), 'little')),
+            key=str(device))
 
     def encrypt(self, x: torch.Tensor) -> torch.Tensor:
         """Encrypt a normalised (B, C, H, W) batch."""
