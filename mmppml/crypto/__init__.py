@@ -17,6 +17,7 @@ __all__ = [
     'unshuffle_patches', 'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'subpatch_sums', 'sums_to_means',
     'shuffle_mixed_blocks', 'ScrambleKey', 'new_scramble_key', 'apply_scramble', 'invert_scramble', 'absorb_scramble',
     'save_key', 'load_key', 'round_to_uint8', 'SIZE_MISMATCH_MODES', 'check_size_mismatch', 'aligned_size',
-    'align_image', 'center_square', 'MODES', 'MODE_TABLE', 'Mode', 'get_mode', 'check_mode', 'encrypt', 'permute_block_pixels', 'random_pixel_bags',
-    'sorted_block_values', 'convex_mix_subpatches', 'random_convex_mix', 'add_gaussian_noise', 'noisy_shuffled_mix'
+    'align_image', 'center_square', 'MODES', 'MODE_TABLE', 'Mode', 'get_mode', 'check_mode', 'encrypt',
+    'permute_block_pixels', 'random_pixel_bags', 'sorted_block_values', 'convex_mix_subpatches', 'random_convex_mix',
+    'add_gaussian_noise', 'noisy_shuffled_mix'
 ]

@@ -63,15 +63,27 @@ class Mode:
 
 MODE_TABLE = OrderedDict((m.name, m) for m in [
     Mode('plain', 'plain', 'plain', None, needs_sub_patch=False, keeps_layout=True, shuffles=False),
-    Mode('rs', 'RS', 'rs', 'RandomPatchShuffle', needs_sub_patch=False, keeps_layout=False, shuffles=True,
-         offline=True),
+    Mode(
+        'rs', 'RS', 'rs', 'RandomPatchShuffle', needs_sub_patch=False, keeps_layout=False, shuffles=True, offline=True),
     Mode('mi', 'MI', 'mi', 'MixSubPatches', needs_sub_patch=True, keeps_layout=True, shuffles=False, offline=True),
-    Mode('rs-on-mi', 'RS-on-MI', 'rsmi', 'ShuffledMixSubPatches', needs_sub_patch=True, keeps_layout=False,
-         shuffles=True, offline=True),
-    Mode('convex-mi', 'convex MI', 'cmi', 'RandomConvexMix', needs_sub_patch=True, keeps_layout=True,
-         shuffles=False),
-    Mode('noisy-rs-on-mi', 'noisy RS-on-MI', 'nrsmi', 'NoisyShuffledMix', needs_sub_patch=True, keeps_layout=False,
-         shuffles=True),
+    Mode(
+        'rs-on-mi',
+        'RS-on-MI',
+        'rsmi',
+        'ShuffledMixSubPatches',
+        needs_sub_patch=True,
+        keeps_layout=False,
+        shuffles=True,
+        offline=True),
+    Mode('convex-mi', 'convex MI', 'cmi', 'RandomConvexMix', needs_sub_patch=True, keeps_layout=True, shuffles=False),
+    Mode(
+        'noisy-rs-on-mi',
+        'noisy RS-on-MI',
+        'nrsmi',
+        'NoisyShuffledMix',
+        needs_sub_patch=True,
+        keeps_layout=False,
+        shuffles=True),
     Mode('bag', 'pixel bags', 'bag', 'RandomPixelBags', needs_sub_patch=False, keeps_layout=False, shuffles=True),
 ])
 # The modes the offline tool and the encrypting preprocessor write.

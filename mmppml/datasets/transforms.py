@@ -4,7 +4,6 @@ Put them last, right before ``PackInputs`` (mmpretrain) or ``PackDetInputs`` (mm
 usual augmentations. Nothing they do is written into ``results``: no permutation, seed or hint of
 one reaches the model, the metainfo or the logs.
 """
-import os
 from typing import Optional, Tuple
 
 import cv2
@@ -117,8 +116,8 @@ class BlockEncryption(BaseTransform):
     @property
     def rng(self) -> np.random.Generator:
         """This process's generator: OS entropy, or a stream of ``seed`` per rank and worker."""
-        return self._rng.get(lambda: new_rng() if self.seed is None else np.random.default_rng(
-            [self.seed, *worker_stream()]))
+        return self._rng.get(lambda: new_rng()
+                             if self.seed is None else np.random.default_rng([self.seed, *worker_stream()]))
 
     @property
     def shrink(self) -> int:

@@ -9,6 +9,6 @@ from .spec import EncryptionError, EncryptionSpec, LockedError, OutputError
 from .summary import Summary
 
 __all__ = [
-    'EncryptionSpec', 'RunOptions', 'EncryptionError', 'OutputError', 'LockedError', 'encrypt_dataset', 'Summary', 'read_manifest',
-    'default_report_path', 'MANIFEST_NAME', 'MAX_FILE_BYTES', 'MAX_PIXELS'
+    'EncryptionSpec', 'RunOptions', 'EncryptionError', 'OutputError', 'LockedError', 'encrypt_dataset', 'Summary',
+    'read_manifest', 'default_report_path', 'MANIFEST_NAME', 'MAX_FILE_BYTES', 'MAX_PIXELS'
 ]

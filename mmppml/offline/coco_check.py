@@ -60,8 +60,9 @@ def _segmentation_problem(segm) -> str:
         size, counts = segm.get('size'), segm.get('counts')
         if not (isinstance(size, list) and len(size) == 2 and all(_is_size(v) for v in size)):
             return f'RLE segmentation needs size [height, width], got {size!r}'
-        if not (isinstance(counts, str) or (isinstance(counts, list) and all(
-                isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts))):
+        if not (isinstance(counts, str) or
+                (isinstance(counts, list)
+                 and all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts))):
             return 'RLE segmentation counts must be a string or a list of non-negative integers'
     else:
         return f'segmentation must be polygons or an RLE object, got {type(segm).__name__}'

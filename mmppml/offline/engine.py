@@ -117,8 +117,8 @@ def encrypt_dataset(source: os.PathLike,
         return summary
 
 
-def _finish_shard(source: Path, output: Path, shard: Tuple[int, int], plan: SourcePlan, journal: Journal, summary: Summary,
-                  manifest: dict, fsync: bool, start: float) -> Summary:
+def _finish_shard(source: Path, output: Path, shard: Tuple[int, int], plan: SourcePlan, journal: Journal,
+                  summary: Summary, manifest: dict, fsync: bool, start: float) -> Summary:
     """Write the shard's report and, when no temporary file of its own is left, its state file."""
     done = sum(dst in journal.done for dst in plan.tasks.values())
     counts = {'sources': len(plan.tasks), 'encrypted': done, 'skipped': len(summary.skipped)}

@@ -135,8 +135,11 @@ def list_images(root: Path, follow_symlinks: bool = False) -> SourceListing:
             elif osp.splitext(entry.name)[1].lower() not in IMAGE_EXTENSIONS:
                 ignore(rel, f'not an image extension ({", ".join(IMAGE_EXTENSIONS)})')
             elif not is_utf8(entry.name):
-                listing.skipped.append({'file': printable_name(str(rel)), 'reason': 'the name is not valid UTF-8: '
-                                        'rename the file to encrypt it'})
+                listing.skipped.append({
+                    'file': printable_name(str(rel)),
+                    'reason': 'the name is not valid UTF-8: '
+                    'rename the file to encrypt it'
+                })
             else:
                 listing.files.append(str(rel))
 

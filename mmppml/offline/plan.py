@@ -76,16 +76,17 @@ def _coco_plan(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Path,
     for src in outside:
         del names[src]
     reason = 'symbolic link to outside the source (pass --follow-symlinks to follow it)'
-    return SourcePlan('coco',
-                      names,
-                      output / COCO_IMAGE_DIR,
-                      sizes=sizes,
-                      coco=coco,
-                      ignored=[{
-                          'file': src,
-                          'reason': reason
-                      } for src in outside],
-                      orphans=orphans)
+    return SourcePlan(
+        'coco',
+        names,
+        output / COCO_IMAGE_DIR,
+        sizes=sizes,
+        coco=coco,
+        ignored=[{
+            'file': src,
+            'reason': reason
+        } for src in outside],
+        orphans=orphans)
 
 
 def plan_sources(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Optional[Path], keep_names: bool,

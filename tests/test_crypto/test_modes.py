@@ -45,8 +45,9 @@ def test_channels_first_changes_the_layout_only(dtype):
     assert np.array_equal(first, plain) and first.transpose(2, 0, 1).flags.c_contiguous
     shuffled = shuffle_mixed_blocks(img, 8, 4, seed=1, channels_first=True)
     assert np.array_equal(shuffled, shuffle_mixed_blocks(img, 8, 4, seed=1))
-    assert sorted(b.tobytes() for b in to_blocks(np.ascontiguousarray(shuffled), 4)) == sorted(
-        b.tobytes() for b in to_blocks(plain, 4))
+    assert sorted(b.tobytes()
+                  for b in to_blocks(np.ascontiguousarray(shuffled), 4)) == sorted(b.tobytes()
+                                                                                   for b in to_blocks(plain, 4))
 
 
 def test_per_process_value_is_made_once_per_process_and_key_and_never_pickled():

@@ -132,15 +132,21 @@ def set_path(obj, path, value):
     obj[path[-1]] = value
 
 
-@pytest.mark.parametrize(
-    'path, value, named',
-    [(('annotations', 0, 'bbox'), [1, 2, 3], 'annotations[0]'),
-     (('annotations', 0, 'bbox'), ['1', 2, 3, 4], 'annotations[0]'),
-     (('annotations', ), {'0': {}}, '"annotations" must be a list'), (('images', 0, 'id'), 'abc', 'images[0]'),
-     (('images', 1, 'width'), 'wide', 'images[1]'), (('images', 0, 'file_name'), 5, 'images[0]'),
-     (('images', 1), 5, 'images[1]'), (('images', 0, 'file_name'), '.', 'images[0]'),
-     (('annotations', 0, 'segmentation'), {'size': [32], 'counts': 'x'}, 'annotations[0]'),
-     (('annotations', 0, 'image_id'), [1], 'annotations[0]')])
+@pytest.mark.parametrize('path, value, named', [(('annotations', 0, 'bbox'), [1, 2, 3], 'annotations[0]'),
+                                                (('annotations', 0, 'bbox'), ['1', 2, 3, 4], 'annotations[0]'),
+                                                (('annotations', ), {
+                                                    '0': {}
+                                                }, '"annotations" must be a list'),
+                                                (('images', 0, 'id'), 'abc', 'images[0]'),
+                                                (('images', 1, 'width'), 'wide', 'images[1]'),
+                                                (('images', 0, 'file_name'), 5, 'images[0]'),
+                                                (('images', 1), 5, 'images[1]'),
+                                                (('images', 0, 'file_name'), '.', 'images[0]'),
+                                                (('annotations', 0, 'segmentation'), {
+                                                    'size': [32],
+                                                    'counts': 'x'
+                                                }, 'annotations[0]'),
+                                                (('annotations', 0, 'image_id'), [1], 'annotations[0]')])
 def test_malformed_coco_is_refused_before_encrypting(tmp_path, capsys, path, value, named):
     coco = coco_source(tmp_path)
     set_path(coco, path, value)
@@ -148,8 +154,7 @@ def test_malformed_coco_is_refused_before_encrypting(tmp_path, capsys, path, val
     ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
     for _ in range(2):  # a rerun gives the same answer
-        assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann,
-                   '--keep-names') == 2
+        assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--keep-names') == 2
         err = capsys.readouterr().err
         assert named in err and 'Traceback' not in err and err.count('\n') == 1
         assert not out.exists()
