@@ -22,8 +22,8 @@ def aligned_size(height: int,
     """(H, W) of an image of ``height x width`` brought to multiples of ``block``.
 
     Args:
-        height (int): H.
-        width (int): W.
+        height (int): the image height H.
+        width (int): the image width W.
         block (int): the block size (P).
         size_mismatch (str): ``'error'`` keeps multiples and raises otherwise, ``'pad'`` rounds up,
             ``'crop'`` rounds down.

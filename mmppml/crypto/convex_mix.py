@@ -17,7 +17,7 @@ def convex_mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int,
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of P.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int): S, a proper divisor of P.
         weights (np.ndarray): (H / P, W / P, r * r), non-negative, each patch's weights summing to 1;
             weight ``a * r + b`` goes to sub-patch (a, b) (row a, column b inside the patch).
@@ -51,8 +51,8 @@ def random_convex_mix(img: np.ndarray,
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of P.
-        patch_size (int): P.
-        sub_patch_size (int): S.
+        patch_size (int): the patch size P.
+        sub_patch_size (int): the sub-patch size S.
         concentration (float): > 0; 1 draws uniformly from the simplex, large values approach plain MI.
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`; an int is insecure.
 

@@ -84,7 +84,7 @@ def new_scramble_key(block_size: int, channels: int, seed: SeedLike = None) -> S
     """Draw a key: a uniform pixel permutation and a uniform random sign mask.
 
     Args:
-        block_size (int): b.
+        block_size (int): the block side b.
         channels (int): C of the images it will be applied to (3 for colour, 1 for grayscale).
         seed (None | int | np.random.Generator): None (default) draws from OS entropy; an int makes
             the key reproducible, which is insecure (tests only).

@@ -114,7 +114,7 @@ def encrypt(img: np.ndarray,
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
         mode (str): one of :data:`MODES`.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int, optional): S, required for ``'mi'`` and ``'rs-on-mi'``.
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng` (unused by MI).
 

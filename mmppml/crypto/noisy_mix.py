@@ -36,7 +36,7 @@ def noisy_shuffled_mix(img: np.ndarray,
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int): S, a proper divisor of P.
         sigma (float): noise standard deviation on the image's scale (0-255 for uint8).
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`; an int is insecure.

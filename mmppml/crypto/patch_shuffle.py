@@ -10,7 +10,7 @@ def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.nd
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         perm (np.ndarray): a permutation of ``range(N)``, N = H * W / P^2, in raster order.
 
     Returns:
@@ -33,7 +33,7 @@ def random_patch_shuffle(img: np.ndarray, patch_size: int, seed: SeedLike = None
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), any dtype, H and W multiples of ``patch_size``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`; an int makes
             the result reproducible and is insecure.
 

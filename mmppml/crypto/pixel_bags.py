@@ -18,7 +18,7 @@ def permute_block_pixels(img: np.ndarray, block_size: int, pixel_perms: np.ndarr
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``block_size``.
-        block_size (int): b.
+        block_size (int): the block side b.
         pixel_perms (np.ndarray): (N, b * b), a permutation of ``range(b * b)`` per block, N blocks in
             raster order.
 
@@ -42,7 +42,7 @@ def random_pixel_bags(img: np.ndarray, block_size: int, seed: SeedLike = None) -
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), any dtype, H and W multiples of ``block_size``.
-        block_size (int): b.
+        block_size (int): the block side b.
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`; an int is insecure.
 
     Returns:

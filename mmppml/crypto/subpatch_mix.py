@@ -49,7 +49,7 @@ def mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int, channe
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int): S, a divisor of P.
         channels_first (bool): lay an (H, W, C) result out as :func:`as_channels_first` says
             (same values, no extra copy).
@@ -90,7 +90,7 @@ def subpatch_sums(img: np.ndarray,
 
     Args:
         img (np.ndarray): uint8, (H, W) or (H, W, C), H and W multiples of ``patch_size``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int): S, a divisor of P with r = P / S at most 16 (the sums fit in uint16).
         perm (np.ndarray, optional): a permutation of the N = H * W / P^2 mixed S x S blocks:
             output block ``i`` is block ``perm[i]`` (raster order), as :func:`shuffle_patches`.
@@ -164,7 +164,7 @@ def shuffle_mixed_blocks(img: np.ndarray,
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int): S, a divisor of P; also the side of the shuffled blocks.
         seed (None | int | np.random.Generator): see :func:`mmppml.crypto.new_rng`.
         channels_first (bool): as in :func:`mix_subpatches`.

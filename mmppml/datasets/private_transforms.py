@@ -48,8 +48,8 @@ class RandomConvexMix(MixSubPatches):
     :class:`MixSubPatches` does; masks and segmentation maps are refused.
 
     Args:
-        patch_size (int): P. Default: 16.
-        sub_patch_size (int): S. Default: 8.
+        patch_size (int): the patch size P. Default: 16.
+        sub_patch_size (int): the sub-patch size S. Default: 8.
         concentration (float): of the Dirichlet weights; 1 is uniform on the simplex. Default: 1.
         size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``.
         pad_val (int | float): padding value.
@@ -79,8 +79,8 @@ class NoisyShuffledMix(ShuffledMixSubPatches):
     fresh shuffle of its S x S blocks. Classification only: spatial annotations are refused.
 
     Args:
-        patch_size (int): P. Default: 16.
-        sub_patch_size (int): S. Default: 8.
+        patch_size (int): the patch size P. Default: 16.
+        sub_patch_size (int): the sub-patch size S. Default: 8.
         sigma (float): noise standard deviation, >= 0. Default: 16.
         size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``.
         pad_val (int | float): padding value.

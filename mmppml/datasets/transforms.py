@@ -223,7 +223,7 @@ class RandomPatchShuffle(BlockEncryption):
     Refuses results with boxes, masks, segmentation maps or keypoints.
 
     Args:
-        patch_size (int): P. Default: 16.
+        patch_size (int): the patch size P. Default: 16.
         size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
         pad_val (int | float): padding value. Default: 0.
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
@@ -255,7 +255,7 @@ class MixSubPatches(BlockEncryption):
     annotations before ``Resize`` (mmdet's own test pipelines load them after it, unresized).
 
     Args:
-        patch_size (int): P. Default: 16.
+        patch_size (int): the patch size P. Default: 16.
         sub_patch_size (int): S, a divisor of P. Default: 8.
         size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
         pad_val (int | float): padding value. Default: 0.
@@ -304,7 +304,7 @@ class ShuffledMixSubPatches(MixSubPatches):
     ViT with the MI patch embedding (``patch_size=S``) learns from it.
 
     Args:
-        patch_size (int): P. Default: 16.
+        patch_size (int): the patch size P. Default: 16.
         sub_patch_size (int): S, a divisor of P, and the side of the shuffled blocks. Default: 8.
         size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
         pad_val (int | float): padding value. Default: 0.

@@ -55,7 +55,7 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
 
     Args:
         mode (str): ``'rs'``, ``'mi'`` or ``'rs-on-mi'``.
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int, optional): S, a proper divisor of P (mi, rs-on-mi).
         **kwargs: the arguments of ``ClsDataPreprocessor`` (``mean``, ``std``, ``to_rgb``,
             ``batch_augments``, ...). Image sizes must be multiples of P (use ``pad_size_divisor``).

@@ -13,7 +13,7 @@ class LayerNorm2d(nn.LayerNorm):
     Usable in ``norm_cfg=dict(type='mmppml.LayerNorm2d')`` of mmcv's ``ConvModule``.
 
     Args:
-        num_channels (int): C.
+        num_channels (int): the number of channels C.
         eps (float): Added to the variance. Defaults to 1e-6.
     """
 
