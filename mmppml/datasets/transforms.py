@@ -115,13 +115,13 @@ class BlockEncryption(BaseTransform):
 
     @property
     def rng(self) -> np.random.Generator:
-        """This process's generator: OS entropy, or a stream of ``seed`` per rank and worker."""
+        """This process's generator, from OS entropy or from a stream of ``seed`` per rank and worker."""
         return self._rng.get(lambda: new_rng()
                              if self.seed is None else np.random.default_rng([self.seed, *worker_stream()]))
 
     @property
     def shrink(self) -> int:
-        """r: the encrypted image is r times smaller than the aligned one (1: same size)."""
+        """How many times (r) smaller the encrypted image is than the aligned one; 1 for the same size."""
         return 1
 
     def encrypt(self, img: np.ndarray) -> np.ndarray:
