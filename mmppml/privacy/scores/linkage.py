@@ -1,0 +1,157 @@
+"""Linkage: the attacker holds the very original among K candidates of its class and asks which one it is.
+
+The worst case, stated first: whoever holds a copy of a photo (the subject, a leaked original, a public
+image) encrypts every candidate with the public method and compares the result with the ciphertext,
+order-free where the method shuffles. For a keyless mode whose content is deterministic (RS keeps the
+blocks, MI is a fixed map, RS-on-MI keeps the mixed blocks) the true candidate matches exactly: the
+encryption is not semantically secure, and a ciphertext confirms that a known image is in the data.
+
+What the attacker compares, per mode (a *describer* turns an image as handed over into (N, d) rows):
+
+- ``rs``, ``rs-on-mi``: the blocks (P x P, resp. the S x S mixed blocks), as a set;
+- ``mi``: the mixed blocks in place (MI keeps the layout);
+- ``keyed-rs``, ``keyed-rs-on-mi`` *without the key*: per block, the sorted values of
+  ``min(v, 255 - v)``. The key permutes pixels inside every block and inverts some of them, which leaves
+  this bag unchanged, so no key is needed (and the key is recoverable anyway,
+  :mod:`mmppml.privacy.key_recovery`);
+- ``bag``: the sorted values of every block, as a set;
+- ``noisy-rs-on-mi``: the noise-free mixed blocks, as a set; the noise only adds distance.
+
+Two sets of rows are compared by the cheapest one-to-one matching of their rows (squared L2, Hungarian).
+"""
+from typing import Callable, Dict, Tuple
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, shuffle_patches, to_blocks
+from mmppml.crypto.pixel_bags import random_pixel_bags
+
+Describer = Callable[[np.ndarray], np.ndarray]
+Encrypter = Callable[[np.ndarray], np.ndarray]
+
+
+def block_rows(cipher: np.ndarray, block: int) -> np.ndarray:
+    """(H, W) image -> (N, block * block) float64 rows, blocks in raster order."""
+    return to_blocks(np.asarray(cipher), block).reshape(-1, block * block).astype(np.float64)
+
+
+def folded_bags(cipher: np.ndarray, block: int, top: float = 255.) -> np.ndarray:
+    """Per block, the sorted values of ``min(v, top - v)``: unchanged by any fixed in-block pixel
+    permutation and per-pixel inversion ``v -> top - v`` (the keyed scramble). (N, block * block)."""
+    rows = block_rows(cipher, block)
+    return np.sort(np.minimum(rows, top - rows), axis=1)
+
+
+def sorted_bags(cipher: np.ndarray, block: int) -> np.ndarray:
+    """Per block, its sorted values (the bag of a pixel-bag ciphertext). (N, block * block)."""
+    return np.sort(block_rows(cipher, block), axis=1)
+
+
+def linkage_attacker(mode: str,
+                     p: int,
+                     s: int = None,
+                     rng: np.random.Generator = None) -> Tuple[Encrypter, Describer, bool]:
+    """What the attacker of ``mode`` does without any secret: encrypt, describe, compare in order or as sets.
+
+    Args:
+        mode (str): ``rs``, ``mi``, ``rs-on-mi``, ``keyed-rs``, ``keyed-rs-on-mi``, ``noisy-rs-on-mi``, ``bag``.
+        p (int): P. s (int, optional): S of the mixing modes.
+        rng (np.random.Generator, optional): the attacker's own randomness (default: OS entropy).
+
+    Returns:
+        tuple: ``encrypt`` (plain (H, W) uint8 -> the attacker's ciphertext), ``describe`` (a ciphertext
+        as handed over, or the attacker's own, -> (N, d) rows) and ``ordered`` (compare rows in place,
+        not as sets).
+    """
+    rng = new_rng(rng)
+    n_of = lambda img, b: (img.shape[0] // b) * (img.shape[1] // b)  # noqa: E731
+    if mode in ('rs', 'keyed-rs'):
+
+        def encrypt(x):
+            return shuffle_patches(x, p, rng.permutation(n_of(x, p)))
+
+        describe = (lambda c: folded_bags(c, p)) if mode == 'keyed-rs' else (lambda c: block_rows(c, p))
+        return encrypt, describe, False
+    if mode == 'bag':
+        return (lambda x: random_pixel_bags(x, p, rng)), (lambda c: sorted_bags(c, p)), False
+    if s is None:
+        raise ValueError(f'mode {mode!r} needs S')
+    if mode == 'mi':
+        return (lambda x: mix_subpatches(x, p, s)), (lambda c: block_rows(c, s)), True
+
+    def encrypt_mixed(x):
+        mixed = mix_subpatches(x, p, s)
+        if mode == 'keyed-rs-on-mi':
+            mixed = round_to_uint8(mixed)  # the keyed modes are handed over as uint8
+        return shuffle_patches(mixed, s, rng.permutation(n_of(mixed, s)))
+
+    if mode in ('rs-on-mi', 'noisy-rs-on-mi'):
+        return encrypt_mixed, (lambda c: block_rows(c, s)), False
+    if mode == 'keyed-rs-on-mi':
+        return encrypt_mixed, (lambda c: folded_bags(c, s)), False
+    raise ValueError(f'no linkage attacker for mode {mode!r}')
+
+
+def set_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean squared L2 between the rows of (N, d) ``a`` and (N, d) ``b`` under the cheapest one-to-one
+    matching of rows (0 exactly when the two sets are equal)."""
+    cost = ((a[:, None, :] - b[None, :, :])**2).sum(axis=2)
+    rows, cols = linear_sum_assignment(cost)
+    return float(cost[rows, cols].mean())
+
+
+def linkage_distances(cipher_rows: np.ndarray, candidate_rows: np.ndarray, galleries: np.ndarray,
+                      ordered: bool) -> np.ndarray:
+    """Distance of every target's ciphertext to the attacker's encryption of every candidate of its gallery.
+
+    Args:
+        cipher_rows (np.ndarray): (T, N, d) described ciphertexts of the targets.
+        candidate_rows (np.ndarray): (M, N, d) described attacker's encryptions of the pool.
+        galleries (np.ndarray): (T, K) pool indices, column 0 the target's original.
+        ordered (bool): compare rows in place (layout-keeping modes) instead of as sets.
+
+    Returns:
+        np.ndarray: (T, K) float64, lower = closer.
+    """
+    t, k = galleries.shape
+    out = np.empty((t, k))
+    for i in range(t):
+        cand = candidate_rows[galleries[i]]  # (K, N, d)
+        if ordered:
+            out[i] = ((cand - cipher_rows[i][None])**2).sum(axis=2).mean(axis=1)
+            continue
+        cost = ((cipher_rows[i][None, :, None, :] - cand[:, None, :, :])**2).sum(axis=3)  # (K, N, N)
+        for j in range(k):
+            rows, cols = linear_sum_assignment(cost[j])
+            out[i, j] = cost[j][rows, cols].mean()
+    return out
+
+
+def linkage(ciphertexts: np.ndarray,
+            pool: np.ndarray,
+            galleries: np.ndarray,
+            mode: str,
+            p: int,
+            s: int = None) -> Dict[str, float]:
+    """Link each ciphertext to its original among the K candidates of its gallery.
+
+    Args:
+        ciphertexts (np.ndarray): (T, h, w) the targets' ciphertexts as handed over (fresh randomness each).
+        pool (np.ndarray): (M, H, W) uint8 plain images the attacker holds (the galleries index them).
+        galleries (np.ndarray): (T, K) pool indices, column 0 the target.
+        mode, p, s: as :func:`linkage_attacker`.
+
+    Returns:
+        dict: :func:`~mmppml.privacy.scores.ranking.ranking_scores` of the true candidate.
+    """
+    from .ranking import ranking_scores
+    encrypt, describe, ordered = linkage_attacker(mode, p, s)
+    needed = np.unique(galleries)
+    rows = {int(i): describe(encrypt(pool[i])) for i in needed}
+    d = rows[int(needed[0])].shape
+    candidate_rows = np.zeros((len(pool), ) + d)
+    for i, r in rows.items():
+        candidate_rows[i] = r
+    cipher_rows = np.stack([describe(c) for c in ciphertexts])
+    return ranking_scores(linkage_distances(cipher_rows, candidate_rows, galleries, ordered))

@@ -1,0 +1,88 @@
+"""Another view of an image: a small shift, a contrast and brightness change, a mild blur.
+
+Re-identification asks whether an attacker can tell which of K images of a class is another view of the
+instance behind a ciphertext. The views here are what a second photo of the same thing would differ by
+on a 32 px gray image. The parameters are drawn by :func:`sample_view_params` (NumPy) and applied by
+:func:`apply_views` (torch, batched), so the gallery views of the test images and the training pairs of
+a learned matcher come from one distribution.
+"""
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """Ranges of the view parameters (fixed before any measurement).
+
+    Args:
+        max_shift (int): integer shift in each direction, uniform in [-max_shift, max_shift], zero fill.
+        contrast (tuple): multiplicative factor c, uniform. brightness (tuple): offset b (0-255), uniform.
+        blur (tuple): Gaussian sigma in pixels, uniform (5-tap kernel, edge values repeated).
+    """
+    max_shift: int = 2
+    contrast: Tuple[float, float] = (0.75, 1.25)
+    brightness: Tuple[float, float] = (-25., 25.)
+    blur: Tuple[float, float] = (0., 1.)
+
+
+def sample_view_params(n: int, rng: np.random.Generator, config: ViewConfig = ViewConfig()) -> Dict[str, np.ndarray]:
+    """Parameters of ``n`` views: (n,) arrays ``dy``, ``dx`` (int), ``contrast``, ``brightness``, ``sigma``."""
+    m = config.max_shift
+    return dict(
+        dy=rng.integers(-m, m + 1, n),
+        dx=rng.integers(-m, m + 1, n),
+        contrast=rng.uniform(*config.contrast, n),
+        brightness=rng.uniform(*config.brightness, n),
+        sigma=rng.uniform(*config.blur, n))
+
+
+def identity_params(n: int) -> Dict[str, np.ndarray]:
+    """Parameters that leave ``n`` images unchanged."""
+    zeros = np.zeros(n)
+    return dict(dy=np.zeros(n, np.int64), dx=np.zeros(n, np.int64), contrast=np.ones(n), brightness=zeros, sigma=zeros)
+
+
+def apply_views(x, params: Dict[str, np.ndarray]):
+    """Apply view parameters to a batch: shift (zero fill), blur, then ``c * x + b``, clipped and rounded.
+
+    Args:
+        x (torch.Tensor): (B, H, W) float, 0-255 scale.
+        params (dict): from :func:`sample_view_params` (B entries each).
+
+    Returns:
+        torch.Tensor: (B, H, W) float holding integers in [0, 255].
+    """
+    import torch
+    from torch.nn import functional as F
+    b, h, w = x.shape
+    dy, dx = (torch.as_tensor(params[k], dtype=torch.long) for k in ('dy', 'dx'))
+    m = int(max(dy.abs().max(), dx.abs().max())) if b else 0
+    padded = F.pad(x, (m, m, m, m))
+    rows = torch.arange(h)[None, :, None] - dy[:, None, None] + m
+    cols = torch.arange(w)[None, None, :] - dx[:, None, None] + m
+    y = padded[torch.arange(b)[:, None, None], rows, cols]
+    sigma = torch.as_tensor(params['sigma'], dtype=x.dtype).clamp_min(1e-3)
+    taps = torch.arange(-2, 3, dtype=x.dtype)
+    k = torch.exp(-taps[None]**2 / (2 * sigma[:, None]**2))
+    k = k / k.sum(dim=1, keepdim=True)  # (B, 5)
+    y = F.conv2d(F.pad(y[None], (2, 2, 0, 0), mode='replicate'), k[:, None, None, :], groups=b)
+    y = F.conv2d(F.pad(y, (0, 0, 2, 2), mode='replicate'), k[:, None, :, None], groups=b)[0]
+    c = torch.as_tensor(params['contrast'], dtype=x.dtype)[:, None, None]
+    off = torch.as_tensor(params['brightness'], dtype=x.dtype)[:, None, None]
+    return (c * y + off).clamp(0, 255).round()
+
+
+def other_views(images: np.ndarray,
+                rng: np.random.Generator,
+                config: ViewConfig = ViewConfig(),
+                chunk: int = 1024) -> np.ndarray:
+    """One random view of every image: (M, H, W) uint8 -> (M, H, W) uint8."""
+    import torch
+    out = np.empty_like(images, dtype=np.uint8)
+    for i in range(0, len(images), chunk):
+        part = images[i:i + chunk]
+        params = sample_view_params(len(part), rng, config)
+        out[i:i + chunk] = apply_views(torch.from_numpy(part.astype(np.float32)), params).numpy().astype(np.uint8)
+    return out
