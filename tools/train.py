@@ -9,24 +9,17 @@ Examples::
 """
 import argparse
 import logging
-import os
-import os.path as osp
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from mmppml.utils import close_distributed, init_distributed, register_safe_globals, setup_default_scope_and_imports
+from mmppml.utils.run_config import add_common_args, load_config, run_config
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model with MMEngine')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument(
-        '--work-dir', help='directory for logs and checkpoints '
-        '(default: ./work_dirs/<config name>)')
+    add_common_args(parser, 'train_cfg.max_epochs=3')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -38,26 +31,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='scale the learning rate by the actual total batch size')
     parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help='override config entries, e.g. train_cfg.max_epochs=3')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm'], default='none', help='how the processes were started')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK instead.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parser.parse_args(argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the command line to ``cfg``: ``--cfg-options`` first, then the other flags."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-
+    """Apply the training flags to ``cfg`` (after ``--cfg-options``, see :func:`load_config`)."""
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
@@ -87,15 +65,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    register_safe_globals()
-    cfg = Config.fromfile(args.config)
-    cfg = merge_args(cfg, args)
-    cfg = setup_default_scope_and_imports(cfg)
-    init_distributed(args.launcher, cfg)
-
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
-    close_distributed()
+    run_config(merge_args(load_config(args), args), args.launcher, lambda runner: runner.train())
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
-"""Runtime setup shared by the tools: default scope and custom imports."""
+"""The default scope and custom imports the tools give a config."""
 from mmengine.config import Config
 
 DEFAULT_SCOPE = 'mmpretrain'

@@ -209,7 +209,7 @@ def test_yolos_plainft_starts_from_the_plain_backbone(tmp_path):
     kernel = plain['backbone.patch_embed.projection.weight']  # (C, 3, 16, 16)
     quadrant_sum = kernel[..., :8, :8] + kernel[..., :8, 8:] + kernel[..., 8:, :8] + kernel[..., 8:, 8:]
     torch.testing.assert_close(backbone.patch_embed.projection.weight, quadrant_sum)
-    assert set(backbone._converted_on_load) == {'patch_embed.projection.weight'}
+    assert set(backbone.checkpoint_notes.converted) == {'patch_embed.projection.weight'}
     for name, value in backbone.state_dict().items():
         if name not in ('det_tokens', 'patch_embed.projection.weight'):
             torch.testing.assert_close(value, plain['backbone.' + name], atol=0, rtol=0)

@@ -37,7 +37,7 @@ def test_report_and_converted_checkpoint(tmp_path, monkeypatch, capsys):
 
     mi = build(mi_name)
     mi.load_state_dict(torch.load(out)['state_dict'], strict=True)  # loads with no conversion left
-    assert mi.backbone._converted_on_load == {}
+    assert mi.backbone.checkpoint_notes.converted == {}
     assert mi.backbone.patch_embed.projection.weight.shape[-1] == 8
 
 

@@ -19,7 +19,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmppml.models.utils import load_checkpoint_with_report
-from mmppml.utils import register_safe_globals, setup_default_scope_and_imports
+from mmppml.utils import setup_default_scope_and_imports
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,7 +33,6 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    register_safe_globals()
     cfg = setup_default_scope_and_imports(Config.fromfile(args.config), default_scope='mmdet')
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
@@ -44,13 +43,13 @@ def main() -> None:
         model.init_weights()
         report = load_checkpoint_with_report(model, args.checkpoint)
     if args.json:
-        print(json.dumps(report, indent=1))
+        print(json.dumps(report.to_dict(), indent=1))
     else:
-        print(f'loaded as they are: {len(report["loaded"])} tensors')
+        print(f'loaded as they are: {len(report.loaded)} tensors')
         for kind in ('converted', 'skipped'):
-            for name, why in report[kind].items():
+            for name, why in getattr(report, kind).items():
                 print(f'{kind}: {name}: {why}')
-        for name in report['missing']:
+        for name in report.missing:
             print(f'kept as initialised: {name}')
     if args.out:
         torch.save(dict(state_dict=model.state_dict(), meta=dict(converted_from=args.checkpoint)), args.out)

@@ -1,28 +1,24 @@
 """PEViT: a Vision Transformer without absolute position embedding, for RS / MI encrypted images."""
-import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.logging import MMLogger
 from mmengine.model import ModuleList
 from mmengine.model.weight_init import trunc_normal_
-from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.models.utils import build_norm_layer, resize_pos_embed, to_2tuple
 
 from mmppml.registry import MODELS
+from ..utils.checkpoint import LoadReport, adapt_vit_state_dict, load_pretrained_backbone
 from .bag_embed import BagPatchEmbed
 from .patch_embed import ConvPatchEmbed
 from .ref_pos_embed import ReferencePosEmbed, sincos_pos_embed
 
 ARCH_KEYS = ('embed_dims', 'num_layers', 'num_heads', 'feedforward_channels')
 POS_EMBEDS = (None, 'learned', 'sincos')
-MI_CONV_NOTE = (' (the MI embedding convolves sub-patches; a plain patch conv converts only into the linear '
-                'one, patch_cfg=dict(act_cfg=None), not through GELU and a 1x1 conv)')
 
 
 @MODELS.register_module()
@@ -184,8 +180,7 @@ class PEViT(BaseBackbone):
 
         if self.frozen_stages >= 0:
             self._freeze_stages()
-        self._skipped_on_load: Dict[str, str] = {}  # name -> reason, by the last loads' pre-hook
-        self._converted_on_load: Dict[str, str] = {}  # name -> how, likewise
+        self.checkpoint_notes = LoadReport()  # what the last load's pre-hook converted and skipped
         self._register_load_state_dict_pre_hook(self._adapt_checkpoint)
 
     # ------------------------------------------------------------------ construction helpers
@@ -234,12 +229,13 @@ class PEViT(BaseBackbone):
             trunc_normal_(self.pos_embed, std=0.02)
         super().init_weights()
 
-    def load_pretrained(self, checkpoint: str, prefix: Optional[str] = None, map_location: str = 'cpu') -> Dict:
+    def load_pretrained(self, checkpoint: str, prefix: Optional[str] = None, map_location: str = 'cpu') -> LoadReport:
         """Load an mmpretrain ``VisionTransformer`` / DeiT checkpoint and say what was loaded.
 
         The checkpoint may be a classifier's (keys ``backbone.*``, found automatically), a bare
         backbone state dict, or either wrapped in ``{'state_dict': ...}`` / ``{'model': ...}``. It is
-        adapted by :meth:`_adapt_checkpoint` (as in every ``load_state_dict``) and loaded non-strictly.
+        adapted by :func:`~mmppml.models.utils.adapt_vit_state_dict` (as in every
+        ``load_state_dict``) and loaded non-strictly.
 
         Args:
             checkpoint (str): Path or URL.
@@ -248,89 +244,13 @@ class PEViT(BaseBackbone):
             map_location (str): Defaults to ``'cpu'``.
 
         Returns:
-            dict: ``loaded`` (names loaded as they are), ``converted`` (name -> how), ``skipped``
-            (name -> reason), ``missing`` (names left as initialised).
+            LoadReport: what was loaded, converted, skipped and left missing.
         """
-        state_dict = _select_state_dict(CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location), prefix)
-        self._skipped_on_load, self._converted_on_load = {}, {}
-        result = self.load_state_dict(state_dict, strict=False)
-        skipped = dict(self._skipped_on_load)
-        skipped.update({name: 'PEViT has no such parameter' for name in result.unexpected_keys})
-        converted = dict(self._converted_on_load)
-        loaded = sorted(name for name in state_dict if name not in skipped and name not in converted)
-        logger = MMLogger.get_current_instance()
-        logger.info(f'PEViT: loaded {len(loaded)} of {len(self.state_dict())} tensors from {checkpoint}')
-        if result.missing_keys:
-            logger.info(f'PEViT: not loaded, kept as initialised: {result.missing_keys}')
-        if not loaded and not converted:
-            logger.warning(f'PEViT: nothing loaded from {checkpoint}; wrong prefix or not a ViT checkpoint?')
-        return dict(loaded=loaded, converted=converted, skipped=skipped, missing=list(result.missing_keys))
+        return load_pretrained_backbone(self, checkpoint, prefix, map_location)
 
     def _adapt_checkpoint(self, state_dict: Dict[str, torch.Tensor], prefix: str, *args, **kwargs) -> None:
-        """``load_state_dict`` pre-hook: fit a ViT checkpoint to this model before it is loaded.
-
-        The position embedding is dropped unless ``pos_embed='learned'``, then resized to this grid
-        (a DeiT distillation position is dropped). A plain patch-P conv loaded into the linear MI
-        embedding (``embed_mode='mi'``, ``patch_cfg=dict(act_cfg=None)``, ``patch_size=S``) is
-        converted: its kernel becomes the sum of its r x r blocks of S x S (r = P / S), the bias is
-        kept, so the MI model on an MI image starts as the plain model on the photo wherever the
-        sub-patches of a patch are equal (exactly) or similar (nearly). The checkpoint's P must be the
-        P the images were mixed with. Other tensors of another shape (among them the patch conv in the
-        GELU + 1x1 MI embedding, which no conv converts into exactly) are dropped with their bias.
-        Every conversion and drop is logged and recorded for :meth:`load_pretrained`.
-        """
-        logger = MMLogger.get_current_instance()
-
-        def skip(name: str, reason: str, warn: bool = False):
-            del state_dict[prefix + name]
-            self._skipped_on_load[name] = reason
-            (logger.warning if warn else logger.info)(f'PEViT: skipped checkpoint tensor {name}: {reason}')
-
-        if prefix + 'pos_embed' in state_dict:
-            value, reason = self._adapt_pos_embed(state_dict[prefix + 'pos_embed'])
-            if value is None:
-                skip('pos_embed', reason)
-            else:
-                state_dict[prefix + 'pos_embed'] = value
-        own = self.state_dict()
-        for name in [key[len(prefix):] for key in state_dict if key.startswith(prefix)]:
-            if name not in own or prefix + name not in state_dict or own[name].shape == state_dict[prefix + name].shape:
-                continue  # unknown names are left to load_state_dict; a bias may be gone with its weight
-            mi_conv = name == 'patch_embed.projection.weight' and self.patch_embed.mode == 'mi'
-            if mi_conv and self.patch_embed.is_linear:
-                value = _plain_to_mi_kernel(state_dict[prefix + name], own[name].shape)
-                if value is not None:
-                    how = (f'plain patch conv {tuple(state_dict[prefix + name].shape)} summed over its '
-                           f'S x S blocks into the linear MI embedding {tuple(own[name].shape)}')
-                    state_dict[prefix + name] = value
-                    self._converted_on_load[name] = how
-                    logger.info(f'PEViT: converted checkpoint tensor {name}: {how}')
-                    continue
-            skip(
-                name,
-                f'shape {tuple(state_dict[prefix + name].shape)} in the checkpoint, '
-                f'{tuple(own[name].shape)} here' + (MI_CONV_NOTE if mi_conv else ''),
-                warn=not mi_conv)
-            bias = name[:-len('weight')] + 'bias'
-            if name.endswith('.weight') and prefix + bias in state_dict:
-                skip(bias, f'{name} was skipped')
-
-    def _adapt_pos_embed(self, value: torch.Tensor) -> Tuple[Optional[torch.Tensor], Optional[str]]:
-        """Fit a checkpoint's (1, L, C) position embedding to this model, or say why not."""
-        if self.pos_embed is None:
-            return None, f'PEViT uses no learned position embedding (pos_embed={self.pos_embed_type!r})'
-        if value.shape == self.pos_embed.shape:
-            return value, None
-        side = math.isqrt(value.shape[1]) if value.ndim == 3 else 0
-        ckpt_extra = value.shape[1] - side * side if side else -1
-        if value.ndim != 3 or value.shape[2] != self.embed_dims or ckpt_extra < self.num_extra_tokens:
-            return None, f'shape {tuple(value.shape)} does not fit {tuple(self.pos_embed.shape)}'
-        # Keep the cls position if used (drop e.g. DeiT's distillation one), resize the grid part.
-        value = torch.cat([value[:, :self.num_extra_tokens], value[:, ckpt_extra:]], dim=1)
-        MMLogger.get_current_instance().info(
-            f'PEViT: resize pos_embed from a {side}x{side} to a {self.patch_resolution} grid')
-        return resize_pos_embed(value, (side, side), self.patch_resolution, self.interpolate_mode,
-                                self.num_extra_tokens), None
+        """``load_state_dict`` pre-hook: :func:`~mmppml.models.utils.adapt_vit_state_dict`."""
+        adapt_vit_state_dict(self, state_dict, prefix, self.checkpoint_notes)
 
     # ------------------------------------------------------------------ forward
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -437,39 +357,3 @@ class PEViT(BaseBackbone):
         if name.startswith('layers.'):
             return int(name.split('.')[1]) + 1, num_depths
         return num_depths - 1, num_depths
-
-
-def _plain_to_mi_kernel(weight: torch.Tensor, shape: torch.Size) -> Optional[torch.Tensor]:
-    """The linear MI kernel (C, in, S, S) of a plain patch kernel (C, in, P, P): the sum of its S x S blocks.
-
-    Returns None when the shapes do not fit (other C or in, or P not a multiple r >= 2 of S).
-    """
-    channels, in_channels, sub, _ = shape
-    if weight.ndim != 4 or tuple(weight.shape[:2]) != (channels, in_channels) or weight.shape[2] != weight.shape[3]:
-        return None
-    patch = weight.shape[-1]
-    if patch % sub or patch // sub < 2:
-        return None
-    ratio = patch // sub
-    return weight.reshape(channels, in_channels, ratio, sub, ratio, sub).sum(dim=(2, 4))
-
-
-def _select_state_dict(checkpoint: dict, prefix: Optional[str]) -> Dict[str, torch.Tensor]:
-    """The backbone tensors of a loaded checkpoint, with ``prefix`` (default: ``'backbone.'`` if any) stripped."""
-    state_dict = checkpoint
-    for key in ('state_dict', 'model'):
-        if isinstance(state_dict, dict) and isinstance(state_dict.get(key), dict):
-            state_dict = state_dict[key]
-            break
-    state_dict = {
-        name[len('module.'):] if name.startswith('module.') else name: value
-        for name, value in state_dict.items()
-    }
-    if prefix is None:
-        prefix = 'backbone.' if any(name.startswith('backbone.') for name in state_dict) else ''
-    if not prefix:
-        return state_dict
-    selected = {name[len(prefix):]: value for name, value in state_dict.items() if name.startswith(prefix)}
-    if not selected:
-        raise ValueError(f'no checkpoint key starts with prefix {prefix!r}')
-    return selected

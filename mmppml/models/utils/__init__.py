@@ -1,4 +1,4 @@
-"""Model utilities: loading a checkpoint into another model with a report of what was adapted."""
-from .checkpoint_report import load_checkpoint_with_report
+"""Model utilities: adapting checkpoints to PEViT models, with a report of what happened to each tensor."""
+from .checkpoint import LoadReport, adapt_vit_state_dict, load_checkpoint_with_report, select_state_dict
 
-__all__ = ['load_checkpoint_with_report']
+__all__ = ['LoadReport', 'adapt_vit_state_dict', 'load_checkpoint_with_report', 'select_state_dict']

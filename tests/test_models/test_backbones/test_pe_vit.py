@@ -180,9 +180,9 @@ def test_load_mmpretrain_checkpoint(mmpretrain_vit, tmp_path, wrapped):
 
     model = build_pevit(ref_pos_embed=False, init_cfg=dict(type='Pretrained', checkpoint=path))
     report = model.load_pretrained(path)
-    assert 'no learned position embedding' in report['skipped']['pos_embed']
-    assert not any(name.startswith('head') for name in report['loaded'])
-    assert report['missing'] == []
+    assert 'no learned position embedding' in report.skipped['pos_embed']
+    assert not any(name.startswith('head') for name in report.loaded)
+    assert report.missing == []
     for name, value in model.state_dict().items():
         torch.testing.assert_close(value, saved[name], atol=0, rtol=0)
 
@@ -218,7 +218,7 @@ def test_load_into_learned_pos_embed_and_mi(mmpretrain_vit, tmp_path):
     saved = mmpretrain_vit.backbone.state_dict()
 
     learned = build_pevit(pos_embed='learned')
-    assert 'pos_embed' in learned.load_pretrained(path)['loaded']
+    assert 'pos_embed' in learned.load_pretrained(path).loaded
     torch.testing.assert_close(learned.pos_embed, saved['pos_embed'], atol=0, rtol=0)
 
     resized = build_pevit(pos_embed='learned', img_size=48)
@@ -228,9 +228,9 @@ def test_load_into_learned_pos_embed_and_mi(mmpretrain_vit, tmp_path):
 
     mi = build_pevit(patch_size=4, embed_mode='mi')
     report = mi.load_pretrained(path)
-    assert 'shape' in report['skipped']['patch_embed.projection.weight']
-    assert 'patch_embed.projection.bias' in report['skipped']
-    assert {'patch_embed.projection.weight', 'patch_embed.pointwise.weight'} <= set(report['missing'])
+    assert 'shape' in report.skipped['patch_embed.projection.weight']
+    assert 'patch_embed.projection.bias' in report.skipped
+    assert {'patch_embed.projection.weight', 'patch_embed.pointwise.weight'} <= set(report.missing)
     torch.testing.assert_close(mi.layers[1].ffn.layers[1].weight, saved['layers.1.ffn.layers.1.weight'])
 
 
@@ -278,9 +278,9 @@ def test_plain_checkpoint_converts_into_linear_mi_embedding(tmp_path, pos_embed)
         patch_cfg=dict(act_cfg=None),
         img_size=IMG // 2)
     report = mi.load_pretrained(path)
-    assert set(report['converted']) == {'patch_embed.projection.weight'}
-    assert report['skipped'] == {} and report['missing'] == []
-    assert 'patch_embed.projection.bias' in report['loaded']
+    assert set(report.converted) == {'patch_embed.projection.weight'}
+    assert report.skipped == {} and report.missing == []
+    assert 'patch_embed.projection.bias' in report.loaded
 
     photo = quadrant_constant_photo()
     mixed = apply_per_image(photo, lambda img: mix_subpatches(img, PATCH, sub))
@@ -303,10 +303,10 @@ def test_plain_checkpoint_is_skipped_by_the_gelu_mi_embedding(tmp_path):
     torch.save(build_pevit(with_cls_token=False, out_type='featmap').state_dict(), path)
     mi = build_pevit(with_cls_token=False, out_type='featmap', patch_size=PATCH // 2, embed_mode='mi')
     report = mi.load_pretrained(path)
-    assert report['converted'] == {}
-    assert set(report['skipped']) == {'patch_embed.projection.weight', 'patch_embed.projection.bias'}
-    assert 'act_cfg=None' in report['skipped']['patch_embed.projection.weight']
-    assert {'patch_embed.projection.weight', 'patch_embed.pointwise.weight'} <= set(report['missing'])
+    assert report.converted == {}
+    assert set(report.skipped) == {'patch_embed.projection.weight', 'patch_embed.projection.bias'}
+    assert 'act_cfg=None' in report.skipped['patch_embed.projection.weight']
+    assert {'patch_embed.projection.weight', 'patch_embed.pointwise.weight'} <= set(report.missing)
 
 
 # 6. Bad arguments fail early and say why.

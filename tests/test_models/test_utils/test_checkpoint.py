@@ -43,11 +43,11 @@ def test_linear_mi_detector_converts_the_patch_conv_and_loads_the_rest(plain_che
     path, plain = plain_checkpoint
     mi = build('retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft')
     report = load_checkpoint_with_report(mi, path)
-    assert set(report['converted']) == {'backbone.patch_embed.projection.weight'}
-    assert report['skipped'] == {} and report['missing'] == []
-    assert report['loaded'] == sorted(set(plain) - {'backbone.patch_embed.projection.weight'})
+    assert set(report.converted) == {'backbone.patch_embed.projection.weight'}
+    assert report.skipped == {} and report.missing == []
+    assert report.loaded == sorted(set(plain) - {'backbone.patch_embed.projection.weight'})
     own = mi.state_dict()
-    for name in report['loaded']:
+    for name in report.loaded:
         torch.testing.assert_close(own[name], plain[name], atol=0, rtol=0)
     assert own['backbone.patch_embed.projection.weight'].shape[-2:] == (8, 8)
 
@@ -57,12 +57,12 @@ def test_gelu_mi_detector_skips_the_patch_conv(plain_checkpoint):
     mi = build('retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees')
     report = load_checkpoint_with_report(mi, path)
     conv = 'backbone.patch_embed.projection.'
-    assert report['converted'] == {}
-    assert set(report['skipped']) == {conv + 'weight', conv + 'bias'}
-    assert report['missing'] == sorted([
+    assert report.converted == {}
+    assert set(report.skipped) == {conv + 'weight', conv + 'bias'}
+    assert report.missing == sorted([
         conv + 'weight', conv + 'bias', 'backbone.patch_embed.pointwise.weight', 'backbone.patch_embed.pointwise.bias'
     ])
-    assert report['loaded'] == sorted(set(plain) - set(report['skipped']))
+    assert report.loaded == sorted(set(plain) - set(report.skipped))
 
 
 def test_other_shapes_are_reported_not_raised(plain_checkpoint):
@@ -73,6 +73,6 @@ def test_other_shapes_are_reported_not_raised(plain_checkpoint):
     state['extra.weight'] = torch.zeros(1)
     report = load_checkpoint_with_report(
         build('retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft'), dict(state_dict=state))
-    assert 'copying a param with shape' in report['skipped'][name]
-    assert report['skipped']['extra.weight'] == 'the model has no such parameter'
-    assert report['missing'] == [name]
+    assert 'copying a param with shape' in report.skipped[name]
+    assert report.skipped['extra.weight'] == 'the model has no such parameter'
+    assert report.missing == [name]

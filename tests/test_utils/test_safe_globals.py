@@ -1,0 +1,31 @@
+"""Importing mmppml lets torch's safe loader read MMEngine's checkpoints (mmppml/utils/safe_globals.py)."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+
+LOAD = 'import torch{}; torch.load({!r}); print("loaded")'
+
+
+def test_import_mmppml_is_enough_for_the_safe_loader(tmp_path):
+    """As mmdet's own tools/test.py and the inferencers load a checkpoint, once a config imports mmppml."""
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    path = str(tmp_path / 'epoch_1.pth')
+    torch.save(dict(meta=dict(epoch=np.int64(1), hub=dict(loss=buffer, stat=HistoryBuffer.mean)), state_dict={}), path)
+    for imports, ok in (('', False), ('; import mmppml', True)):
+        proc = subprocess.run([sys.executable, '-c', LOAD.format(imports, path)], capture_output=True, text=True)
+        assert (proc.returncode == 0 and 'loaded' in proc.stdout) == ok, proc.stderr[-500:]
+        if not ok:
+            assert 'Weights only load failed' in proc.stderr
+
+
+def test_only_history_buffer_statistics_are_reachable():
+    from mmppml.utils.safe_globals import _history_buffer_method
+    assert _history_buffer_method(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    for owner, name in ((HistoryBuffer, '__init__'), (object, 'mean')):
+        with pytest.raises(RuntimeError, match='only the statistics'):
+            _history_buffer_method(owner, name)
