@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-# ``benchmarks`` is the package beside tools/analysis_tools/benchmark.py (on pytest's ``pythonpath``).
-from benchmarks.baselines import mi_python_loop, mi_torch_tokens, rs_python_loop, rs_torch_tokens
-from benchmarks.timing import ratios, time_interleaved
 
+from mmppml.benchmarks.baselines import mi_python_loop, mi_torch_tokens, rs_python_loop, rs_torch_tokens
+from mmppml.benchmarks.timing import ratios, time_interleaved
 from mmppml.crypto import mix_subpatches, shuffle_patches
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools'
@@ -100,7 +99,7 @@ def test_rounds_interleave_and_rotate():
 def test_memory_probe_sees_a_known_allocation():
     # In a fresh process with the allocator settings the benchmark uses, as the tool runs the probe.
     code = ('import torch\n'
-            'from benchmarks.memory_probe import step_peak_mib\n'
+            'from mmppml.benchmarks.memory_probe import step_peak_mib\n'
             'print(step_peak_mib(lambda: torch.ones(64 * 2**20 // 4)))')  # 64 MiB, touched
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536', MALLOC_TRIM_THRESHOLD_='0', PYTHONPATH=str(TOOLS))
     proc = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
@@ -109,7 +108,7 @@ def test_memory_probe_sees_a_known_allocation():
 
 
 def test_model_steps_train_and_infer_on_cpu():
-    from benchmarks.model import TINY_ARCH, build_steps
+    from mmppml.benchmarks.model import TINY_ARCH, build_steps
     steps = build_steps(['pevit', 'vit'], TINY_ARCH, 32, 2, 'train', torch.device('cpu'))
     for step in steps.values():
         before = [p.detach().clone() for p in step.model.parameters()]

@@ -42,7 +42,7 @@ class BenchConfig:
 
 def suite_runners() -> dict:
     """The ``run(cfg) -> rows`` of each suite (imported here: they import torch and mmcv)."""
-    from benchmarks import model, offline, pipeline, transforms
+    from mmppml.benchmarks import model, offline, pipeline, transforms
     return dict(transforms=transforms.run, pipeline=pipeline.run, model=model.run, offline=offline.run)
 
 
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     cv2.setNumThreads(args.threads)
     cfg = make_config(args)
 
-    from benchmarks.rows import format_table
+    from mmppml.benchmarks.rows import format_table
     record = dict(
         command=' '.join(['python', 'tools/analysis_tools/benchmark.py'] + (sys.argv[1:] if argv is None else argv)),
         config=vars(cfg),

@@ -1,5 +1,5 @@
 """Heads: the predefined-anchor classification head and the YOLOS set-prediction head."""
-from .anchor_head import AnchorClsHead
+from .class_anchor_head import ClassAnchorHead
 from .yolos_head import YOLOSHead
 
-__all__ = ['AnchorClsHead', 'YOLOSHead']
+__all__ = ['ClassAnchorHead', 'YOLOSHead']

@@ -15,7 +15,7 @@ from ..losses import BaseAnchorLoss
 
 
 @MODELS.register_module()
-class AnchorClsHead(ClsHead):
+class ClassAnchorHead(ClsHead):
     """Projects backbone features to an anchor space and classifies by the nearest anchor.
 
     Training pulls each projected feature to the fixed anchor of its class with an anchor loss
@@ -71,7 +71,7 @@ class AnchorClsHead(ClsHead):
         super().__init__(loss=loss, topk=topk, cal_acc=cal_acc, init_cfg=init_cfg)
 
         if not isinstance(self.loss_module, BaseAnchorLoss):
-            raise TypeError('AnchorClsHead needs an anchor loss (mmppml.EuclideanAnchorLoss or '
+            raise TypeError('ClassAnchorHead needs an anchor loss (mmppml.EuclideanAnchorLoss or '
                             f'mmppml.CosineAnchorLoss), got {type(self.loss_module).__name__}.')
         if (self.loss_module.num_classes, self.loss_module.embed_dims) != (num_classes, embed_dims):
             raise ValueError(f'The head has num_classes={num_classes}, embed_dims={embed_dims} but its loss has '
@@ -105,7 +105,7 @@ class AnchorClsHead(ClsHead):
         """Project the last stage's features (B, C) to the anchor space (B, D)."""
         x = feats[-1]
         if x.dim() != 2 or x.size(1) != self.in_channels:
-            raise ValueError(f'AnchorClsHead expects features of shape (B, {self.in_channels}), got '
+            raise ValueError(f'ClassAnchorHead expects features of shape (B, {self.in_channels}), got '
                              f'{tuple(x.shape)}; pool feature maps first (e.g. a GlobalAveragePooling neck or '
                              "out_type='cls_token' / 'avg_featmap').")
         return self.projection(x)

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
@@ -190,13 +189,7 @@ def cuda_peak_mib(step: Callable[[], None]) -> float:
 
 def cpu_peaks_in_fresh_process(cfg, arch, img_size: int) -> Dict[str, Dict[str, Optional[float]]]:
     """Run :mod:`.memory_probe` in a new interpreter; {mode: {kind: MiB}}."""
-    tools_dir = Path(__file__).resolve().parents[1]
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(tools_dir), os.environ.get('PYTHONPATH')])),
-        OMP_NUM_THREADS=str(cfg.threads),
-        MALLOC_MMAP_THRESHOLD_='65536',
-        MALLOC_TRIM_THRESHOLD_='0')
+    env = dict(os.environ, OMP_NUM_THREADS=str(cfg.threads), MALLOC_MMAP_THRESHOLD_='65536', MALLOC_TRIM_THRESHOLD_='0')
     request = dict(
         arch=arch,
         img_size=img_size,
@@ -204,7 +197,7 @@ def cpu_peaks_in_fresh_process(cfg, arch, img_size: int) -> Dict[str, Dict[str, 
         threads=cfg.threads,
         modes=['forward', 'forward+backward'],
         kinds=['vit', 'pevit', 'pevit_mi'])
-    proc = subprocess.run([sys.executable, '-m', 'benchmarks.memory_probe',
+    proc = subprocess.run([sys.executable, '-m', 'mmppml.benchmarks.memory_probe',
                            json.dumps(request)],
                           env=env,
                           capture_output=True,

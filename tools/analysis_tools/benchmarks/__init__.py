@@ -1,1 +1,0 @@
-"""Suites of ``tools/analysis_tools/benchmark.py``: the cost of privacy, as ratios measured in one run."""
