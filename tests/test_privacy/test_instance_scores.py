@@ -40,7 +40,7 @@ def test_ssim_pairs_equals_skimage(make_smooth):
     b = np.clip(a.astype(int) + np.random.default_rng(1).integers(-40, 40, a.shape), 0, 255).astype(np.uint8)
     ours = ssim_pairs(a, b)
     ref = [metrics.structural_similarity(x, y, data_range=255) for x, y in zip(a, b)]
-    assert np.allclose(ours, ref, atol=1e-9)
+    assert np.allclose(ours, ref, atol=1e-5)
 
 
 def test_reid_of_identical_images_is_one(make_smooth):

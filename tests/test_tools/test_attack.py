@@ -36,6 +36,16 @@ def test_quick_run_writes_a_consistent_report(tmp_path):
     assert '| RS-16 | 64 | 16 |' in report and 'Key recovery' in report
     learned = results['photos']['summary']  # the learned block attacker ran on the photos too
     assert [r['mode'] for r in learned] == ['RS-16'] and 0 <= learned[0]['direct'] <= 1
+    # the instance: linkage of keyless RS is exact; the plain image beats the class prototype on re-id
+    instance = results['in_domain']['instance_summary']
+    rs = next(r for r in instance if r['mode'] == 'RS-8')
+    assert rs['linkage_top1'] == 1.0 and rs['chance_top1'] == 0.1 and 0 <= rs['reid_b_top1'] <= 1
+    assert {r['mode'] for r in instance} >= {'RS-8', 'keyed RS-8', 'MI-8/4', 'RS-on-MI-8/4'}
+    refs = {(r['attack'], r['matcher']): r['top1'] for r in results['in_domain']['instance'] if r['mode'] == 'plain'}
+    plain = max(v for (a, _), v in refs.items() if 'plain image' in a)
+    label = max(v for (a, _), v in refs.items() if 'prototype' in a)
+    assert plain > 0.9 and label < plain
+    assert 'What the attacker learns about the instance' in report and 'the trainer already holds this' in report
     figure = cv2.imread(str(out / 'figure.png'))
     assert figure is not None and figure.shape[0] > 3 * 100
 
@@ -47,3 +57,12 @@ def test_bad_budget_is_refused(tmp_path):
                           text=True,
                           timeout=120)
     assert proc.returncode != 0 and 'budget-minutes' in proc.stderr
+
+
+def test_bad_mixes_are_refused(tmp_path):
+    proc = subprocess.run([sys.executable, str(TOOL), '--mixes', '8-4', '--out',
+                           str(tmp_path)],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode != 0 and '--mixes' in proc.stderr

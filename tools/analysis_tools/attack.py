@@ -5,10 +5,16 @@ Examples:
     python tools/analysis_tools/attack.py --budget-minutes 45 --out work_dirs/attack_long
     python tools/analysis_tools/attack.py --no-learned --budget-minutes 8  # the hand-made attacks only
     python tools/analysis_tools/attack.py --quick --out /tmp/attack_quick  # seconds; for tests
+    python tools/analysis_tools/attack.py --stages in-domain --mixes 8/4   # Fashion-MNIST only, RS and 8/4 modes
 
 Offline: scikit-image's bundled photos and, when installed, Debian's dataset-fashion-mnist. One CPU thread
 by default. The scored photos and the attacked Fashion-MNIST test images are never used to train or to
 estimate keys; the learned attackers train on the 60,000 public Fashion-MNIST training images.
+
+The in-domain stage also scores the instance (what the trainer does not already hold with the labels):
+linkage of each ciphertext to its original among 100 same-class test images, re-identification of another
+view of it among 100 same-class views by the best reconstruction and by a ciphertext matcher trained on
+public pairs, and the SSIM margin (``--no-instance`` to skip).
 """
 import argparse
 import os
@@ -35,6 +41,24 @@ def parse_args(argv=None) -> argparse.Namespace:
         '224 px photos trained on the unscored bundled photos')
     parser.add_argument('--quick', action='store_true', help='tiny settings that run in seconds (tests)')
     parser.add_argument('--no-fashion-mnist', action='store_true', help='skip every attack on Fashion-MNIST')
+    parser.add_argument(
+        '--stages',
+        nargs='+',
+        choices=STAGES,
+        default=list(STAGES),
+        help='stages to run: the hand-made attacks on photos (classic), the learned attacks on Fashion-MNIST '
+        '(in-domain) and the learned block attacker on photos (photos)')
+    parser.add_argument(
+        '--instance',
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help='in-domain: linkage, re-identification and the SSIM margin of every mode')
+    parser.add_argument('--mixes', nargs='+', default=None, metavar='P/S', help='in-domain (P, S) of MI and RS-on-MI')
+    parser.add_argument('--test-images', type=int, default=None, help='in-domain: attacked test images')
+    parser.add_argument('--attacker-epochs', type=float, default=None, help='in-domain: epochs of each block attacker')
+    parser.add_argument('--proxy-epochs', type=float, default=None, help='in-domain: epochs of the human proxy')
+    parser.add_argument(
+        '--matcher-epochs', type=float, default=None, help='in-domain: epochs of each ciphertext matcher (attacker b)')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads for NumPy and torch')
     parser.add_argument('--seed', type=int, default=0, help='seed of the attack experiments (not of any real key)')
     args = parser.parse_args(argv)
@@ -42,7 +66,29 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error('--budget-minutes must be positive')
     if args.threads < 1:
         parser.error('--threads must be >= 1')
+    try:
+        args.mixes = None if args.mixes is None else [tuple(int(v) for v in m.split('/')) for m in args.mixes]
+    except ValueError:
+        parser.error('--mixes takes P/S pairs such as 8/4')
+    if args.mixes is not None and any(len(m) != 2 for m in args.mixes):
+        parser.error('--mixes takes P/S pairs such as 8/4')
     return args
+
+
+STAGES = ('classic', 'in-domain', 'photos')
+
+
+def in_domain_config(args):
+    """The in-domain stage's settings from the command line."""
+    from mmppml.privacy.in_domain import InDomainConfig
+    cfg = InDomainConfig.quick() if args.quick else InDomainConfig()
+    cfg.seed, cfg.instance = args.seed, args.instance
+    if args.mixes is not None:
+        cfg.mixes = args.mixes
+    for name in ('test_images', 'attacker_epochs', 'proxy_epochs', 'matcher_epochs'):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    return cfg
 
 
 def main(argv=None) -> int:
@@ -51,10 +97,10 @@ def main(argv=None) -> int:
         os.environ[var] = str(args.threads)  # before NumPy and torch load their thread pools
     import torch
 
-    from mmppml.privacy.in_domain import InDomainAttacks, InDomainConfig
+    from mmppml.privacy.in_domain import InDomainAttacks
     from mmppml.privacy.photo_attacks import PhotoAttackConfig, PhotoAttacks
     from mmppml.privacy.report import stage_section, write_report
-    from mmppml.privacy.suite import Clock, SuiteConfig, run_suite
+    from mmppml.privacy.suite import Clock, SuiteConfig, SuiteResult, run_suite
 
     torch.set_num_threads(args.threads)
     log = lambda line: print(line, flush=True)  # noqa: E731
@@ -65,21 +111,25 @@ def main(argv=None) -> int:
     if args.no_fashion_mnist or args.learned:  # the in-domain stage supersedes the small Fashion-MNIST inverter
         config.fashion_mnist = False
     clock = Clock(budget)
-    suite = run_suite(config, budget_s=classic_budget, log=log)
+    if 'classic' in args.stages:
+        suite = run_suite(config, budget_s=classic_budget, log=log)
+    else:
+        suite = SuiteResult({name: [] for name in ('jigsaw', 'key_recovery', 'inversion', 'training')}, {}, {}, 0.)
+        suite.tables['skipped'] = [dict(what='the hand-made attacks on photos', why='not in --stages')]
     in_domain = photos = None
     if args.learned:
-        # Fashion-MNIST first (the headline, scored by the human proxy), then the 224 px photos.
-        in_config = InDomainConfig.quick() if args.quick else InDomainConfig()
-        in_config.seed = args.seed
+        # Fashion-MNIST first (the headline), then the 224 px photos.
+        share = 0.75 if 'photos' in args.stages else 1.0
         try:
-            if not args.no_fashion_mnist:
-                in_domain = InDomainAttacks(in_config, 0.75 * clock.left(), log=log).run()
+            if not args.no_fashion_mnist and 'in-domain' in args.stages:
+                in_domain = InDomainAttacks(in_domain_config(args), share * clock.left(), log=log).run()
         except FileNotFoundError as err:
             suite.tables['skipped'].append(dict(what='learned in-domain attacks on Fashion-MNIST', why=str(err)))
             log(f'skipped the learned in-domain attacks on Fashion-MNIST: {err}')
-        photo_config = PhotoAttackConfig.quick() if args.quick else PhotoAttackConfig()
-        photo_config.seed = args.seed
-        photos = PhotoAttacks(photo_config, budget_s=clock.left(), inverters=suite.inverters, log=log).run()
+        if 'photos' in args.stages:
+            photo_config = PhotoAttackConfig.quick() if args.quick else PhotoAttackConfig()
+            photo_config.seed = args.seed
+            photos = PhotoAttacks(photo_config, budget_s=clock.left(), inverters=suite.inverters, log=log).run()
     tables = dict(
         suite=suite.tables, in_domain=in_domain and stage_section(in_domain), photos=photos and stage_section(photos))
     figures = dict(figure=suite.figure, figure_in_domain=in_domain.figure if in_domain else {})
@@ -89,6 +139,7 @@ def main(argv=None) -> int:
         threads=args.threads,
         seed=args.seed,
         learned=args.learned,
+        stages=args.stages,
         wall_seconds=clock.elapsed())
     paths = write_report(args.out, tables, figures, meta)
     print('report: ' + ', '.join(paths), flush=True)

@@ -23,10 +23,11 @@ from .fidelity import ssim_to_gallery
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
-    """(n, H, W) -> (n, H * W) float64 with zero mean and unit norm per row (constant rows: zero)."""
-    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-    flat = flat - flat.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(flat, axis=1, keepdims=True)
+    """(..., H, W) -> (..., H * W) float64 with zero mean and unit norm per row (constant rows: zero)."""
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.reshape(x.shape[:-2] + (-1, ))
+    flat = flat - flat.mean(axis=-1, keepdims=True)
+    norm = np.linalg.norm(flat, axis=-1, keepdims=True)
     return flat / np.where(norm > 1e-9, norm, 1.)
 
 
@@ -43,7 +44,7 @@ def correlation_distances(queries: np.ndarray,
                           pool: np.ndarray,
                           galleries: np.ndarray,
                           max_shift: int = 2,
-                          chunk: int = 256) -> np.ndarray:
+                          chunk: int = 64) -> np.ndarray:
     """1 - the best Pearson correlation of each query, shifted by up to ``max_shift`` pixels, with each
     gallery image (invariant to contrast and brightness, tolerant to small shifts).
 
@@ -53,16 +54,15 @@ def correlation_distances(queries: np.ndarray,
     Returns:
         np.ndarray: (T, K) in [0, 2].
     """
-    pool_z = _zscore(pool)
-    best = np.full(galleries.shape, -np.inf)
+    pool_z = _zscore(pool).astype(np.float32)
     q = np.asarray(queries, dtype=np.float64)
-    for dy in range(-max_shift, max_shift + 1):
-        for dx in range(-max_shift, max_shift + 1):
-            qz = _zscore(shift_zero(q, dy, dx))
-            for i in range(0, len(q), chunk):
-                g = pool_z[galleries[i:i + chunk]]  # (t, K, D)
-                corr = np.einsum('td,tkd->tk', qz[i:i + chunk], g)
-                best[i:i + chunk] = np.maximum(best[i:i + chunk], corr)
+    shifts = [(dy, dx) for dy in range(-max_shift, max_shift + 1) for dx in range(-max_shift, max_shift + 1)]
+    qz = np.stack([_zscore(shift_zero(q, dy, dx)) for dy, dx in shifts], axis=1).astype(np.float32)  # (T, S, D)
+    best = np.empty(galleries.shape)
+    for i in range(0, len(q), chunk):
+        g = pool_z[galleries[i:i + chunk]]  # (t, K, D)
+        corr = np.matmul(qz[i:i + chunk], g.transpose(0, 2, 1))  # (t, S, K)
+        best[i:i + chunk] = corr.max(axis=1)
     return 1. - best
 
 
