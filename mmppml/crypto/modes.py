@@ -41,6 +41,8 @@ class Mode:
         parts = ['S == P (nothing to mix)'] if self.needs_sub_patch else []
         if self.shuffles:
             parts += ['fewer than 4 blocks wholly of image content', 'boxes, masks and keypoints']
+        elif self.transform is not None:
+            parts += ['masks and keypoints (boxes are rescaled)']
         return '; '.join(parts) or 'nothing'
 
     def check_sizes(self, patch_size: int, sub_patch_size: Optional[int] = None) -> Tuple[int, Optional[int]]:

@@ -27,7 +27,7 @@ class EncryptionSpec:
     Args:
         mode (str): ``'rs'`` (shuffle P x P patches), ``'mi'`` (mix S x S sub-patches of each P x P
             patch) or ``'rs-on-mi'`` (MI, then shuffle the S x S mixed blocks).
-        patch_size (int): P.
+        patch_size (int): the patch size P.
         sub_patch_size (int, optional): S, a divisor of P; required for ``'mi'`` and ``'rs-on-mi'``.
         resize (tuple[int, int], optional): (H, W) every image is resized to first; multiples of P.
         short_side (int, optional): alternatively, resize the short side to this multiple of P and
@@ -83,7 +83,7 @@ class EncryptionSpec:
 
     @property
     def block_size(self) -> int:
-        """Side of the blocks a scramble key applies to: P for RS, S for MI and RS-on-MI."""
+        """The side of the blocks a scramble key applies to, P for RS and S for MI and RS-on-MI."""
         return self.patch_size if self.mode == 'rs' else self.sub_patch_size
 
     @property

@@ -62,3 +62,17 @@ def test_per_process_value_is_made_once_per_process_and_key_and_never_pickled():
     if pid == 0:  # a forked worker makes its own value
         os._exit(0 if value.get(make, key='cuda:0') == 4 else 1)
     assert os.waitpid(pid, 0)[1] == 0
+
+
+def test_the_docs_table_of_modes_is_the_table():
+    """docs/en/user_guides/configs_and_transforms.md shows MODE_TABLE row for row."""
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / 'docs/en/user_guides/configs_and_transforms.md').read_text()
+    rows = [line.split('|')[1:-1] for line in doc.splitlines() if line.startswith('| `')]
+    table = {cells[0].strip().strip('`'): [c.strip() for c in cells] for cells in rows if len(cells) == 7}
+    assert list(table) == list(MODE_TABLE)
+    for name, mode in MODE_TABLE.items():
+        _, label, token, transform, needs_s, layout, refuses = table[name]
+        assert (label, token.strip('`'), refuses) == (mode.label, mode.token, mode.refuses)
+        assert transform.strip('`') == (f'mmppml.{mode.transform}' if mode.transform else '-')
+        assert (needs_s, layout) == (('yes' if mode.needs_sub_patch else 'no'), ('yes' if mode.keeps_layout else 'no'))
