@@ -187,7 +187,11 @@ class Frontier:
             attacker_dims=self.attack_cfg.attacker_dims,
             attacker_layers=self.attack_cfg.attacker_layers,
             inverter_seconds=self.attack_cfg.inverter_seconds,
-            proxy_epochs=self.attack_cfg.proxy_epochs)
+            proxy_epochs=self.attack_cfg.proxy_epochs,
+            instance=self.attack_cfg.instance,
+            gallery_size=self.attack_cfg.gallery_size,
+            view_epochs=self.attack_cfg.view_epochs,
+            matcher_epochs=self.attack_cfg.matcher_epochs)
 
     def _load(self) -> dict:
         if osp.isfile(self.results_file):
@@ -223,7 +227,31 @@ class Frontier:
         if self.opt.quick:
             public, public_labels = public[:QUICK_SAMPLES['train'] * 2], public_labels[:QUICK_SAMPLES['train'] * 2]
         k = min(self.attack_cfg.test_images, len(attacked))
+        self.pool, self.pool_labels = pad(attacked), attacked_labels  # the galleries of the instance scores
         return pad(public), public_labels, pad(attacked[:k]), attacked_labels[:k]
+
+    def _instance(self, public, labels, targets: int):
+        """The instance scores over the held-out images: galleries, views, the view embedding (public
+        images only; saved, so a rerun loads it)."""
+        if not self.attack_cfg.instance:
+            return None
+        import torch
+
+        from .scores.instance import InstanceScores
+        from .scores.matcher import PlainEncoder, embed_images
+        instance = InstanceScores(self.pool, self.pool_labels, targets, public, labels, self.attack_cfg.gallery_size,
+                                  self.opt.seed, self.log)
+        path = osp.join(self.opt.work_dir, 'view_embedding.pth')
+        if osp.isfile(path):
+            net = PlainEncoder()
+            net.load_state_dict(torch.load(path))
+            instance.embedding, instance.view_features = net.eval(), embed_images(net.eval(), instance.views)
+            self.log(f'view embedding loaded from {path}')
+        else:
+            instance.train_embedding(self.attack_cfg.view_epochs)
+            os.makedirs(self.opt.work_dir, exist_ok=True)
+            torch.save(instance.embedding.state_dict(), path)
+        return instance
 
     def _proxy(self, public, labels):
         import torch
@@ -270,8 +298,12 @@ class Frontier:
             attacked_labels,
             self._proxy(public, public_labels),
             self.attack_cfg,
-            log=self.log)
+            log=self.log,
+            instance=self._instance(public, public_labels, len(attacked)))
         self.results['references'] = attacks.references()
+        if attacks.instance is not None:
+            attacks.instance.references(attacks.prototypes)
+            self.results['instance_references'] = [r for r in attacks.instance.rows if r['attacker'] == 'reference']
         self.log('references: ' + ', '.join(f'{k} {v:.3f}' for k, v in self.results['references'].items()))
         num_train = check_data(self.opt.data_root)['train']
         indices = split_indices(num_train, None, self.opt.val_split, self.opt.quick)
@@ -303,7 +335,13 @@ class Frontier:
             self.log(
                 f'cell {i}/{len(todo)} {cell.label}: top-1 {run["top1"]:.2f} % in {run["wall_s"]:.0f} s; attacking')
             rows = attacks.attack(cell.mode, cell.p, cell.s, encryption_params(cfg), predictions(dump, len(attacked)))
-            self.results['cells'][cell.key] = summarize_cell(cell, run, rows, time.time() - t)
+            instance = None
+            if attacks.instance is not None:
+                instance = dict(
+                    summary=next((r for r in attacks.instance.summary() if r['mode'] == cell.key), None),
+                    rows=[r for r in attacks.instance.rows if r['mode'] == cell.key],
+                    fidelity=[r for r in attacks.instance.fidelity if r['mode'] == cell.key])
+            self.results['cells'][cell.key] = summarize_cell(cell, run, rows, time.time() - t, instance)
             self._save()
             spent.append(time.time() - t)
             done = self.results['cells'][cell.key]
@@ -316,8 +354,9 @@ class Frontier:
         return self.results
 
 
-def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float) -> dict:
-    """A cell's entry of ``results.json``: accuracy, the strongest attack and every attack's row."""
+def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float, instance: Optional[dict] = None) -> dict:
+    """A cell's entry of ``results.json``: accuracy, the strongest attack and every attack's row; with
+    ``instance`` (its summary, rows and fidelity rows), linkage, re-identification and the SSIM margin."""
     from .frontier_attacks import LABEL_ATTACK
     strongest = max(rows, key=lambda r: r['proxy_top1'])
     images = [r for r in rows if r['attack'] != LABEL_ATTACK]
@@ -333,4 +372,26 @@ def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float) -> d
         strongest_image_attack=None if best_image is None else best_image['attack'],
         attacks=rows,
         train_wall_s=run['wall_s'],
-        cell_wall_s=round(seconds, 1))
+        cell_wall_s=round(seconds, 1),
+        **instance_fields(instance))
+
+
+def instance_fields(instance: Optional[dict]) -> dict:
+    """The instance part of a cell's entry: ``reidentification`` (strongest of both attackers, with its
+    interval and attack), ``linkage``, ``ssim_margin``, and the rows (empty without instance scores)."""
+    if instance is None or instance.get('summary') is None:
+        return {}
+    sm = instance['summary']
+    return dict(
+        reidentification=sm.get('reid_top1'),
+        reidentification_low=sm.get('reid_top1_low'),
+        reidentification_high=sm.get('reid_top1_high'),
+        reidentification_mrr=sm.get('reid_mrr'),
+        reidentification_by=sm.get('reid_by'),
+        reid_reconstruction=sm.get('reid_a_top1'),
+        reid_learned_matcher=sm.get('reid_b_top1'),
+        linkage=sm.get('linkage_top1'),
+        ssim_margin=sm.get('ssim_margin'),
+        reid_chance=sm.get('chance_top1'),
+        instance_rows=instance['rows'],
+        fidelity_rows=instance['fidelity'])

@@ -4,131 +4,207 @@ from typing import List, Optional
 
 from .frontier import pareto_front
 
-GOAL_RECOGNISABILITY = 0.20  # a mode counts as holding at or below this ...
+GOAL_RECOGNISABILITY = 0.20  # without instance scores: a mode counts as holding at or below this ...
 GOAL_GAP = 5.  # ... with its model within this many points of plain
+GOAL_REID = 0.05  # with instance scores: re-identification at or below this (NeuraCrypt's "good") ...
+GOAL_REID_GAP = 3.  # ... within this many points of plain
+
+
+def instance_scored(results: dict) -> bool:
+    """Whether the cells carry instance scores (then the frontier is drawn on re-identification)."""
+    return any(c.get('reidentification') is not None for c in results['cells'].values())
+
+
+def _leak(cell: dict, instance: bool) -> float:
+    return cell['reidentification'] if instance else cell['recognisability']
 
 
 def frontier_points(results: dict) -> List[dict]:
-    """The finished cells, each with ``front`` (on the Pareto front) and ``gap`` (to plain, points)."""
-    cells = list(results['cells'].values())
+    """The finished cells, each with ``leak`` (re-identification after the strongest attack, or class
+    recognisability for results without instance scores), ``front`` (on the Pareto front of accuracy
+    against ``leak``) and ``gap`` (to plain, points)."""
+    instance = instance_scored(results)
+    cells = [c for c in results['cells'].values() if not instance or c.get('reidentification') is not None]
     plain = next((c['accuracy'] for c in cells if c['mode'] == 'plain'), None)
-    front = set(pareto_front([(c['accuracy'], c['recognisability']) for c in cells]))
+    front = set(pareto_front([(c['accuracy'], _leak(c, instance)) for c in cells]))
     return [
-        dict(c, front=i in front, gap=None if plain is None else round(c['accuracy'] - plain, 2))
-        for i, c in enumerate(cells)
+        dict(
+            c,
+            leak=_leak(c, instance),
+            front=i in front,
+            gap=None if plain is None else round(c['accuracy'] - plain, 2)) for i, c in enumerate(cells)
     ]
 
 
 def meets_goal(point: dict) -> bool:
-    """An encrypted cell at or below the goal's recognisability, within its gap to plain."""
-    return point.get('mode') != 'plain' and point['gap'] is not None and point[
-        'recognisability'] <= GOAL_RECOGNISABILITY and point['gap'] >= -GOAL_GAP
+    """An encrypted cell within the goal: re-identification <= ``GOAL_REID`` within ``GOAL_REID_GAP``
+    points of plain when it has instance scores, else recognisability <= ``GOAL_RECOGNISABILITY`` within
+    ``GOAL_GAP`` points."""
+    if point.get('mode') == 'plain' or point.get('gap') is None:
+        return False
+    if point.get('reidentification') is not None:
+        return point['reidentification'] <= GOAL_REID and point['gap'] >= -GOAL_REID_GAP
+    return point['recognisability'] <= GOAL_RECOGNISABILITY and point['gap'] >= -GOAL_GAP
 
 
-def best_tradeoff(points: List[dict]) -> Optional[dict]:
-    """The encrypted cell within ``GOAL_GAP`` points of plain with the lowest recognisability (None if none)."""
-    within = [p for p in points if p['mode'] != 'plain' and p['gap'] is not None and p['gap'] >= -GOAL_GAP]
-    return min(within, key=lambda p: (p['recognisability'], -p['accuracy'])) if within else None
+def _goal(instance: bool):
+    return (GOAL_REID, GOAL_REID_GAP, 're-identification') if instance else (GOAL_RECOGNISABILITY, GOAL_GAP,
+                                                                             'recognisability')
+
+
+def best_tradeoff(points: List[dict], gap: float = GOAL_GAP) -> Optional[dict]:
+    """The encrypted cell within ``gap`` points of plain with the lowest ``leak`` (None if none)."""
+    within = [p for p in points if p['mode'] != 'plain' and p['gap'] is not None and p['gap'] >= -gap]
+    return min(within, key=lambda p: (p['leak'], -p['accuracy'])) if within else None
+
+
+def _f(v, digits: int = 3) -> str:
+    return '-' if v is None else f'{v:.{digits}f}'
 
 
 def frontier_table(results: dict) -> str:
     """Markdown: one row per cell, the references and the goal."""
+    instance = instance_scored(results)
     points = frontier_points(results)
     ref = results.get('references', {})
-    lines = [
-        '| mode | setting | top-1 (%) | gap to plain | recognisability (strongest attack) | strongest attack '
-        '| best image reconstruction | Pareto front |', '|---|---|---|---|---|---|---|---|'
-    ]
+    goal, goal_gap, what = _goal(instance)
+    if instance:
+        lines = [
+            '| mode | setting | top-1 (%) | gap to plain | re-identification [95 % CI] (strongest attack) | by '
+            '| (a) reconstruction | (b) learned matcher | linkage | SSIM margin '
+            '| class recognisability (the trainer already holds this) | Pareto front |',
+            '|---|---|---|---|---|---|---|---|---|---|---|---|'
+        ]
+    else:
+        lines = [
+            '| mode | setting | top-1 (%) | gap to plain | recognisability (strongest attack) | strongest attack '
+            '| best image reconstruction | Pareto front |', '|---|---|---|---|---|---|---|---|'
+        ]
     for p in points:
         gap = '-' if p['gap'] is None or p['mode'] == 'plain' else f'{p["gap"]:+.2f}'
+        front = 'yes' if p['front'] else ''
+        if instance:
+            lines.append(f'| {p["label"]} | {p["setting"]} | {p["accuracy"]:.2f} | {gap} | {p["reidentification"]:.3f} '
+                         f'[{_f(p.get("reidentification_low"))}, {_f(p.get("reidentification_high"))}] '
+                         f'| {p.get("reidentification_by")} | {_f(p.get("reid_reconstruction"))} '
+                         f'| {_f(p.get("reid_learned_matcher"))} | {_f(p.get("linkage"))} | {_f(p.get("ssim_margin"))} '
+                         f'| {p["recognisability"]:.3f} ({p["strongest_attack"]}) | {front} |')
+            continue
         image = '-' if p['image_recognisability'] is None else \
             f'{p["image_recognisability"]:.3f} ({p["strongest_image_attack"]})'
         lines.append(f'| {p["label"]} | {p["setting"]} | {p["accuracy"]:.2f} | {gap} | {p["recognisability"]:.3f} '
-                     f'| {p["strongest_attack"]} | {image} | {"yes" if p["front"] else ""} |')
+                     f'| {p["strongest_attack"]} | {image} | {front} |')
     met = [p['label'] for p in points if meets_goal(p)]
-    best = best_tradeoff(points)
-    notes = [
-        f'Recognisability: top-1 of the human proxy (a CNN trained on plain images only) on what the attack '
-        f'recovers from {results["meta"]["test_images"]} held-out images; chance {ref.get("chance", 0.1):.2f}, '
-        f'plain images {ref.get("proxy_plain", float("nan")):.3f}, the class prototypes themselves '
-        f'{ref.get("proxy_on_prototypes", float("nan")):.3f}.',
-        f'Goal: recognisability <= {GOAL_RECOGNISABILITY:.2f} within {GOAL_GAP:g} points of plain: ' +
-        (f'met by {", ".join(met)}.' if met else 'met by no mode.')
-    ]
+    best = best_tradeoff(points, goal_gap)
+    notes = []
+    if instance:
+        chance = next((p.get('reid_chance') for p in points if p.get('reid_chance') is not None), float('nan'))
+        notes.append(
+            f'Re-identification: top-1 of the true instance among {round(1 / chance) if chance else "?"} same-class '
+            f'held-out images (another view of it, and views of the others), after the strongest attack: '
+            f'(a) the reconstructions ranked by pixels, SSIM or a plain-trained embedding, or (b) a ciphertext '
+            f'matcher trained on public pairs; chance {chance:.3f}. Linkage: the attacker holds the original among '
+            'the same-class candidates and encrypts them itself. Class recognisability: top-1 of the human proxy '
+            f'on what the attack recovers from {results["meta"]["test_images"]} held-out images (chance '
+            f'{ref.get("chance", 0.1):.2f}, plain images {ref.get("proxy_plain", float("nan")):.3f}): the class is '
+            'what the trainer receives with the labels anyway.')
+        plain_refs = [r for r in results.get('instance_references', []) if 'plain image' in r['attack']]
+        label_refs = [r for r in results.get('instance_references', []) if 'prototype' in r['attack']]
+        if plain_refs and label_refs:
+            notes.append(f'References: the plain image as query re-identifies {max(r["top1"] for r in plain_refs):.3f}'
+                         f'; the class prototype (the label alone) {max(r["top1"] for r in label_refs):.3f}.')
+    else:
+        notes.append(
+            f'Recognisability: top-1 of the human proxy (a CNN trained on plain images only) on what the attack '
+            f'recovers from {results["meta"]["test_images"]} held-out images; chance {ref.get("chance", 0.1):.2f}, '
+            f'plain images {ref.get("proxy_plain", float("nan")):.3f}, the class prototypes themselves '
+            f'{ref.get("proxy_on_prototypes", float("nan")):.3f}.')
+    notes.append(f'Goal: {what} <= {goal:.2f} within {goal_gap:g} points of plain: ' +
+                 (f'met by {", ".join(met)}.' if met else 'met by no mode.'))
     if best is not None:
-        notes.append(f'Best trade-off within {GOAL_GAP:g} points of plain (lowest recognisability): {best["label"]}, '
-                     f'top-1 {best["accuracy"]:.2f} %, recognisability {best["recognisability"]:.3f}.')
+        notes.append(f'Best trade-off within {goal_gap:g} points of plain (lowest {what}): {best["label"]}, '
+                     f'top-1 {best["accuracy"]:.2f} %, {what} {best["leak"]:.3f}.')
     if results['meta'].get('quick'):
         notes.insert(0, '**--quick: a smoke test on a few images, not a result.**')
     return '\n'.join(lines) + '\n\n' + '\n\n'.join(notes) + '\n'
 
 
 def frontier_figure(results: dict, out_file: str) -> None:
-    """Accuracy against recognisability after the strongest attack (filled; hollow: the best image
-    reconstruction alone): chance and plain (star) marked, the label attack's line and the Pareto front
-    drawn, the goal shaded, every point labelled."""
+    """Accuracy against instance leakage (re-identification after the strongest attack; for results
+    without instance scores, class recognisability), filled; hollow: the class recognisability (what the
+    trainer holds anyway) or the best image reconstruction alone. Chance and plain (star) marked, the
+    Pareto front drawn, the goal shaded, every point labelled."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
+    instance = instance_scored(results)
+    goal, goal_gap, what = _goal(instance)
     points = frontier_points(results)
     ref = results.get('references', {})
     fig, ax = plt.subplots(figsize=(7.5, 5), dpi=110)
-    chance = ref.get('chance', 0.1)
-    ax.axvline(chance, color='grey', ls=':', lw=1)
-    ax.text(chance, 0.02, ' chance', transform=ax.get_xaxis_transform(), color='grey', fontsize=8)
+    chance = next((p.get('reid_chance') for p in points if p.get('reid_chance') is not None), None) \
+        if instance else ref.get('chance', 0.1)
+    if chance is not None:
+        ax.axvline(chance, color='grey', ls=':', lw=1)
+        ax.text(chance, 0.02, ' chance', transform=ax.get_xaxis_transform(), color='grey', fontsize=8)
     plain = next((p for p in points if p['mode'] == 'plain'), None)
     accs = [p['accuracy'] for p in points]
     low, high = (min(accs) - 3, max(accs) + 2) if accs else (0, 100)
     if plain is not None:
-        ax.fill_between([0, GOAL_RECOGNISABILITY],
-                        plain['accuracy'] - GOAL_GAP,
+        ax.fill_between([0, goal],
+                        plain['accuracy'] - goal_gap,
                         high,
                         color='tab:green',
                         alpha=0.12,
-                        label=f'goal: <= {GOAL_RECOGNISABILITY:.2f}, within {GOAL_GAP:g} points of plain')
-    proto = ref.get('proxy_on_prototypes', 1.)
-    ax.plot([0, proto], [0, 100],
-            color='tab:red',
-            ls='--',
-            lw=0.8,
-            label=f'label attack: recognisability = accuracy x {proto:.2f} (prototypes recognised)')
-    front = sorted((p for p in points if p['front']), key=lambda p: p['recognisability'])
+                        label=f'goal: {what} <= {goal:.2f}, within {goal_gap:g} points of plain')
+    if not instance:
+        proto = ref.get('proxy_on_prototypes', 1.)
+        ax.plot([0, proto], [0, 100],
+                color='tab:red',
+                ls='--',
+                lw=0.8,
+                label=f'label attack: recognisability = accuracy x {proto:.2f} (prototypes recognised)')
+    front = sorted((p for p in points if p['front']), key=lambda p: p['leak'])
     if front:
-        ax.plot([p['recognisability'] for p in front], [p['accuracy'] for p in front],
+        ax.plot([p['leak'] for p in front], [p['accuracy'] for p in front],
                 color='tab:blue',
                 lw=1.2,
                 label='Pareto front (strongest attack)')
-    shown_image = False
+    hollow_label = 'class recognisability (the trainer already holds this)' if instance else \
+        'best image reconstruction alone'
+    shown = False
     for i, p in enumerate(points):
         is_plain = p['mode'] == 'plain'
-        if p.get('image_recognisability') is not None and not is_plain:
-            ax.plot([p['image_recognisability'], p['recognisability']], [p['accuracy']] * 2, color='tab:grey', lw=0.5)
+        other = p['recognisability'] if instance else p.get('image_recognisability')
+        if other is not None and not is_plain:
+            ax.plot([other, p['leak']], [p['accuracy']] * 2, color='tab:grey', lw=0.5)
             ax.scatter(
-                p['image_recognisability'],
+                other,
                 p['accuracy'],
                 marker='o',
                 s=22,
                 facecolors='none',
                 edgecolors='tab:grey',
                 zorder=3,
-                label=None if shown_image else 'best image reconstruction alone')
-            shown_image = True
+                label=None if shown else hollow_label)
+            shown = True
         ax.scatter(
-            p['recognisability'],
+            p['leak'],
             p['accuracy'],
             marker='*' if is_plain else 'o',
             s=90 if is_plain else 30,
             color='black' if is_plain else ('tab:blue' if p['front'] else 'tab:grey'),
             zorder=4)
         ax.annotate(
-            p['label'], (p['recognisability'], p['accuracy']),
+            p['label'], (p['leak'], p['accuracy']),
             textcoords='offset points',
             xytext=(4, 3 if i % 2 == 0 else -9),
             fontsize=7)  # alternate, so neighbours do not overlap
     ax.set_xlim(0, 1)
     ax.set_ylim(low, high)
-    ax.set_xlabel('recognisability after the strongest attack (human-proxy top-1)')
+    ax.set_xlabel('re-identification after the strongest attack (top-1 among same-class images)'
+                  if instance else 'recognisability after the strongest attack (human-proxy top-1)')
     ax.set_ylabel('task model top-1 (%)')
     ax.set_title(
         'Privacy-utility frontier' + (' (--quick: not a result)' if results['meta'].get('quick') else ''), fontsize=10)

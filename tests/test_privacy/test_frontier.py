@@ -101,3 +101,46 @@ def test_goal_and_table():
     results['cells']['x 8']['accuracy'] = 80.9
     assert 'met by no mode' in frontier_table(results)
     assert not meets_goal(dict(gap=-5.1, recognisability=0.1)) and meets_goal(dict(gap=-5., recognisability=0.2))
+
+
+def test_with_instance_scores_the_frontier_is_drawn_on_re_identification(tmp_path):
+    from mmppml.privacy.frontier_report import frontier_figure
+
+    def cell(mode, label, acc, rec, reid):
+        return dict(
+            mode=mode,
+            setting='8',
+            label=label,
+            accuracy=acc,
+            recognisability=rec,
+            strongest_attack='label',
+            image_recognisability=rec,
+            strongest_image_attack='inverter',
+            reidentification=reid,
+            reidentification_low=max(0., reid - 0.02),
+            reidentification_high=reid + 0.02,
+            reidentification_by='learned matcher',
+            reid_reconstruction=reid,
+            reid_learned_matcher=reid / 2,
+            linkage=1.0,
+            ssim_margin=0.1,
+            reid_chance=0.01)
+
+    results = dict(
+        meta=dict(test_images=10, quick=False),
+        references=dict(chance=0.1, proxy_plain=0.9),
+        cells={
+            'plain 8': cell('plain', 'plain-8', 86., 0.9, 0.95),
+            'a 8': cell('bag', 'pixel bags-8', 83.5, 0.8, 0.04),
+            'b 8': cell('rs', 'RS-8', 85.5, 0.9, 0.6)
+        })
+    table = frontier_table(results)
+    assert 're-identification [95 % CI]' in table and 'the trainer already holds this' in table
+    assert '| pixel bags-8 | 8 | 83.50 | -2.50 | 0.040 [0.020, 0.060] |' in table and 'met by pixel bags-8' in table
+    results['cells']['a 8']['accuracy'] = 82.9  # 3.1 points below plain: out of the goal
+    assert 'met by no mode' in frontier_table(results) and 'RS-8, top-1 85.50 %, re-identification 0.600' in \
+        frontier_table(results)
+    assert not meets_goal(dict(gap=-2., reidentification=0.06, recognisability=0.)) and meets_goal(
+        dict(gap=-3., reidentification=0.05, recognisability=0.9))
+    frontier_figure(results, str(tmp_path / 'f.png'))
+    assert (tmp_path / 'f.png').stat().st_size > 1000

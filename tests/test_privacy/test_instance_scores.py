@@ -119,6 +119,14 @@ def test_linkage_of_a_keyless_or_key_free_comparison_is_exact(make_smooth, mode,
     assert scores['top1'] == 1.0 and scores['mrr'] == 1.0
 
 
+def test_linkage_of_convex_mi_needs_no_weights(make_smooth):
+    from mmppml.crypto import random_convex_mix
+    pool = smooth_set(make_smooth, 24)
+    g = same_class_galleries(np.zeros(24, int), np.arange(8), 12, np.random.default_rng(0))
+    ciphers = np.stack([random_convex_mix(x, 8, 4, 1., new_rng()) for x in pool[:8]])
+    assert linkage(ciphers, pool, g, 'convex-mi', 8, 4)['top1'] == 1.0
+
+
 def test_linkage_does_not_link_an_image_that_is_not_there(make_smooth):
     pool = smooth_set(make_smooth, 24)
     g = same_class_galleries(np.zeros(24, int), np.arange(8), 12, np.random.default_rng(0))

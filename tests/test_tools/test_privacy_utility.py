@@ -37,6 +37,10 @@ def test_quick_grid_writes_all_three_files_and_a_rerun_skips_finished_cells(tmp_
     assert 'learned reassembly + learned inverter' in attacks and any(a.startswith('label') for a in attacks)
     assert cell['recognisability'] == max(attacks.values())  # the strongest attack counts
     assert 0 <= cell['accuracy'] <= 100 and results['meta']['quick']
+    # the instance: linkage of RS-on-MI is exact, re-identification is a proportion, the plain cell is found
+    assert cell['linkage'] == 1.0 and 0 <= cell['reidentification'] <= 1 and cell['reid_chance'] == 0.1
+    assert results['cells']['plain 8']['reidentification'] > 0.9
+    assert 're-identification [95 % CI]' in (out / 'frontier.md').read_text()
     table = (out / 'frontier.md').read_text()
     assert '| RS-on-MI-8/4 | 8/4 |' in table and '| plain-8 | 8 |' in table and 'not a result' in table
     figure = cv2.imread(str(out / 'frontier.png'))

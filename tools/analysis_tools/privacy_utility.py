@@ -1,11 +1,14 @@
-"""The privacy-utility frontier: accuracy and recognisability after the strongest attack, per mode and setting.
+"""The privacy-utility frontier: accuracy and instance leakage after the strongest attack, per mode and setting.
 
 For every cell of ``--modes`` x ``--settings`` (P for plain, RS and pixel bags; P/S for the mixes), train
 the demo's tiny model with the shared recipe (configs/demo/), then attack its held-out images with the
 strongest attacks (learned reassembly and inversion built for the mode, trained on the public training
 images; and the label attack: the task model's prediction painted as a class prototype), scored by the
-human proxy. Writes results.json, frontier.md and frontier.png to --work-dir after every cell; a rerun
-skips finished cells.
+human proxy (class recognisability: what the trainer already holds with the labels) and on the instance:
+linkage, re-identification of another view among 100 same-class held-out images (the reconstructions,
+and a ciphertext matcher trained on public pairs) and the SSIM margin. The frontier is drawn on
+re-identification. Writes results.json, frontier.md and frontier.png to --work-dir after every cell; a
+rerun skips finished cells.
 
 Examples::
 
@@ -53,6 +56,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--inverter-seconds', type=float, default=None, help='training time of each inverter')
     parser.add_argument('--test-images', type=int, default=None, help='held-out images attacked per cell')
     parser.add_argument(
+        '--instance',
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help='linkage, re-identification and the SSIM margin per cell')
+    parser.add_argument('--matcher-epochs', type=float, default=None, help='epochs of each ciphertext matcher')
+    parser.add_argument(
         '--val-split',
         type=int,
         default=None,
@@ -98,9 +107,10 @@ def main(argv=None) -> int:
     log = lambda line: print(line, flush=True)  # noqa: E731
     data_root = prepare_data(args.data, args.data_cache, log)
     attack_cfg = FrontierAttackConfig.quick() if args.quick else FrontierAttackConfig()
-    for name in ('attacker_epochs', 'inverter_seconds', 'test_images'):
+    for name in ('attacker_epochs', 'inverter_seconds', 'test_images', 'matcher_epochs'):
         if getattr(args, name) is not None:
             setattr(attack_cfg, name, getattr(args, name))
+    attack_cfg.instance = args.instance
     options = FrontierOptions(
         data_root=data_root,
         work_dir=osp.abspath(args.work_dir),

@@ -15,7 +15,9 @@ What the attacker compares, per mode (a *describer* turns an image as handed ove
   this bag unchanged, so no key is needed (and the key is recoverable anyway,
   :mod:`mmppml.privacy.key_recovery`);
 - ``bag``: the sorted values of every block, as a set;
-- ``noisy-rs-on-mi``: the noise-free mixed blocks, as a set; the noise only adds distance.
+- ``noisy-rs-on-mi``: the noise-free mixed blocks, as a set; the noise only adds distance;
+- ``convex-mi`` (random convex weights per patch): per patch, how far the mixed block lies from the affine
+  hull of the candidate's r^2 sub-patches (zero for the true candidate, whatever the weights).
 
 Two sets of rows are compared by the cheapest one-to-one matching of their rows (squared L2, Hungarian).
 """
@@ -128,6 +130,30 @@ def linkage_distances(cipher_rows: np.ndarray, candidate_rows: np.ndarray, galle
     return out
 
 
+def convex_mix_residuals(cipher: np.ndarray, candidates: np.ndarray, p: int, s: int) -> np.ndarray:
+    """Mean squared distance of every mixed block of one convex-MI ciphertext to the affine hull of the
+    sub-patches of the same patch of each candidate: min over w with sum(w) = 1 of
+    ``||y - sum_j w_j x_j||^2``, averaged over patches.
+
+    Args:
+        cipher (np.ndarray): (H * s / p, W * s / p) the ciphertext. candidates (np.ndarray): (K, H, W).
+
+    Returns:
+        np.ndarray: (K,) float64, 0 (to rounding) for the image the ciphertext was made from.
+    """
+    k, h, w = candidates.shape
+    r, gh, gw = p // s, h // p, w // p
+    x = candidates.astype(np.float64).reshape(k, gh, r, s, gw, r, s).transpose(0, 1, 4, 2, 5, 3, 6)
+    x = x.reshape(k, gh * gw, r * r, s * s)  # the sub-patches of every patch
+    y = np.asarray(cipher, np.float64).reshape(gh, s, gw, s).transpose(0, 2, 1, 3).reshape(gh * gw, s * s)
+    a = (x[:, :, 1:] - x[:, :, :1]).transpose(0, 1, 3, 2)  # (K, N, s*s, r*r - 1)
+    b = y[None] - x[:, :, 0]  # (K, N, s*s)
+    gram = a.transpose(0, 1, 3, 2) @ a
+    ridge = 1e-9 * (np.trace(gram, axis1=2, axis2=3)[..., None, None] + 1.) * np.eye(r * r - 1)
+    wts = np.linalg.solve(gram + ridge, (a.transpose(0, 1, 3, 2) @ b[..., None]))
+    return ((b - (a @ wts)[..., 0])**2).sum(axis=2).mean(axis=1) / (s * s)
+
+
 def linkage(ciphertexts: np.ndarray,
             pool: np.ndarray,
             galleries: np.ndarray,
@@ -146,6 +172,9 @@ def linkage(ciphertexts: np.ndarray,
         dict: :func:`~mmppml.privacy.scores.ranking.ranking_scores` of the true candidate.
     """
     from .ranking import ranking_scores
+    if mode == 'convex-mi':
+        d = np.stack([convex_mix_residuals(c, pool[g], p, s) for c, g in zip(ciphertexts, galleries)])
+        return ranking_scores(d)
     encrypt, describe, ordered = linkage_attacker(mode, p, s)
     needed = np.unique(galleries)
     rows = {int(i): describe(encrypt(pool[i])) for i in needed}
