@@ -25,7 +25,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from mmppml.crypto import (add_gaussian_noise, from_blocks, mix_subpatches, new_rng, random_convex_mix,
-                           random_pixel_bags, sorted_block_values, to_blocks)
+                           random_pixel_bags, sorted_block_values)
+from .blocks import blocks_per_image as blocks_all
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 
@@ -59,11 +60,6 @@ class FrontierAttackConfig:
             inverter_steps=5,
             proxy_epochs=1.,
             gallery_size=10)
-
-
-def blocks_all(images: np.ndarray, block: int) -> np.ndarray:
-    """(K, H, W) -> (K, N, b, b) in raster order."""
-    return np.stack([to_blocks(x, block) for x in images])
 
 
 def class_prototypes(images: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:

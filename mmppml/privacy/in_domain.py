@@ -16,8 +16,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, shuffle_patches, to_blocks
+from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, shuffle_patches
 from .block_attacker import attack_shuffles, train_block_attacker, training_row
+from .blocks import blocks_per_image as to_blocks_all
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
@@ -378,8 +379,3 @@ class InDomainAttacks:
                 psnr=r['psnr'],
                 ssim=r['ssim']) for m, r in best.items()
         ]
-
-
-def to_blocks_all(images: np.ndarray, block: int) -> np.ndarray:
-    """(K, H, W[, C]) -> (K, N, b, b[, C]) in raster order."""
-    return np.stack([to_blocks(x, block) for x in images])

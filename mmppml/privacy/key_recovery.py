@@ -19,17 +19,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from mmppml.crypto.keyed_scramble import ScrambleKey
-from mmppml.crypto.patches import to_blocks
+from .blocks import pooled_blocks
 
-
-def blocks_of(images, block_size: int) -> np.ndarray:
-    """Stack the ``b x b`` blocks of several H x W (x C) images: (M, b, b, C) float64."""
-    out = []
-    for img in images:
-        img = np.asarray(img)
-        img = img[..., None] if img.ndim == 2 else img
-        out.append(to_blocks(img, block_size).astype(np.float64))
-    return np.concatenate(out)
+blocks_of = pooled_blocks  # (M, b, b, C) float64: the blocks of several images, as the estimators read them
 
 
 def estimate_signs(x: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, to_blocks
 from .block_attacker import attack_shuffles, train_block_attacker, training_row
+from .blocks import blocks_per_image as to_blocks_all
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
-from .in_domain import to_blocks_all
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 from .stage import StageResult
