@@ -1,0 +1,27 @@
+# YOLOS on MI Fashion-MNIST detection canvases from the plain detector's backbone, as
+# yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py on the trees: the backbone of
+# retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py (train it first), its patch conv converted into the
+# linear MI embedding, its 12 x 12 learned position embedding resized to each input; 6 epochs, evaluated
+# after each for the validation curve.
+_base_ = [
+    './yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py', './_base_/fmnist_detection.py',
+    './_base_/schedules/fmnist_6e.py'
+]
+
+plain_checkpoint = 'work_dirs/retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det/epoch_6.pth'
+model = dict(
+    backbone=dict(img_size=96, num_det_tokens=20, init_cfg=dict(checkpoint=plain_checkpoint)),  # <= 6 objects
+    bbox_head=dict(num_classes=10),
+    test_cfg=dict(max_per_img=20))
+train_pipeline = _base_.fmnist_train_pipeline[:-1] + [_base_.mix, _base_.fmnist_train_pipeline[-1]]
+test_pipeline = _base_.fmnist_test_pipeline[:-1] + [_base_.mix, _base_.fmnist_test_pipeline[-1]]
+train_dataloader = dict(_delete_=True, **_base_.fmnist_train_dataloader)
+train_dataloader['dataset']['pipeline'] = train_pipeline
+val_dataloader = dict(_delete_=True, **_base_.fmnist_val_dataloader)
+val_dataloader['dataset']['pipeline'] = test_pipeline
+test_dataloader = val_dataloader
+val_evaluator = _base_.fmnist_val_evaluator
+test_evaluator = val_evaluator
+train_cfg = dict(_base_.fmnist_train_cfg, val_interval=1)
+param_scheduler = _base_.fmnist_param_scheduler
+default_hooks = _base_.fmnist_default_hooks
