@@ -108,6 +108,7 @@ def ranking_scores(distances: np.ndarray, truth: int = 0) -> Dict[str, float]:
     n, k = np.asarray(distances).shape
     low, high = wilson_interval(float(top1.sum()), n)
     mrr, mrr_low, mrr_high = mean_interval(rr)
+    mrr_low, mrr_high = max(0., mrr_low), min(1., mrr_high)  # a reciprocal rank lies in [0, 1]
     return dict(
         top1=float(top1.mean()),
         top1_low=low,
