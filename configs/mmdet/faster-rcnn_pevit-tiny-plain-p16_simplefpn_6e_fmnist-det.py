@@ -2,9 +2,9 @@
 # learned position embedding) and a 4-level SimpleFPN (strides 4-32) on plain Fashion-MNIST detection
 # canvases, at that config's budget. Anchors of 5 x stride (20-160 px) cover the 20-64 px objects.
 _base_ = [
-    'mmdet::_base_/models/faster-rcnn_r50_fpn.py', './_base_/fmnist_detection.py', './_base_/schedules/trees_100e.py',
-    './_base_/schedules/fmnist_6e.py'
-]
+    'mmdet::_base_/models/faster-rcnn_r50_fpn.py', './_base_/trees_detection.py', './_base_/schedules/trees_100e.py',
+    './_base_/fmnist_detection.py', './_base_/schedules/fmnist_6e.py'
+]  # the tree dataset only for the dataloaders these replace
 custom_imports = dict(imports=['mmppml'], allow_failed_imports=False)
 
 embed_dims, channels = 64, 48
@@ -35,11 +35,6 @@ model = dict(
 optim_wrapper = dict(
     clip_grad=dict(max_norm=1.0, norm_type=2), paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
 
-train_dataloader = _base_.fmnist_train_dataloader
-val_dataloader = _base_.fmnist_val_dataloader
-test_dataloader = val_dataloader
-val_evaluator = _base_.fmnist_val_evaluator
-test_evaluator = val_evaluator
-train_cfg = _base_.fmnist_train_cfg
-param_scheduler = _base_.fmnist_param_scheduler
-default_hooks = _base_.fmnist_default_hooks
+train_dataloader, val_dataloader, test_dataloader = _base_.fmnist_dataloaders
+val_evaluator = test_evaluator = _base_.fmnist_val_evaluator
+train_cfg, param_scheduler, default_hooks = _base_.fmnist_schedule

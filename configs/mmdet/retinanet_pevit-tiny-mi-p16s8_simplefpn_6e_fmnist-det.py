@@ -7,17 +7,25 @@ _base_ = [
     './_base_/schedules/fmnist_6e.py'
 ]
 
-model = dict(backbone=dict(img_size=96), bbox_head=dict(num_classes=10))  # 12 x 12 tokens, as the plain model
-# MI goes last, right before PackDetInputs.
-train_pipeline = _base_.fmnist_train_pipeline[:-1] + [_base_.mix, _base_.fmnist_train_pipeline[-1]]
-test_pipeline = _base_.fmnist_test_pipeline[:-1] + [_base_.mix, _base_.fmnist_test_pipeline[-1]]
-train_dataloader = dict(_delete_=True, **_base_.fmnist_train_dataloader)
+# The pipeline path: MI as the last transform before packing (the path these results were measured on),
+# then mmdet's own data preprocessor.
+mix = dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8, size_mismatch='pad')
+pipeline_preprocessor = dict(
+    _delete_=True,
+    type='DetDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_size_divisor=32)
+model = dict(
+    data_preprocessor=pipeline_preprocessor,
+    backbone=dict(img_size=96),  # 12 x 12 tokens, as the plain model
+    bbox_head=dict(num_classes=10))
+train_pipeline = _base_.fmnist_train_pipeline[:-1] + [mix, _base_.fmnist_train_pipeline[-1]]
+test_pipeline = _base_.fmnist_test_pipeline[:-1] + [mix, _base_.fmnist_test_pipeline[-1]]
+train_dataloader, val_dataloader, test_dataloader = _base_.fmnist_dataloaders
 train_dataloader['dataset']['pipeline'] = train_pipeline
-val_dataloader = dict(_delete_=True, **_base_.fmnist_val_dataloader)
 val_dataloader['dataset']['pipeline'] = test_pipeline
 test_dataloader = val_dataloader
-val_evaluator = _base_.fmnist_val_evaluator
-test_evaluator = val_evaluator
-train_cfg = _base_.fmnist_train_cfg
-param_scheduler = _base_.fmnist_param_scheduler
-default_hooks = _base_.fmnist_default_hooks
+val_evaluator = test_evaluator = _base_.fmnist_val_evaluator
+train_cfg, param_scheduler, default_hooks = _base_.fmnist_schedule

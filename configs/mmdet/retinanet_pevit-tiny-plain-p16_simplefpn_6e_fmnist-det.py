@@ -8,11 +8,6 @@ _base_ = [
 model = dict(
     backbone=dict(img_size=192),  # the learned position embedding on the 12 x 12 grid of the largest canvas
     bbox_head=dict(num_classes=10))
-train_dataloader = dict(_delete_=True, **_base_.fmnist_train_dataloader)
-val_dataloader = dict(_delete_=True, **_base_.fmnist_val_dataloader)
-test_dataloader = val_dataloader
-val_evaluator = _base_.fmnist_val_evaluator
-test_evaluator = val_evaluator
-train_cfg = _base_.fmnist_train_cfg
-param_scheduler = _base_.fmnist_param_scheduler
-default_hooks = _base_.fmnist_default_hooks
+train_dataloader, val_dataloader, test_dataloader = _base_.fmnist_dataloaders
+val_evaluator = test_evaluator = _base_.fmnist_val_evaluator
+train_cfg, param_scheduler, default_hooks = _base_.fmnist_schedule

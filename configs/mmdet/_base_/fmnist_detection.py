@@ -21,21 +21,11 @@ fmnist_test_pipeline = [
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 
-fmnist_train_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(
-        type='CocoDataset',
-        data_root=fmnist_data_root,
-        metainfo=fmnist_metainfo,
-        ann_file='annotations/train.json',
-        data_prefix=dict(img='images/'),
-        filter_cfg=dict(filter_empty_gt=True),
-        pipeline=fmnist_train_pipeline))
+# The three dataloaders (train, val, test) and the evaluator, taken as one by each config:
+#     train_dataloader, val_dataloader, test_dataloader = _base_.fmnist_dataloaders
+# They replace (_delete_) the dataloaders of the detector config a config inherits beside this file.
 fmnist_val_dataloader = dict(
+    _delete_=True,
     batch_size=8,
     num_workers=1,
     persistent_workers=True,
@@ -49,4 +39,21 @@ fmnist_val_dataloader = dict(
         data_prefix=dict(img='images/'),
         test_mode=True,
         pipeline=fmnist_test_pipeline))
+fmnist_dataloaders = [
+    dict(
+        _delete_=True,
+        batch_size=8,
+        num_workers=1,
+        persistent_workers=True,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        batch_sampler=dict(type='AspectRatioBatchSampler'),
+        dataset=dict(
+            type='CocoDataset',
+            data_root=fmnist_data_root,
+            metainfo=fmnist_metainfo,
+            ann_file='annotations/train.json',
+            data_prefix=dict(img='images/'),
+            filter_cfg=dict(filter_empty_gt=True),
+            pipeline=fmnist_train_pipeline)), fmnist_val_dataloader, fmnist_val_dataloader
+]
 fmnist_val_evaluator = dict(type='CocoMetric', ann_file=fmnist_data_root + 'annotations/val.json', metric='bbox')
