@@ -66,3 +66,29 @@ def test_bad_mixes_are_refused(tmp_path):
                           text=True,
                           timeout=120)
     assert proc.returncode != 0 and '--mixes' in proc.stderr
+
+
+def test_missing_fashion_mnist_exits_2_with_the_message(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    import mmppml.privacy.images as images
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz not found: '
+                                'apt-get install dataset-fashion-mnist')
+
+    monkeypatch.setattr(images, 'load_fashion_mnist', missing)
+    spec = importlib.util.spec_from_file_location('attack_tool', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    import torch
+    threads = torch.get_num_threads()
+    for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+        monkeypatch.setenv(var, '1')  # the tool sets them; undone after the test
+    try:
+        assert tool.main(['--quick', '--out', str(tmp_path)]) == 2
+    finally:
+        torch.set_num_threads(threads)
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and 'dataset-fashion-mnist' in err and '--no-fashion-mnist' in err
+    assert not any(tmp_path.iterdir())

@@ -1,18 +1,13 @@
 """tools/analysis_tools/privacy_utility.py end to end on a quick grid: files, resume, budget."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import cv2
-import pytest
-
-from mmppml.privacy.images import FASHION_MNIST_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'analysis_tools' / 'privacy_utility.py'
-pytestmark = pytest.mark.skipif(not os.path.isdir(FASHION_MNIST_DIR), reason='dataset-fashion-mnist not installed')
 
 
 def run(*args, timeout=600):
@@ -61,3 +56,9 @@ def test_budget_stops_before_a_cell_that_does_not_fit(tmp_path):
     assert proc.returncode == 3 and 'budget:' in proc.stdout and 'not run' in proc.stdout
     bad = run('--budget-minutes', '0', '--work-dir', tmp_path / 'g')
     assert bad.returncode != 0 and 'budget-minutes' in bad.stderr
+
+
+def test_missing_fashion_mnist_exits_2_with_the_message(tmp_path):
+    proc = run('--quick', '--work-dir', tmp_path / 'out', '--data', tmp_path / 'none', '--data-cache', tmp_path / 'c')
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert 'dataset-fashion-mnist' in proc.stderr and proc.stderr.startswith('error: ')

@@ -103,6 +103,15 @@ def main(argv=None) -> int:
     from mmppml.privacy.suite import Clock, SuiteConfig, SuiteResult, run_suite
 
     torch.set_num_threads(args.threads)
+    if not args.no_fashion_mnist and (args.learned and 'in-domain' in args.stages or 'classic' in args.stages):
+        from mmppml.privacy.images import load_fashion_mnist
+        try:
+            load_fashion_mnist('test', limit=1)
+        except FileNotFoundError as err:
+            print(
+                f'error: {err} (bash tools/get_fashion_mnist.sh installs it), or pass --no-fashion-mnist',
+                file=sys.stderr)
+            return 2
     log = lambda line: print(line, flush=True)  # noqa: E731
     budget = 60 * args.budget_minutes
     classic_budget = min(8 * 60, 0.3 * budget) if args.learned else budget

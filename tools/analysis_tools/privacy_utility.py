@@ -105,7 +105,11 @@ def main(argv=None) -> int:
         print(f'error: {err}', file=sys.stderr)
         return 2
     log = lambda line: print(line, flush=True)  # noqa: E731
-    data_root = prepare_data(args.data, args.data_cache, log)
+    try:
+        data_root = prepare_data(args.data, args.data_cache, log)
+    except FileNotFoundError as err:
+        print(f'error: {err} (bash tools/get_fashion_mnist.sh installs it)', file=sys.stderr)
+        return 2
     attack_cfg = FrontierAttackConfig.quick() if args.quick else FrontierAttackConfig()
     for name in ('attacker_epochs', 'inverter_seconds', 'test_images', 'matcher_epochs'):
         if getattr(args, name) is not None:
