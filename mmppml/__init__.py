@@ -1,11 +1,13 @@
 """mmppml: train OpenMMLab models on human-imperceptible, machine-recognizable images.
 
-Importing the package creates its registries and allow-lists the types MMEngine's checkpoints hold
-for torch's safe loader (:func:`mmppml.utils.register_safe_globals`); models and transforms are imported lazily when a
-config first asks for ``type='mmppml.<Name>'``. Without MMEngine installed, the NumPy encryption core
+Importing the package creates its registries and, where torch is loaded, allow-lists the types
+MMEngine's checkpoints hold for torch's safe loader (:func:`mmppml.utils.register_safe_globals`);
+models and transforms are imported lazily when a config first asks for ``type='mmppml.<Name>'``.
+Without MMEngine installed, the NumPy encryption core
 (:mod:`mmppml.crypto`) still works, for data owners who only encrypt.
 """
 import os
+import sys
 
 __version__ = '0.1.0'
 
@@ -15,11 +17,13 @@ except ImportError:  # a data owner's machine: mmppml.crypto needs NumPy only
     pass
 else:
     from . import registry  # noqa: F401
-    from .utils.safe_globals import register_safe_globals
 
-    # Any tool that imports mmppml (a config's custom_imports included) loads MMEngine's checkpoints
-    # under torch's safe loader: mmdet's and mmpretrain's own test tools and inferencers too.
-    register_safe_globals()
+    # A tool that has torch and imports mmppml (a config's custom_imports included: mmdet's and
+    # mmpretrain's own test tools and inferencers) loads MMEngine's checkpoints under torch's safe
+    # loader; mmppml.models does the same when it is imported. Without torch nothing is imported here.
+    if 'torch' in sys.modules:
+        from .utils.safe_globals import register_safe_globals
+        register_safe_globals()
 
 
 def config_path(relative: str = '') -> str:

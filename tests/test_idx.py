@@ -38,11 +38,15 @@ def test_bad_files_get_a_clear_error(tmp_path):
 
 
 def test_imports_without_torch():
+    blocked = ('torch', 'mmengine', 'mmcv', 'cv2')
     code = ('import sys, importlib.abc\n'
             'class Block(importlib.abc.MetaPathFinder):\n'
             '    def find_spec(self, name, *args):\n'
-            "        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'cv2'):\n"
+            f'        if name.split(".")[0] in {blocked!r}:\n'
             '            raise ImportError(name)\n'
             'sys.meta_path.insert(0, Block())\n'
-            'import mmppml.idx\n')
-    subprocess.run([sys.executable, '-c', code], check=True)
+            'import mmppml.idx\n'
+            f'print(sorted(m for m in sys.modules if m.split(".")[0] in {blocked!r}))\n')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == '[]'

@@ -123,7 +123,8 @@ def encrypt(img: np.ndarray,
     Returns:
         np.ndarray: as the chosen function returns (float32 means for MI of integer images).
     """
-    get_mode(mode, offline=True).check_sizes(patch_size, sub_patch_size)
+    if get_mode(mode, offline=True).needs_sub_patch:  # RS takes P only and ignores S
+        MODE_TABLE[mode].check_sizes(patch_size, sub_patch_size)
     if mode == 'rs':
         return random_patch_shuffle(img, patch_size, seed)
     if mode == 'mi':

@@ -7,3 +7,6 @@ from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
+from mmppml.utils.safe_globals import register_safe_globals  # noqa: E402  (torch is loaded by now)
+
+register_safe_globals()  # checkpoints of the Runner load under torch's safe loader wherever models are built

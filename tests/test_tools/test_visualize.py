@@ -77,5 +77,18 @@ def test_tool_default_uses_sample_photos(tmp_path):
     pytest.importorskip('skimage')
     out = tmp_path / 'grid.png'
     subprocess.run([sys.executable, str(TOOL), '--out', str(out), '--cell-size', '64'], check=True, capture_output=True)
-    grid = cv2.imread(str(out))
-    assert grid is not None and grid.shape[0] > 3 * 64 and grid.shape[1] > 5 * 64  # 3 photos x 5 methods
+    grid = cv2.imread(str(out))[..., ::-1]
+    from skimage import data
+    step = 64 + 6  # cell and gap; 3 photos x 5 methods, cells counted from the bottom right
+    cell = lambda i, j: grid[grid.shape[0] - (3 - i) * step:][:64, grid.shape[1] - (5 - j) * step:][:, :64]  # noqa
+    for i, name in enumerate(('astronaut', 'coffee', 'chelsea')):
+        photo = getattr(data, name)()
+        side = min(photo.shape[:2])
+        top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
+        want = cv2.resize(
+            np.ascontiguousarray(photo[top:top + side, left:left + side]), (64, 64),
+            interpolation=cv2.INTER_AREA).astype(float)
+        plain, rs = cell(i, 0).astype(float), cell(i, 1).astype(float)
+        assert np.corrcoef(plain.ravel(), want.ravel())[0, 1] > 0.95  # the sample photo, in its row
+        assert np.corrcoef(rs.ravel(), want.ravel())[0, 1] < 0.9  # shuffled
+        assert abs(rs.mean() - plain.mean()) < 2  # the same pixels, moved

@@ -29,3 +29,9 @@ def test_only_history_buffer_statistics_are_reachable():
     for owner, name in ((HistoryBuffer, '__init__'), (object, 'mean')):
         with pytest.raises(RuntimeError, match='only the statistics'):
             _history_buffer_method(owner, name)
+
+
+def test_import_mmppml_without_torch_imports_no_torch():
+    code = 'import sys, mmppml.crypto; print(sorted(m for m in sys.modules if m.split(".")[0] == "torch"))'
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == '[]', proc.stderr[-500:]
