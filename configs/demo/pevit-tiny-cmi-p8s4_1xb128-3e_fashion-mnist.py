@@ -3,11 +3,5 @@
 # the MI one (MI embedding, learned position embedding).
 _base_ = './pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py'
 
+data_preprocessor = dict(mode='convex-mi', concentration=1.)  # on the device, P and S as MI
 encrypt = dict(type='mmppml.RandomConvexMix', patch_size=8, sub_patch_size=4, concentration=1.)
-
-# The encryption is the last step before PackInputs, in training and in testing.
-train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]
-test_pipeline = [*_base_.test_augment, encrypt, dict(type='PackInputs')]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader

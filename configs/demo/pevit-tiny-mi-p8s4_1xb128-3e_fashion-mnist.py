@@ -5,6 +5,9 @@
 # a validation split is in the README).
 _base_ = './_base_/vit-tiny_1xb128-3e_fashion-mnist.py'
 
+# Encrypted on the training device, in training and in testing; `encrypt` is the same step as a pipeline
+# transform (see the base config).
+data_preprocessor = dict(mode='mi', patch_size=8, sub_patch_size=4)
 encrypt = dict(type='mmppml.MixSubPatches', patch_size=8, sub_patch_size=4)
 
 model = dict(
@@ -17,10 +20,3 @@ model = dict(
         embed_mode='mi',
         pos_embed='learned',
         ref_pos_embed=False))
-
-# The encryption is the last step before PackInputs, in training and in testing.
-train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]
-test_pipeline = [*_base_.test_augment, encrypt, dict(type='PackInputs')]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader

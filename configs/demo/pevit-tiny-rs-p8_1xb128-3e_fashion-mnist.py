@@ -2,6 +2,9 @@
 # embedding, reference position encoding) embeds the 16 patches.
 _base_ = './_base_/vit-tiny_1xb128-3e_fashion-mnist.py'
 
+# Encrypted on the training device, in training and in testing; `encrypt` is the same step as a pipeline
+# transform (see the base config).
+data_preprocessor = dict(mode='rs', patch_size=8)
 encrypt = dict(type='mmppml.RandomPatchShuffle', patch_size=8)
 
 model = dict(
@@ -13,10 +16,3 @@ model = dict(
         in_channels=1,
         embed_mode='rs',
         pos_embed=None))  # the layout is hidden: position-free
-
-# The encryption is the last step before PackInputs, in training and in testing.
-train_pipeline = [*_base_.train_augment, encrypt, dict(type='PackInputs')]
-test_pipeline = [*_base_.test_augment, encrypt, dict(type='PackInputs')]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader

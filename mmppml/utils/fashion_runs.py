@@ -1,8 +1,10 @@
 """Training the tiny Fashion-MNIST models of configs/demo/: data, the config of one run, the run itself.
 
 Shared by ``tools/demo/demo.py`` and the privacy-utility frontier, so both train with one recipe: each
-run is a fresh process of ``tools/train.py`` on an un-gzipped copy of the IDX files.
+run is a fresh process of ``tools/train.py`` on an un-gzipped copy of the IDX files. The demo configs
+pad and encrypt on the training device; :func:`pipeline_variant` gives any of them the pipeline path.
 """
+import copy
 import gzip
 import json
 import math
@@ -138,6 +140,40 @@ def configure_run(cfg,
                 if 'end' in scheduler:  # at least one iteration
                     scheduler.end = max(scheduler.end * scale, (int(scheduler.begin * iters) + 1) / iters)
     return cfg
+
+
+def pipeline_variant(cfg):
+    """A copy of a demo config that pads and encrypts each image in the data loader instead (the pipeline path).
+
+    The datasets become mmpretrain's ``FashionMNIST`` (un-gzipped IDX files) with the pipeline
+    ``[cfg.pad, cfg.encrypt, PackInputs]`` (no ``encrypt`` for plain), read by one persistent worker and
+    collated by MMEngine's default (a list); the data preprocessor becomes mmpretrain's
+    ``ClsDataPreprocessor`` with the same normalisation. The model, recipe and budget are unchanged.
+
+    Args:
+        cfg (mmengine.Config): a config of configs/demo/ (its datasets ``mmppml.InMemoryFashionMNIST``).
+
+    Returns:
+        mmengine.Config: the pipeline-path config.
+    """
+    from mmengine.config import ConfigDict
+    cfg = copy.deepcopy(cfg)
+    steps = [cfg.pad] + ([cfg.encrypt] if cfg.get('encrypt') else []) + [dict(type='PackInputs')]
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader, dataset = cfg[name], cfg[name].dataset
+        keep = {k: dataset[k] for k in ('data_root', 'split', 'test_mode', 'indices') if k in dataset}
+        loader.dataset = ConfigDict(type='FashionMNIST', download=False, pipeline=copy.deepcopy(steps), **keep)
+        loader.pop('collate_fn', None)
+        loader.update(num_workers=1, persistent_workers=True)
+    pre = cfg.data_preprocessor
+    cfg.data_preprocessor = ConfigDict(
+        type='ClsDataPreprocessor', num_classes=pre.num_classes, mean=pre.mean, std=pre.std, to_rgb=pre.to_rgb)
+    return cfg
+
+
+def loader_workers(cfg) -> int:
+    """The data loader workers of a config's training loader."""
+    return int(cfg.train_dataloader.get('num_workers', 0))
 
 
 def last_top1(work_dir: str) -> Optional[float]:

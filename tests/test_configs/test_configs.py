@@ -34,6 +34,8 @@ OFFLINE_DIR = 'configs/encrypted'  # data encrypted beforehand by tools/encrypt_
 ENCRYPTIONS = ('mmppml.RandomPatchShuffle', 'mmppml.MixSubPatches', 'mmppml.ShuffledMixSubPatches',
                'mmppml.RandomPixelBags', 'mmppml.RandomConvexMix', 'mmppml.NoisyShuffledMix')
 PACKS = ('PackInputs', 'PackDetInputs')
+# The encrypting preprocessor's arguments that choose the encryption.
+DEVICE_ENCRYPTION = ('mode', 'patch_size', 'sub_patch_size', 'concentration', 'sigma', 'key_file')
 
 
 @pytest.fixture(autouse=True)
@@ -63,13 +65,16 @@ def without(node, key: str):
 
 
 def preprocessor_mode(cfg: Config):
-    """The mode of an encrypting data preprocessor ('rs', 'mi', 'rs-on-mi'), or None."""
+    """The mode an encrypting data preprocessor encrypts with ('rs', 'mi', ...), or None (none, or 'plain')."""
     pre = cfg.get('data_preprocessor') or {}
-    return pre.get('mode') if pre.get('type') == 'mmppml.EncryptingClsDataPreprocessor' else None
+    mode = pre.get('mode', 'rs') if pre.get('type') == 'mmppml.EncryptingClsDataPreprocessor' else None
+    return None if mode == 'plain' else mode
 
 
 def pipelines(cfg: Config) -> dict:
-    return dict(train=cfg.train_dataloader.dataset.pipeline, test=cfg.test_dataloader.dataset.pipeline)
+    """The train and test pipelines (empty for a dataset without one, e.g. the demo's in-memory images)."""
+    return dict(
+        train=cfg.train_dataloader.dataset.get('pipeline', []), test=cfg.test_dataloader.dataset.get('pipeline', []))
 
 
 def test_configs_found():
@@ -102,17 +107,15 @@ def test_config_builds(path):
 
 @pytest.mark.parametrize('path', DEMO_CONFIGS)
 def test_demo_config_runs_on_fashion_mnist_images(path):
-    """The test pipeline turns a 28-px grayscale image into what the backbone expects."""
+    """The data preprocessor turns a batch of 28-px grayscale images into what the backbone expects."""
+    from mmpretrain.structures import DataSample
     cfg = load(path)
-    model = MODELS.build(without(cfg.model, 'init_cfg')).eval()
-    pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
-    img = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
-    packed = pipeline(dict(img=img, gt_label=np.array(3)))
-    inputs = packed['inputs']
+    model = MODELS.build(without(dict(cfg.model, data_preprocessor=cfg.data_preprocessor), 'init_cfg')).eval()
+    images = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (2, 1, 28, 28), dtype=np.uint8))
+    data = model.data_preprocessor(dict(inputs=images, data_samples=[DataSample().set_gt_label(3) for _ in range(2)]))
     expected_side = cfg.model.backbone.img_size
-    assert tuple(inputs.shape) == (1, expected_side, expected_side)
+    assert tuple(data['inputs'].shape) == (2, 1, expected_side, expected_side)
     with torch.no_grad():
-        data = model.data_preprocessor(dict(inputs=[inputs], data_samples=[packed['data_samples']]))
         pred = model(**data, mode='predict')[0]
     assert pred.pred_score.shape == (10, ) and torch.isfinite(pred.pred_score).all()
     assert int(pred.gt_label) == 3
@@ -127,8 +130,8 @@ def test_demo_configs_share_one_budget():
         backbone = cfg.model.backbone
         d['arch'] = (backbone.arch, backbone.in_channels, backbone.get('out_type', 'cls_token'))
         d['pipelines'] = [[t for t in p if t['type'] not in ENCRYPTIONS] for p in pipelines(cfg).values()]
-        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'train_pipeline', 'test_pipeline',
-                    'encrypt'):
+        d['data_preprocessor'] = {k: v for k, v in d['data_preprocessor'].items() if k not in DEVICE_ENCRYPTION}
+        for key in ('train_pipeline', 'test_pipeline', 'encrypt'):
             d.pop(key, None)
         return d
 
@@ -185,10 +188,14 @@ def test_position_embedding_follows_what_the_encryption_keeps(path):
     assert 'pos_embed' in backbone, f'{path}: state pos_embed explicitly'
     types = {t['type'] for p in pipelines(cfg).values() for t in p}
     mode = preprocessor_mode(cfg)
-    if types & set(SHUFFLES) or mode in ('rs', 'rs-on-mi') or path.startswith(OFFLINE_DIR):  # offline: shuffled
+    from mmppml.crypto import MODE_TABLE
+    shuffled = mode is not None and MODE_TABLE[mode].shuffles
+    if types & set(SHUFFLES) or shuffled or path.startswith(OFFLINE_DIR):  # offline: shuffled
         assert backbone.pos_embed is None, path
-    elif types & {'mmppml.MixSubPatches', 'mmppml.RandomConvexMix'} or mode == 'mi':
+    elif types & {'mmppml.MixSubPatches', 'mmppml.RandomConvexMix'} or mode in ('mi', 'convex-mi'):
         assert backbone.pos_embed in ('learned', 'sincos'), path
+    else:
+        assert mode is None, path
 
 
 def test_configs_ship_with_the_package_and_are_inherited_by_path(tmp_path):

@@ -2,9 +2,11 @@
 
 Every model gets the same architecture, recipe and budget (configs/demo/). The demo un-gzips the IDX
 files once (never touching the source), trains each model once per seed as a subprocess of
-tools/train.py, then prints top-1 accuracy on the 10,000 test images as mean +- std over the seeds,
-the gap to the plain model (per seed, then mean +- std) and the wall time, and writes
-``results.json`` (every run) and ``samples.png`` (what each model sees) to the work dir.
+tools/train.py (the images held in memory, padded and encrypted batch by batch on the training device;
+``--pipeline`` encrypts each image in a data loader worker with the transforms instead), then prints
+top-1 accuracy on the 10,000 test images as mean +- std over the seeds, the gap to the plain model (per
+seed, then mean +- std) and the wall time, and writes ``results.json`` (every run) and ``samples.png``
+(what each model sees) to the work dir.
 
 Examples::
 
@@ -14,6 +16,7 @@ Examples::
     python tools/demo/demo.py --val-split 5000 --seeds 1 --cfg-options optim_wrapper.optimizer.lr=2e-3
                                                          # tune on held-out training images
     python tools/demo/demo.py --quick                         # a few iterations, for a smoke test
+    python tools/demo/demo.py --pipeline --seeds 1            # the encryption as pipeline transforms
 """
 import argparse
 import json
@@ -26,8 +29,8 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 from mmppml.idx import read_idx
-from mmppml.utils.fashion_runs import (QUICK_SAMPLES, ROOT, check_data, configure_run, prepare_data, split_indices,
-                                       train_model)
+from mmppml.utils.fashion_runs import (QUICK_SAMPLES, ROOT, check_data, configure_run, loader_workers, pipeline_variant,
+                                       prepare_data, split_indices, train_model)
 
 DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
 MODELS = OrderedDict([  # name -> (row label, config)
@@ -86,8 +89,13 @@ def parse_args() -> argparse.Namespace:
         '--threads',
         type=int,
         default=None,
-        help='torch threads per run (default: one less than the CPUs this process '
-        'may use, since a data loader worker takes one)')
+        help='torch threads per run (default: the CPUs this process may use, less one per data loader '
+        'worker: all of them on the device path, one less with --pipeline)')
+    parser.add_argument(
+        '--pipeline',
+        action='store_true',
+        help='encrypt each image in a data loader worker with the pipeline transforms (mmpretrain\'s '
+        'FashionMNIST, Pad, the encryption, PackInputs) instead of batch by batch on the device')
     parser.add_argument(
         '--quick',
         action='store_true',
@@ -111,6 +119,8 @@ def demo_config(name: str, data_root: str, work_dir: str, seed: int, args: argpa
     from mmengine.config import Config
 
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))
+    if args.pipeline:
+        cfg = pipeline_variant(cfg)
     return configure_run(
         cfg,
         data_root,
@@ -125,21 +135,25 @@ def demo_config(name: str, data_root: str, work_dir: str, seed: int, args: argpa
 
 
 def sample_grid(names: List[str], data_root: str, out_file: str, num_images: int = 6) -> None:
-    """Save the first test images as each model receives them (its test pipeline), one row a model."""
-    from mmcv.transforms import Compose
+    """Save the first test images as each model receives them (its data preprocessor in test mode, back on
+    the pixel scale), one row a model."""
+    import torch
     from mmengine.config import Config
+    from mmengine.registry import MODELS as ENGINE_MODELS
     from mmengine.registry import init_default_scope
 
     import mmppml  # noqa: F401
     from mmppml.visualization import make_image_grid, save_png
 
-    images = read_idx(osp.join(data_root, 't10k-images-idx3-ubyte'), 0x803, num_images)
+    images = torch.from_numpy(read_idx(osp.join(data_root, 't10k-images-idx3-ubyte'), 0x803, num_images))[:, None]
     rows, labels = [], []
     for name in names:
         cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))
         init_default_scope(cfg.default_scope)
-        pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
-        rows.append([pipeline(dict(img=img.copy()))['inputs'][0].numpy() for img in images])
+        preprocessor = ENGINE_MODELS.build(cfg.data_preprocessor)
+        with torch.no_grad():
+            seen = preprocessor(dict(inputs=images), False)['inputs'] * preprocessor.std + preprocessor.mean
+        rows.append([img[0].numpy() for img in seen])
         labels.append(f'{MODELS[name][0]} ({rows[-1][0].shape[0]} px)')
     save_png(out_file, make_image_grid(rows, row_labels=labels, cell_size=96))
 
@@ -194,8 +208,6 @@ def format_table(summary: Dict[str, Dict]) -> str:
 
 def main() -> int:
     args = parse_args()
-    # One data loader worker plus the torch threads fill the CPUs; more threads oversubscribe.
-    threads = args.threads or max(1, len(os.sched_getaffinity(0)) - 1)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     data_root = prepare_data(args.data, args.data_cache, log)
@@ -209,8 +221,11 @@ def main() -> int:
     runs = OrderedDict((name, []) for name in args.configs)
     jobs = [(name, seed) for seed in range(args.seeds) for name in args.configs]  # seeds outermost
     total = time.time()
+    threads = args.threads
     for i, (name, seed) in enumerate(jobs, 1):
         cfg = demo_config(name, data_root, osp.join(work_dir, name, f'seed{seed}'), seed, args, indices, num_train)
+        # The data loader workers plus the torch threads fill the CPUs; more threads oversubscribe.
+        threads = args.threads or max(1, len(os.sched_getaffinity(0)) - loader_workers(cfg))
         tag = f'({i}/{len(jobs)}) {MODELS[name][0]}, seed {seed}'
         log(f'{tag}: training {MODELS[name][1]} for {cfg.train_cfg.max_epochs} epoch(s), '
             f'{threads} thread(s), work dir {cfg.work_dir}')
@@ -233,6 +248,7 @@ def main() -> int:
         dataset='Fashion-MNIST',
         data=data_root,
         quick=args.quick,
+        data_path='pipeline transforms in a loader worker' if args.pipeline else 'in memory, encrypted on the device',
         threads=threads,
         seeds=args.seeds,
         trained_on=trained_on,

@@ -1,0 +1,51 @@
+"""InMemoryFashionMNIST: the IDX files (gzipped or not) as one tensor; samples and batches as PackInputs gives them."""
+import gzip
+
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import default_collate
+
+from mmppml.datasets import InMemoryFashionMNIST
+
+
+def write_idx(path, array: np.ndarray, compress: bool) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
+    with (gzip.open if compress else open)(path, 'wb') as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture(params=[False, True], ids=['plain', 'gzipped'])
+def root(tmp_path, request):
+    rng = np.random.default_rng(0)
+    suffix = '.gz' if request.param else ''
+    for split, n in (('train', 12), ('t10k', 5)):
+        write_idx(tmp_path / f'{split}-images-idx3-ubyte{suffix}', rng.integers(0, 256, (n, 28, 28)), request.param)
+        write_idx(tmp_path / f'{split}-labels-idx1-ubyte{suffix}', np.arange(n) % 10, request.param)
+    return tmp_path
+
+
+def test_samples_and_batches_hold_the_files_images_and_labels(root):
+    from mmppml.idx import read_idx
+    suffix = '.gz' if (root / 'train-images-idx3-ubyte.gz').exists() else ''
+    images = read_idx(str(root / f'train-images-idx3-ubyte{suffix}'), 0x803)
+    dataset = InMemoryFashionMNIST(str(root), split='train')
+    assert len(dataset) == 12 and len(InMemoryFashionMNIST(str(root), split='test')) == 5
+    sample = dataset[3]
+    assert sample['inputs'].dtype == torch.uint8 and tuple(sample['inputs'].shape) == (1, 28, 28)
+    assert torch.equal(sample['inputs'][0], torch.from_numpy(images[3]))
+    assert int(sample['data_samples'].gt_label) == 3
+    batch = default_collate(dataset.__getitems__([5, 0, 11]))
+    assert torch.equal(batch['inputs'][:, 0], torch.from_numpy(images[[5, 0, 11]]))
+    assert [int(s.gt_label) for s in batch['data_samples']] == [5, 0, 1]
+    assert dataset.metainfo['classes'][9] == 'Ankle boot'
+
+
+def test_indices_keep_a_subset(root):
+    assert len(InMemoryFashionMNIST(str(root), indices=4)) == 4
+    subset = InMemoryFashionMNIST(str(root), indices=[7, 2])
+    assert [int(subset[i]['data_samples'].gt_label) for i in range(2)] == [7, 2]
+    with pytest.raises(ValueError, match='split'):
+        InMemoryFashionMNIST(str(root), split='val')
+    with pytest.raises(FileNotFoundError):
+        InMemoryFashionMNIST(str(root / 'missing'))
