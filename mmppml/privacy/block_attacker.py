@@ -27,7 +27,9 @@ class BlockPositionNet(nn.Module):
     Args:
         block_dims (int): pixels per block, ``b * b * C``.
         num_positions (int): N, the blocks of the grid.
-        embed_dims (int): token width. num_layers (int): encoder layers. num_heads (int): attention heads.
+        embed_dims (int): token width.
+        num_layers (int): encoder layers.
+        num_heads (int): attention heads.
     """
 
     def __init__(self,
@@ -46,7 +48,14 @@ class BlockPositionNet(nn.Module):
         self.head = nn.Linear(embed_dims, num_positions)
 
     def forward(self, blocks: torch.Tensor) -> torch.Tensor:
-        """Args: blocks (torch.Tensor): (B, N, block_dims), pixels scaled to about [-1, 1]."""
+        """Position logits of every block.
+
+        Args:
+            blocks (torch.Tensor): (B, N, block_dims), pixels scaled to about [-1, 1].
+
+        Returns:
+            torch.Tensor: (B, N, N) logits; row i scores the positions of block i.
+        """
         return self.head(self.norm(self.encoder(self.embed(blocks))))
 
 
@@ -81,7 +90,8 @@ def train_block_attacker(blocks: np.ndarray,
     Args:
         blocks (np.ndarray): (M, N, b, b[, C]) the blocks of M public images in raster order (for RS
             the patches of the plain image; for RS-on-MI the blocks of its MI image), 0-255 scale.
-        grid (tuple[int, int]): (gh, gw) with gh * gw = N. block (int): b.
+        grid (tuple[int, int]): (gh, gw) with gh * gw = N.
+        block (int): the block size b.
         epochs (float): passes over the M images. AdamW with a one-cycle schedule over all steps.
         max_seconds (float, optional): wall-clock cap; the number of steps is fitted to it (timed on
             a throwaway copy first), so the schedule still completes.

@@ -161,7 +161,8 @@ class Frontier:
     """Run the cells, one after another, writing the results after each.
 
     Args:
-        cells (list[Cell]): the grid. options (FrontierOptions): data, budget, folders.
+        cells (list[Cell]): the grid.
+        options (FrontierOptions): data, budget, folders.
         attack_config (FrontierAttackConfig): budgets of the attacks.
         log (callable): receives progress lines.
     """

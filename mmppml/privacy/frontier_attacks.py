@@ -110,8 +110,10 @@ class CellAttacks:
     """Train (and cache) the attackers each cell needs and score their reconstructions.
 
     Args:
-        public (np.ndarray): (M, 32, 32) uint8 public training images. public_labels (np.ndarray): (M,).
-        attacked (np.ndarray): (K, 32, 32) uint8 held-out images to attack. attacked_labels (np.ndarray): (K,).
+        public (np.ndarray): (M, 32, 32) uint8 public training images.
+        public_labels (np.ndarray): (M,) their classes.
+        attacked (np.ndarray): (K, 32, 32) uint8 held-out images to attack.
+        attacked_labels (np.ndarray): (K,) their classes.
         proxy: the human proxy (:class:`mmppml.privacy.proxy.ProxyNet`), trained on plain public images.
         config (FrontierAttackConfig): budgets.
         log (callable): receives progress lines.
@@ -238,7 +240,9 @@ class CellAttacks:
         """All attacks on one cell.
 
         Args:
-            mode (str): a key of :data:`mmppml.privacy.frontier.MODES`. p (int): P. s (int, optional): S.
+            mode (str): a key of :data:`mmppml.privacy.frontier.MODES`.
+            p (int): the patch size P.
+            s (int, optional): the sub-patch size S (None for the modes without one).
             params (dict): the encryption step of the cell's config (``sigma``, ``concentration``, ...).
             predicted (np.ndarray): (K,) the task model's labels for the K attacked images (encrypted
                 afresh by its test pipeline).

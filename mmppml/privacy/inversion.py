@@ -23,7 +23,8 @@ def unmix_layout(sub: torch.Tensor, patch_size: int, sub_patch_size: int) -> tor
     Args:
         sub (torch.Tensor): (B, r*r, h, w); channel ``a * r + b`` at mixed pixel (y, x) holds the pixel
             of sub-patch (a, b) of its patch at the same in-block position.
-        patch_size (int): P. sub_patch_size (int): S.
+        patch_size (int): the patch size P.
+        sub_patch_size (int): the sub-patch size S.
 
     Returns:
         torch.Tensor: (B, 1, h * r, w * r).
@@ -40,7 +41,8 @@ class MixInverter(nn.Module):
     """Dilated conv net at mixed resolution + the exact un-mixing layout.
 
     Args:
-        patch_size (int): P of the MI encryption. sub_patch_size (int): S.
+        patch_size (int): the patch size P of the MI encryption.
+        sub_patch_size (int): the sub-patch size S.
         width (int): hidden channels.
         dilations (tuple[int]): one 3x3 conv per entry; the receptive field spans neighbouring patches.
         consistent (bool): force the r^2 predicted values to average to the mixed pixel (true of MI; not
@@ -102,7 +104,8 @@ def train_inverter(plain: np.ndarray,
     Args:
         plain (np.ndarray): (N, H, W, C) uint8 public training images (e.g. random crops), H and W
             multiples of ``patch_size``. Random flips are added (MI commutes with flips exactly).
-        max_steps (int): optimisation steps at most. max_seconds (float, optional): wall-clock cap.
+        max_steps (int): optimisation steps at most.
+        max_seconds (float, optional): wall-clock cap.
         log (callable, optional): receives a progress line now and then.
         encrypt (callable, optional): (H, W, C) uint8 -> (H / r, W / r, C) mixed image, drawn once per
             training image; default MI itself. A variant of MI (convex weights, noise) trains the

@@ -46,7 +46,7 @@ def position_affinity(x: np.ndarray, inverted: np.ndarray, channels: int) -> np.
     Args:
         x (np.ndarray): (M, F) samples, F = positions * channels in (position, channel) order.
         inverted (np.ndarray): (F,) bool from :func:`estimate_signs`.
-        channels (int): C.
+        channels (int): the number of channels C.
 
     Returns:
         np.ndarray: (Q, Q) correlations averaged over channels, Q = F / C, zero diagonal.

@@ -59,7 +59,8 @@ def prior_unmix(mixed: np.ndarray,
 
     Args:
         mixed (np.ndarray): (h, w[, C]) MI image, 0-255 range.
-        iterations (int): projected gradient steps. step (float): step size (0-255 units).
+        iterations (int): projected gradient steps.
+        step (float): step size (0-255 units).
         eps (float): smoothing of the absolute value, 0-255 units.
 
     Returns:

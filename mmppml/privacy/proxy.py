@@ -89,7 +89,8 @@ def train_proxy(images: np.ndarray,
     """Train the proxy on plain images only.
 
     Args:
-        images (np.ndarray): (N, H, W[, C]) uint8 plain training images. labels (np.ndarray): (N,) ints.
+        images (np.ndarray): (N, H, W[, C]) uint8 plain training images.
+        labels (np.ndarray): (N,) int classes.
         low_res_factors (Sequence[int]): the down-sampling factors of the MI modes to tolerate.
         epochs (float): passes over the images; AdamW, one-cycle schedule.
         max_seconds (float, optional): wall-clock cap (stops early).

@@ -50,8 +50,8 @@ def ssim_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """SSIM of gray images on the 0-255 scale, broadcast over leading axes.
 
     Args:
-        a (np.ndarray): (..., H, W). b (np.ndarray): (..., H, W), broadcastable with ``a``.
-        H and W at least 7.
+        a (np.ndarray): (..., H, W) images, H and W at least 7.
+        b (np.ndarray): (..., H, W) images, broadcastable with ``a``.
 
     Returns:
         np.ndarray: the broadcast leading shape, float64; equals

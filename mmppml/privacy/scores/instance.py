@@ -40,7 +40,8 @@ class InstanceScores:
             the other gallery members are drawn from all M.
         pool_labels (np.ndarray): (M,) classes.
         targets (int): T, the attacked images.
-        public (np.ndarray): (P, H, W) uint8 public training images; public_labels (np.ndarray): (P,).
+        public (np.ndarray): (P, H, W) uint8 public training images.
+        public_labels (np.ndarray): (P,) their classes.
         gallery (int): K (chance 1 / K).
         seed (int): draws the galleries and the views (not any encryption).
         log (callable): receives progress lines.

@@ -58,7 +58,8 @@ def linkage_attacker(mode: str,
 
     Args:
         mode (str): ``rs``, ``mi``, ``rs-on-mi``, ``keyed-rs``, ``keyed-rs-on-mi``, ``noisy-rs-on-mi``, ``bag``.
-        p (int): P. s (int, optional): S of the mixing modes.
+        p (int): the patch size P.
+        s (int, optional): the sub-patch size S of the mixing modes.
         rng (np.random.Generator, optional): the attacker's own randomness (default: OS entropy).
 
     Returns:
@@ -136,7 +137,8 @@ def convex_mix_residuals(cipher: np.ndarray, candidates: np.ndarray, p: int, s: 
     ``||y - sum_j w_j x_j||^2``, averaged over patches.
 
     Args:
-        cipher (np.ndarray): (H * s / p, W * s / p) the ciphertext. candidates (np.ndarray): (K, H, W).
+        cipher (np.ndarray): (H * s / p, W * s / p) the ciphertext.
+        candidates (np.ndarray): (K, H, W) the candidates' plain images.
 
     Returns:
         np.ndarray: (K,) float64, 0 (to rounding) for the image the ciphertext was made from.
@@ -166,7 +168,9 @@ def linkage(ciphertexts: np.ndarray,
         ciphertexts (np.ndarray): (T, h, w) the targets' ciphertexts as handed over (fresh randomness each).
         pool (np.ndarray): (M, H, W) uint8 plain images the attacker holds (the galleries index them).
         galleries (np.ndarray): (T, K) pool indices, column 0 the target.
-        mode, p, s: as :func:`linkage_attacker`.
+        mode (str): the mode, as :func:`linkage_attacker` takes it (or ``convex-mi``).
+        p (int): the patch size P.
+        s (int, optional): the sub-patch size S of the mixing modes.
 
     Returns:
         dict: :func:`~mmppml.privacy.scores.ranking.ranking_scores` of the true candidate.

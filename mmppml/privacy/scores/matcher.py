@@ -49,8 +49,10 @@ class CipherEncoder(nn.Module):
     """(B, N, d_in) ciphertext tokens -> (B, dims) unit vectors; a transformer over the tokens.
 
     Args:
-        token_dims (int): d_in. num_tokens (int): N. layout (bool): add a learned position embedding
-            (only for modes that keep the layout; without it the output does not depend on token order).
+        token_dims (int): the width d_in of a token.
+        num_tokens (int): the number of tokens N.
+        layout (bool): add a learned position embedding (only for modes that keep the layout; without it
+            the output does not depend on token order).
     """
 
     def __init__(self, token_dims: int, num_tokens: int, layout: bool, dims: int = 64, num_layers: int = 2):
@@ -78,7 +80,9 @@ class CipherTokens:
 
     Args:
         mode (str): ``rs``, ``mi``, ``rs-on-mi``, ``noisy-rs-on-mi``, ``convex-mi`` or ``bag``.
-        p (int): P. s (int, optional): S. sigma (float): noise of ``noisy-rs-on-mi`` (0-255 scale).
+        p (int): the patch size P.
+        s (int, optional): the sub-patch size S of the mixing modes.
+        sigma (float): noise of ``noisy-rs-on-mi`` (0-255 scale).
         concentration (float): Dirichlet concentration of ``convex-mi``.
     """
     mode: str
@@ -232,7 +236,8 @@ def train_view_embedding(images: np.ndarray,
     Args:
         images (np.ndarray): (M, H, W) uint8 public training images (H, W multiples of 8).
         labels (np.ndarray): (M,) their classes (only to draw batches from few classes).
-        epochs (float): passes over the images. max_seconds (float, optional): wall-clock cap.
+        epochs (float): passes over the images.
+        max_seconds (float, optional): wall-clock cap.
 
     Returns:
         PlainEncoder: in eval mode, ``trained_steps`` set.
@@ -270,9 +275,11 @@ def train_cipher_matcher(images: np.ndarray,
     """Train attacker (b) on pairs (encryption of one view, another view) of public images.
 
     Args:
-        images (np.ndarray): (M, H, W) uint8 public training images; labels (np.ndarray): (M,).
+        images (np.ndarray): (M, H, W) uint8 public training images.
+        labels (np.ndarray): (M,) their classes.
         tokens (CipherTokens): the mode; every pair is encrypted afresh (new permutation, weights, noise).
-        epochs (float): passes over the images. max_seconds (float, optional): wall-clock cap.
+        epochs (float): passes over the images.
+        max_seconds (float, optional): wall-clock cap.
 
     Returns:
         CipherMatcher: in eval mode, ``trained_steps`` set.

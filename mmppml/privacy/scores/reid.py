@@ -49,7 +49,9 @@ def correlation_distances(queries: np.ndarray,
     gallery image (invariant to contrast and brightness, tolerant to small shifts).
 
     Args:
-        queries (np.ndarray): (T, H, W). pool (np.ndarray): (M, H, W). galleries (np.ndarray): (T, K).
+        queries (np.ndarray): (T, H, W) the images the attacker holds.
+        pool (np.ndarray): (M, H, W) the images the galleries index.
+        galleries (np.ndarray): (T, K) pool indices.
 
     Returns:
         np.ndarray: (T, K) in [0, 2].
@@ -88,7 +90,8 @@ def image_matcher_distances(queries: np.ndarray,
     Args:
         queries (np.ndarray): (T, H, W) images the attacker holds (reconstructions; or plain images or
             prototypes as references).
-        pool_views (np.ndarray): (M, H, W) the gallery views. galleries (np.ndarray): (T, K).
+        pool_views (np.ndarray): (M, H, W) the gallery views.
+        galleries (np.ndarray): (T, K) pool indices.
         embed (callable, optional): (n, H, W) uint8 -> (n, D) features of a model trained on plain
             public images; with ``pool_features`` (its features of ``pool_views``), adds ``features``.
 

@@ -18,7 +18,8 @@ class ViewConfig:
 
     Args:
         max_shift (int): integer shift in each direction, uniform in [-max_shift, max_shift], zero fill.
-        contrast (tuple): multiplicative factor c, uniform. brightness (tuple): offset b (0-255), uniform.
+        contrast (tuple): multiplicative factor c, uniform.
+        brightness (tuple): offset b (0-255), uniform.
         blur (tuple): Gaussian sigma in pixels, uniform (5-tap kernel, edge values repeated).
     """
     max_shift: int = 2
