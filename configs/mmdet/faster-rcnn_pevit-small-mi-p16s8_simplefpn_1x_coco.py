@@ -11,7 +11,7 @@ _base_ = [
 ]
 
 model = dict(
-    data_preprocessor=dict(pad_size_divisor=32),
+    data_preprocessor=dict(**_base_.mi_data_preprocessor, pad_size_divisor=64),  # 32 on the MI image
     backbone=dict(_delete_=True, **_base_.pevit_small_mi),
     neck=dict(_delete_=True, **_base_.simple_fpn, scale_factors=(4.0, 2.0, 1.0, 0.5, 0.25)),
     rpn_head=dict(anchor_generator=dict(strides=[2, 4, 8, 16, 32])),

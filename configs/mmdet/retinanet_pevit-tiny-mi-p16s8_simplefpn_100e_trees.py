@@ -4,17 +4,18 @@
 _base_ = './retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py'
 
 patch_size, sub_patch_size = 16, 8
+# The training device mixes the batch after mmdet's normalisation and padding (pad_size_divisor 64 photo
+# pixels, as the plain model, so 32 on the MI image): the pipelines stay plain. `mix` is the same MI as a
+# pipeline transform, for the pipeline path (right before PackDetInputs, with mmdet's DetDataPreprocessor
+# at pad_size_divisor=32).
 mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size, size_mismatch='pad')
 model = dict(
-    data_preprocessor=dict(pad_size_divisor=32),
+    data_preprocessor=dict(
+        type='mmppml.EncryptingDetDataPreprocessor', mode='mi', patch_size=patch_size, sub_patch_size=sub_patch_size),
     # MI keeps the layout: a learned position embedding, on the grid of a 208-px MI tile (26 x 26 tokens)
     # and resized to each input's grid.
     backbone=dict(patch_size=sub_patch_size, embed_mode='mi', pos_embed='learned', img_size=208),
     bbox_head=dict(anchor_generator=dict(strides=[4, 8, 16])))  # 8, 16, 32 on the photo
 
-# MI goes last, right before PackDetInputs.
-train_pipeline = _base_.train_pipeline[:-1] + [mix, _base_.train_pipeline[-1]]
-test_pipeline = _base_.test_pipeline[:-1] + [mix, _base_.test_pipeline[-1]]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+train_pipeline = _base_.train_pipeline
+test_pipeline = _base_.test_pipeline

@@ -18,10 +18,8 @@ model = dict(
     # or init_cfg=dict(type='Pretrained', checkpoint=<a PEViT-S MI ImageNet checkpoint>) in the backbone
     bbox_head=dict(**_base_.detr_head, num_classes=80, embed_dims=384))
 
-# DETR's multi-scale augmentation, then MI right before PackDetInputs.
-train_pipeline = _base_.train_pipeline[:-1] + [_base_.mix, _base_.train_pipeline[-1]]
+# DETR's multi-scale augmentation; the mix on the training device (yolos_pevit_mi's data preprocessor).
 test_pipeline = _base_.mi_test_pipeline
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 

@@ -19,12 +19,11 @@ model = dict(
         out_indices=(0, 1, 2)),  # auxiliary set losses on the earlier layers
     bbox_head=dict(**_base_.detr_head, num_classes=1, embed_dims=embed_dims))
 
+# The training device mixes the batch (the data preprocessor of yolos_pevit_mi, P and S as here): the
+# pipelines stay plain. `mix` is the same MI as a pipeline transform, for the pipeline path (right before
+# PackDetInputs, with mmdet's DetDataPreprocessor at pad_size_divisor=8).
 mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size, size_mismatch='pad')
-# MI goes last, right before PackDetInputs.
-train_pipeline = _base_.train_pipeline[:-1] + [mix, _base_.train_pipeline[-1]]
-test_pipeline = _base_.test_pipeline[:-1] + [mix, _base_.test_pipeline[-1]]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+train_pipeline = _base_.train_pipeline
+test_pipeline = _base_.test_pipeline
 
 optim_wrapper = dict(optimizer=dict(lr=5e-4, weight_decay=1e-4), clip_grad=dict(max_norm=0.1, norm_type=2))

@@ -66,8 +66,10 @@ def test_config_builds_trains_and_predicts(path):
     assert 'mmppml' in cfg.custom_imports['imports']
     pipeline = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     test_pipeline = [t['type'] for t in cfg.test_dataloader.dataset.pipeline]
-    if '-mi-' in osp.basename(path):  # MI is the last step before packing, in training and testing
-        assert pipeline[-2:] == test_pipeline[-2:] == ['mmppml.MixSubPatches', 'PackDetInputs']
+    if '-mi-' in osp.basename(path):
+        # MI on the training device, or as the last pipeline step before packing, in training and testing
+        on_device = cfg.model.data_preprocessor.type == 'mmppml.EncryptingDetDataPreprocessor'
+        assert on_device or pipeline[-2:] == test_pipeline[-2:] == ['mmppml.MixSubPatches', 'PackDetInputs']
         # gt boxes are loaded before any geometric step, so they follow the image into the MI frame
         assert test_pipeline.index('LoadAnnotations') < test_pipeline.index('Resize')
 
@@ -135,9 +137,8 @@ def test_mi_detector_lowers_its_loss_on_a_tiny_set(tmp_path):
             metainfo=dict(classes=('Tree', )),
             pipeline=pipeline))
     batch = pseudo_collate([dataset[i] for i in range(len(dataset))])
-    assert batch['inputs'][0].shape[-2:] == (32, 32)  # MI halved the 64-px images
-
     model = build(tiny_model_cfg(path))
+    assert model.data_preprocessor(batch, True)['inputs'].shape[-2:] == (32, 32)  # MI halved the 64-px images
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     history = []
     for _ in range(12):
@@ -151,7 +152,8 @@ def test_mi_detector_lowers_its_loss_on_a_tiny_set(tmp_path):
 @pytest.mark.parametrize('name',
                          ['retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees', 'yolos_pevit-tiny-mi-p16s8_100e_trees'])
 def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
-    """LoadImageFromFile -> Resize -> MixSubPatches -> PackDetInputs, then predict: boxes in photo pixels."""
+    """LoadImageFromFile -> Resize -> MixSubPatches -> PackDetInputs, then predict: boxes in photo pixels; the
+    config's own path (the mix on the device) predicts the same boxes."""
     photo = np.random.default_rng(0).integers(0, 255, (75, 100, 3), dtype=np.uint8)  # H x W = 75 x 100
     cv2.imwrite(str(tmp_path / 'photo.png'), photo)
     load, resize = dict(type='LoadImageFromFile'), dict(type='Resize', scale=(128, 96), keep_ratio=True)
@@ -159,12 +161,15 @@ def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
     annotations = dict(type='LoadAnnotations', with_bbox=True)
     pack = dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
     gt = np.array([[10., 20., 60., 70.]])
-    results = dict(
-        img_path=str(tmp_path / 'photo.png'),
-        img_id=0,
-        instances=[dict(bbox=gt[0].tolist(), bbox_label=0, ignore_flag=0)])
+
+    def results():
+        return dict(
+            img_path=str(tmp_path / 'photo.png'),
+            img_id=0,
+            instances=[dict(bbox=gt[0].tolist(), bbox_label=0, ignore_flag=0)])
+
     # Resize x 1.28 gives 96 x 128 (multiples of P), MI halves it; the gt boxes follow the image.
-    packed = Compose([load, annotations, resize, mix, pack])(results)
+    packed = Compose([load, annotations, resize, mix, pack])(results())
     gt_packed = packed['data_samples'].gt_instances.bboxes.tensor.numpy()
     np.testing.assert_allclose(gt_packed, gt * 0.64, rtol=1e-5)
     meta = packed['data_samples'].metainfo
@@ -175,10 +180,21 @@ def test_mi_predictions_are_mapped_back_to_the_photo(tmp_path, name):
     if cfg.type != 'mmppml.YOLOS':
         cfg.test_cfg.update(score_thr=0.0, max_per_img=20)  # keep some boxes of the untrained model
     model = build(cfg).eval()
+    from mmdet.models.data_preprocessors import DetDataPreprocessor
+    device = model.data_preprocessor
+    assert type(device).__name__ == 'EncryptingDetDataPreprocessor'
+    plain = DetDataPreprocessor(
+        mean=device.mean.flatten().tolist(),
+        std=device.std.flatten().tolist(),
+        bgr_to_rgb=device._channel_conversion,
+        pad_size_divisor=device.pad_size_divisor // 2)
     with torch.no_grad():
-        data = model.data_preprocessor(pseudo_collate([packed]), False)
+        data = plain(pseudo_collate([packed]), False)  # the pipeline path: mixed by the transform
         photo_boxes = model(**data, mode='predict')[0].pred_instances.bboxes
         mi_boxes = model.predict(data['inputs'], data['data_samples'], rescale=False)[0].pred_instances.bboxes
+        own = Compose([load, annotations, resize, pack])(results())
+        own_boxes = model(**device(pseudo_collate([own]), False), mode='predict')[0].pred_instances.bboxes
+    torch.testing.assert_close(own_boxes, photo_boxes, rtol=0, atol=1e-3)
     assert len(photo_boxes) > 0
     torch.testing.assert_close(photo_boxes, mi_boxes / 0.64)  # the scale factor MI set
     assert (photo_boxes >= 0).all()
