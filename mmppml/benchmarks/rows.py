@@ -3,7 +3,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import List, Optional, Tuple
 
-from .timing import Timings, median, ratios
+from .timing import Timings, median, per_round, ratios
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Row:
         unit (str): ``'s'`` (seconds per call) or ``'MiB'``.
         cpu_ratio (float): as ``ratio`` by the CPU-time clock (NaN for memory).
         extra (dict): anything else worth recording (images/s, sizes, ...).
+        spread (tuple[float, float], optional): the lowest and highest per-round ratio (wall clock).
+        rounds (int): how many rounds the ratio is the median of (0 for a single measurement).
     """
     suite: str
     name: str
@@ -32,6 +34,8 @@ class Row:
     unit: str = 's'
     cpu_ratio: float = math.nan
     extra: dict = field(default_factory=dict)
+    spread: Optional[Tuple[float, float]] = None
+    rounds: int = 0
 
     @property
     def met(self) -> Optional[bool]:
@@ -57,9 +61,10 @@ def timed_row(suite: str,
               **extra) -> Row:
     """A row for ``subject`` time over ``reference`` time."""
     ratio, min_ratio = ratios(timings.wall, subject, reference)
+    rounds = per_round(timings.wall, subject, reference)
     return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
                's',
-               ratios(timings.cpu, subject, reference)[0], extra)
+               ratios(timings.cpu, subject, reference)[0], extra, (min(rounds), max(rounds)), len(rounds))
 
 
 def throughput_row(suite: str,
@@ -71,9 +76,10 @@ def throughput_row(suite: str,
                    **extra) -> Row:
     """A row for the throughput of ``subject`` over that of ``reference`` (reference time / subject time)."""
     ratio, min_ratio = ratios(timings.wall, reference, subject)
+    rounds = per_round(timings.wall, reference, subject)
     return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
                's',
-               ratios(timings.cpu, reference, subject)[0], extra)
+               ratios(timings.cpu, reference, subject)[0], extra, (min(rounds), max(rounds)), len(rounds))
 
 
 def format_quantity(value: float, unit: str) -> str:
@@ -88,9 +94,13 @@ def format_quantity(value: float, unit: str) -> str:
 
 
 def format_table(rows: List[Row]) -> str:
-    """A markdown table: name, ratio (median), min ratio, CPU-time ratio, target, met?, subject, reference."""
-    header = ['name', 'ratio (median)', 'min ratio', 'CPU-time ratio', 'target', 'met?', 'subject', 'reference']
-    lines = [header, ['---'] + ['---:'] * 3 + [':---:'] * 2 + ['---:'] * 2]
+    """A markdown table: name, ratio (median), min ratio, CPU-time ratio, target, met?, subject, reference, and
+    the per-round range of the ratio with the number of rounds."""
+    header = [
+        'name', 'ratio (median)', 'min ratio', 'CPU-time ratio', 'target', 'met?', 'subject', 'reference',
+        'per-round range (rounds)'
+    ]
+    lines = [header, ['---'] + ['---:'] * 3 + [':---:'] * 2 + ['---:'] * 3]
     for row in rows:
         met = '-' if row.met is None else ('yes' if row.met else 'NO')
         target = f'{row.target[0]} {row.target[1]:g}' if row.target else '-'
@@ -98,6 +108,7 @@ def format_table(rows: List[Row]) -> str:
         lines.append([
             row.name, f'{row.ratio:.3f}', f'{row.min_ratio:.3f}', cpu, target, met,
             format_quantity(row.subject, row.unit),
-            format_quantity(row.reference, row.unit)
+            format_quantity(row.reference, row.unit),
+            '-' if row.spread is None else f'{row.spread[0]:.3f}-{row.spread[1]:.3f} ({row.rounds})'
         ])
     return '\n'.join('| ' + ' | '.join(cells) + ' |' for cells in lines)

@@ -97,8 +97,13 @@ def ratios(times: Dict[str, List[float]], subject: str, reference: str) -> Tuple
         tuple[float, float]: the median over rounds of subject / reference (both timed in the
         same round), and the best subject time over the best reference time.
     """
-    paired = [s / r for s, r in zip(times[subject], times[reference])]
+    paired = per_round(times, subject, reference)
     return statistics.median(paired), min(times[subject]) / min(times[reference])
+
+
+def per_round(times: Dict[str, List[float]], subject: str, reference: str) -> List[float]:
+    """subject / reference of each round (both timed in the same round)."""
+    return [s / r for s, r in zip(times[subject], times[reference])]
 
 
 def median(values: List[float]) -> float:

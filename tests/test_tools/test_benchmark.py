@@ -17,8 +17,9 @@ from mmppml.crypto import mix_subpatches, shuffle_patches
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools'
 
 # Rows of a --quick run: 2 image sizes x 16, 3 encryptions x (JPEG, PNG, data loader) in the pipeline, forward
-# (PEViT and PEViT-MI) and forward+backward on CPU, 3 offline modes.
-EXPECTED_ROWS = dict(transforms=32, pipeline=9, model=3, offline=3)
+# (PEViT and PEViT-MI) and forward+backward on CPU, 3 offline modes; on the device, 3 encryptions x (demo,
+# PEViT) step shares, 3 demo loaders, the demo's pipeline path and the ImageNet loader.
+EXPECTED_ROWS = dict(transforms=32, pipeline=9, model=3, offline=3, device=11)
 
 
 def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):
@@ -46,6 +47,8 @@ def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):
             op, value = row['target'].split()
             assert row['met'] == (row['ratio'] <= float(value) if op == '<=' else row['ratio'] >= float(value))
         assert f"| {row['name']} | {row['ratio']:.3f} | {row['min_ratio']:.3f} |" in proc.stdout
+        if row['rounds']:  # the median of the per-round ratios lies within their range
+            assert row['spread'][0] <= row['ratio'] <= row['spread'][1], row
     assert record['environment']['model_device'] == 'cpu'
     assert any('GPU' in note for note in record['notes'])
 

@@ -9,11 +9,14 @@ same median by ``time.process_time`` is shown too, as a busy shared machine dist
 - pipeline: an mmpretrain training pipeline with the encryption over the same pipeline without, per
   call and as data-loader throughput (2 workers, 2,000 images);
 - model: PEViT over mmpretrain's VisionTransformer of the same arch (time and peak memory);
-- offline: ``encrypt_dataset`` throughput over reading, decoding, re-encoding and writing alone.
+- offline: ``encrypt_dataset`` throughput over reading, decoding, re-encoding and writing alone;
+- device: the encryption by the encrypting data preprocessors over a whole training step (demo models,
+  PEViT-S at 224 px), and the data loaders of configs that encrypt on the device over their plain ones.
 
 Examples:
     python tools/analysis_tools/benchmark.py --out work_dirs/benchmark.json
     python tools/analysis_tools/benchmark.py --only transforms pipeline --repeats 20
+    python tools/analysis_tools/benchmark.py --only device --repeats 15
     python tools/analysis_tools/benchmark.py --quick      # seconds; a smoke test of every suite
 """
 import argparse
@@ -25,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SUITES = ('transforms', 'pipeline', 'model', 'offline')
+SUITES = ('transforms', 'pipeline', 'model', 'offline', 'device')
 
 
 @dataclass
@@ -42,8 +45,9 @@ class BenchConfig:
 
 def suite_runners() -> dict:
     """The ``run(cfg) -> rows`` of each suite (imported here: they import torch and mmcv)."""
-    from mmppml.benchmarks import model, offline, pipeline, transforms
-    return dict(transforms=transforms.run, pipeline=pipeline.run, model=model.run, offline=offline.run)
+    from mmppml.benchmarks import device, model, offline, pipeline, transforms
+    return dict(
+        transforms=transforms.run, pipeline=pipeline.run, model=model.run, offline=offline.run, device=device.run)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -60,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--device',
         default='auto',
         choices=('auto', 'cpu', 'cuda'),
-        help='model suite device; auto = cuda when available')
+        help='model and device suites\' device; auto = cuda when available')
     parser.add_argument('--batch', type=int, help='model batch size (default 8 on CPU, 64 on GPU, 2 quick)')
     parser.add_argument('--out', help='write the results as JSON here')
     return parser.parse_args(argv)
@@ -117,8 +121,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
         os.environ[var] = str(args.threads)
+    import logging
+
     import cv2
     import torch
+    from mmengine.logging import MMLogger
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # no per-parameter initialisation report
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     cfg = make_config(args)
