@@ -17,6 +17,9 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .frontier_report import write_reports
+from .pareto import pareto_front  # noqa: F401 (the front of the cells, as the report draws it)
+
 # name -> label, config, whether the setting has a sub-patch size S
 MODES = OrderedDict([
     ('plain', dict(label='plain', config='configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py', sub=False)),
@@ -82,20 +85,6 @@ def grid_cells(modes: Sequence[str], settings: Sequence[str]) -> List[Cell]:
     return list(OrderedDict.fromkeys(cells))
 
 
-def pareto_front(points: Sequence[Tuple[float, float]]) -> List[int]:
-    """Indices of the points (accuracy, recognisability) no other point dominates, by accuracy.
-
-    A point dominates another if its accuracy is at least as high and its recognisability at most
-    as high, one of them strictly. Equal points are all kept.
-    """
-    front = []
-    for i, (acc, rec) in enumerate(points):
-        dominated = any(a >= acc and r <= rec and (a > acc or r < rec) for j, (a, r) in enumerate(points) if j != i)
-        if not dominated:
-            front.append(i)
-    return sorted(front, key=lambda i: (points[i][0], points[i][1]))
-
-
 def encryption_step(pipeline: list) -> Optional[dict]:
     """The step right before packing (the encryption), or None for a plain pipeline."""
     return pipeline[-2] if len(pipeline) >= 2 and str(pipeline[-2]['type']).startswith('mmppml.') else None
@@ -144,6 +133,12 @@ def predictions(dump_file: str, limit: int) -> np.ndarray:
     return np.array([int(np.asarray(s['pred_label']).reshape(-1)[0]) for s in samples[:limit]])
 
 
+# The settings a ``results.json`` was written with (its ``meta``): a rerun must use the same ones.
+SWEEP_META = ('quick', 'seed', 'val_split')  # of FrontierOptions
+ATTACK_META = ('test_images', 'attacker_epochs', 'attacker_dims', 'attacker_layers', 'inverter_seconds', 'proxy_epochs',
+               'instance', 'gallery_size', 'view_epochs', 'matcher_epochs')  # of FrontierAttackConfig
+
+
 @dataclass
 class FrontierOptions:
     """What one sweep runs (see tools/analysis_tools/privacy_utility.py)."""
@@ -179,20 +174,9 @@ class Frontier:
         self._log(f'[frontier {m:02d}:{s:02d}] {msg}')
 
     def _meta(self) -> dict:
-        return dict(
-            quick=self.opt.quick,
-            seed=self.opt.seed,
-            val_split=self.opt.val_split,
-            test_images=self.attack_cfg.test_images,
-            attacker_epochs=self.attack_cfg.attacker_epochs,
-            attacker_dims=self.attack_cfg.attacker_dims,
-            attacker_layers=self.attack_cfg.attacker_layers,
-            inverter_seconds=self.attack_cfg.inverter_seconds,
-            proxy_epochs=self.attack_cfg.proxy_epochs,
-            instance=self.attack_cfg.instance,
-            gallery_size=self.attack_cfg.gallery_size,
-            view_epochs=self.attack_cfg.view_epochs,
-            matcher_epochs=self.attack_cfg.matcher_epochs)
+        meta = {k: getattr(self.opt, k) for k in SWEEP_META}
+        meta.update({k: getattr(self.attack_cfg, k) for k in ATTACK_META})
+        return meta
 
     def _load(self) -> dict:
         if osp.isfile(self.results_file):
@@ -205,7 +189,6 @@ class Frontier:
         return dict(meta=self._meta(), references={}, cells={})
 
     def _save(self):
-        from .frontier_report import write_reports
         os.makedirs(self.opt.work_dir, exist_ok=True)
         tmp = self.results_file + '.part'
         with open(tmp, 'w') as f:

@@ -2,7 +2,7 @@
 import os.path as osp
 from typing import List, Optional
 
-from .frontier import pareto_front
+from .pareto import pareto_front
 
 GOAL_RECOGNISABILITY = 0.20  # without instance scores: a mode counts as holding at or below this ...
 GOAL_GAP = 5.  # ... with its model within this many points of plain
