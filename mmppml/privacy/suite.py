@@ -159,6 +159,23 @@ def _solve(ctx: SuiteContext, result: StageResult, mode: str, blocks: np.ndarray
     return perm[layout.ravel()]
 
 
+def _solve_photos(ctx: SuiteContext, result: StageResult, mode: str, photos: Dict[str, np.ndarray],
+                  blocks_of_photo: Callable[[np.ndarray], np.ndarray], grid: Tuple[int, int],
+                  **info) -> Dict[str, Tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Shuffle the blocks of every photo afresh and solve each (a row apiece, as :func:`_solve`).
+
+    Returns:
+        dict: photo name -> its blocks in raster order, the permutation, and the original index of the
+        block at each cell.
+    """
+    solved = {}
+    for name, img in photos.items():
+        blocks = blocks_of_photo(img)
+        perm = ctx.rng.permutation(grid[0] * grid[1])
+        solved[name] = blocks, perm, _solve(ctx, result, mode, blocks, perm, grid, **info, photo=name)
+    return solved
+
+
 def run_jigsaw(ctx: SuiteContext) -> JigsawResult:
     """The greedy solver on RS (several sizes), RS-on-MI (the mixed blocks) and keyed modes without the key."""
     cfg, result = ctx.cfg, JigsawResult()
@@ -171,12 +188,12 @@ def run_jigsaw(ctx: SuiteContext) -> JigsawResult:
             ctx.skip(result, f'RS-{p} at {size}px', 'the jigsaw share of the budget is spent')
             continue
         photos = ctx.photos if size == cfg.image_size else test_photos(size, cfg.photos)
-        for name, img in photos.items():
-            perm = ctx.rng.permutation(g * g)
-            order = _solve(ctx, result, f'RS-{p}', to_blocks(img, p), perm, (g, g), size=size, patch=p, photo=name)
-            if size == cfg.image_size and p == cfg.keyed_patch and name == cfg.figure_photo:
-                recovered = from_blocks(to_blocks(img, p)[order], (g, g))
-                result.figure[f'RS-{p}'] = [img, shuffle_patches(img, p, perm), recovered]
+        solved = _solve_photos(
+            ctx, result, f'RS-{p}', photos, lambda img: to_blocks(img, p), (g, g), size=size, patch=p)
+        if size == cfg.image_size and p == cfg.keyed_patch and cfg.figure_photo in solved:
+            img = photos[cfg.figure_photo]
+            blocks, perm, order = solved[cfg.figure_photo]
+            result.figure[f'RS-{p}'] = [img, shuffle_patches(img, p, perm), from_blocks(blocks[order], (g, g))]
         rows = [r for r in result.rows('jigsaw') if r['mode'] == f'RS-{p}' and r['size'] == size]
         ctx.log(f'jigsaw RS-{p} {size}px ({g * g} pieces): neighbour {_mean(rows, "neighbour"):.3f} '
                 f'direct {_mean(rows, "direct"):.3f} over {len(rows)} photos')
@@ -189,59 +206,45 @@ def _jigsaw_rs_on_mi(ctx: SuiteContext, result: JigsawResult):
     size = ctx.cfg.image_size
     for p, s in ctx.cfg.mixes:
         g = size // p
-        solved = result.solved_mixed[(p, s)] = {}
-        for name, img in ctx.photos.items():
-            mixed = mix_subpatches(img, p, s)
-            perm = ctx.rng.permutation(g * g)
-            order = _solve(
-                ctx,
-                result,
-                f'RS-on-MI-{p}/{s}',
-                to_blocks(mixed, s),
-                perm, (g, g),
-                size=size,
-                patch=p,
-                sub=s,
-                photo=name)
-            solved[name] = from_blocks(to_blocks(mixed, s)[order], (g, g))
-            if name == ctx.cfg.figure_photo:
-                result.figure[f'RS-on-MI-{p}/{s}'] = [img, shuffle_patches(mixed, s, perm), solved[name]]
-        rows = [r for r in result.rows('jigsaw') if r['mode'] == f'RS-on-MI-{p}/{s}']
-        ctx.log(f'jigsaw RS-on-MI-{p}/{s} {size}px: neighbour {_mean(rows, "neighbour"):.3f}')
+        mode = f'RS-on-MI-{p}/{s}'
+
+        def mixed_blocks(img):
+            return to_blocks(mix_subpatches(img, p, s), s)
+
+        solved = _solve_photos(ctx, result, mode, ctx.photos, mixed_blocks, (g, g), size=size, patch=p, sub=s)
+        result.solved_mixed[(p, s)] = {
+            name: from_blocks(blocks[order], (g, g))
+            for name, (blocks, _, order) in solved.items()
+        }
+        name = ctx.cfg.figure_photo
+        if name in solved:
+            img = ctx.photos[name]
+            shuffled = shuffle_patches(mix_subpatches(img, p, s), s, solved[name][1])
+            result.figure[mode] = [img, shuffled, result.solved_mixed[(p, s)][name]]
+        rows = [r for r in result.rows('jigsaw') if r['mode'] == mode]
+        ctx.log(f'jigsaw {mode} {size}px: neighbour {_mean(rows, "neighbour"):.3f}')
 
 
 def _jigsaw_keyed_naive(ctx: SuiteContext, result: JigsawResult):
     size, p = ctx.cfg.image_size, ctx.cfg.keyed_patch
     g = size // p
-    key = new_scramble_key(p, 3, seed=ctx.rng)
-    for name, img in ctx.photos.items():
-        perm = ctx.rng.permutation(g * g)
-        _solve(
-            ctx,
-            result,
-            f'keyed RS-{p} (no key)',
-            to_blocks(apply_scramble(img, key), p),
-            perm, (g, g),
-            size=size,
-            patch=p,
-            photo=name)
+    rs_key = new_scramble_key(p, 3, seed=ctx.rng)
+    rs_mode = f'keyed RS-{p} (no key)'
+
+    def scrambled_blocks(img):
+        return to_blocks(apply_scramble(img, rs_key), p)
+
+    _solve_photos(ctx, result, rs_mode, ctx.photos, scrambled_blocks, (g, g), size=size, patch=p)
     p_mi, s = ctx.cfg.mixes[0]
     g = size // p_mi
-    key = new_scramble_key(s, 3, seed=ctx.rng)
-    for name, img in ctx.photos.items():
-        perm = ctx.rng.permutation(g * g)
-        scrambled = apply_scramble(mix_subpatches(img, p_mi, s), key)
-        _solve(
-            ctx,
-            result,
-            f'keyed RS-on-MI-{p_mi}/{s} (no key)',
-            to_blocks(scrambled, s),
-            perm, (g, g),
-            size=size,
-            patch=p_mi,
-            sub=s,
-            photo=name)
-    for mode in (f'keyed RS-{p} (no key)', f'keyed RS-on-MI-{p_mi}/{s} (no key)'):
+    mi_key = new_scramble_key(s, 3, seed=ctx.rng)
+    mi_mode = f'keyed RS-on-MI-{p_mi}/{s} (no key)'
+
+    def scrambled_mixed_blocks(img):
+        return to_blocks(apply_scramble(mix_subpatches(img, p_mi, s), mi_key), s)
+
+    _solve_photos(ctx, result, mi_mode, ctx.photos, scrambled_mixed_blocks, (g, g), size=size, patch=p_mi, sub=s)
+    for mode in (rs_mode, mi_mode):
         rows = [r for r in result.rows('jigsaw') if r['mode'] == mode]
         ctx.log(f'jigsaw {mode}: neighbour {_mean(rows, "neighbour"):.3f} (chance {rows[0]["chance"]:.3f})')
 
