@@ -176,42 +176,68 @@ def _contrastive(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target))
 
 
+@dataclass
+class PairTraining:
+    """How both matchers are trained: contrastively, on pairs of views of public images.
+
+    Args:
+        epochs (float): passes over the images.
+        batch_size (int): pairs per step.
+        classes_per_batch (int): the classes the images of a batch are drawn from.
+        lr (float): peak learning rate (AdamW, one-cycle schedule).
+        temperature (float): temperature of the contrastive loss.
+        max_seconds (float, optional): wall-clock cap.
+        view_config (ViewConfig): the ranges of the views.
+        dims (int): the width of the embedding.
+        seed (int): seeds the batches, the views and the weights.
+        log (callable, optional): receives a progress line now and then.
+    """
+    epochs: float = 1.
+    batch_size: int = 128
+    classes_per_batch: int = 4
+    lr: float = 2e-3
+    temperature: float = 0.1
+    max_seconds: Optional[float] = None
+    view_config: ViewConfig = ViewConfig()
+    dims: int = 64
+    seed: int = 0
+    log: Optional[Callable[[str], None]] = None
+
+
 def _train_pairs(images: np.ndarray, labels: np.ndarray, query_fn: Callable[[torch.Tensor, torch.Generator],
                                                                             torch.Tensor], query_net: nn.Module,
-                 plain_net: nn.Module, epochs: float, batch_size: int, classes_per_batch: int, lr: float,
-                 temperature: float, max_seconds: Optional[float], view_config: ViewConfig, seed: int,
-                 log: Optional[Callable[[str], None]], name: str) -> int:
+                 plain_net: nn.Module, cfg: PairTraining, name: str) -> int:
     """The training loop shared by both matchers; returns the steps taken."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
     x_all = torch.from_numpy(np.asarray(images, dtype=np.float32))
     params = list(query_net.parameters()) + ([] if plain_net is query_net else list(plain_net.parameters()))
-    steps = max(1, int(math.ceil(epochs * len(images) / batch_size)))
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    batches = _class_batches(np.asarray(labels), batch_size, classes_per_batch, rng)
+    steps = max(1, int(math.ceil(cfg.epochs * len(images) / cfg.batch_size)))
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.1)
+    batches = _class_batches(np.asarray(labels), cfg.batch_size, cfg.classes_per_batch, rng)
     query_net.train()
     plain_net.train()
     start, avg, step = time.time(), None, 0
     for step in range(steps):
         x = x_all[next(batches)]
         n = len(x)
-        first = sample_view_params(n, rng, view_config)
+        first = sample_view_params(n, rng, cfg.view_config)
         keep = rng.random(n) < 0.5  # half the queries are of the image itself, as ciphertexts are
         for k, v in identity_params(n).items():
             first[k] = np.where(keep, v, first[k])
         a = query_fn(apply_views(x, first), gen)
-        b = apply_views(x, sample_view_params(n, rng, view_config))
-        loss = _contrastive(query_net(a), plain_net(b), temperature)
+        b = apply_views(x, sample_view_params(n, rng, cfg.view_config))
+        loss = _contrastive(query_net(a), plain_net(b), cfg.temperature)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
         avg = loss.item() if avg is None else 0.98 * avg + 0.02 * loss.item()
-        out_of_time = max_seconds is not None and time.time() - start > max_seconds
-        if log is not None and (step % 200 == 0 or step == steps - 1 or out_of_time):
-            log(f'{name}: step {step + 1}/{steps} loss {avg:.3f} ({time.time() - start:.0f}s)')
+        out_of_time = cfg.max_seconds is not None and time.time() - start > cfg.max_seconds
+        if cfg.log is not None and (step % 200 == 0 or step == steps - 1 or out_of_time):
+            cfg.log(f'{name}: step {step + 1}/{steps} loss {avg:.3f} ({time.time() - start:.0f}s)')
         if out_of_time:
             break
     query_net.eval()
@@ -219,33 +245,20 @@ def _train_pairs(images: np.ndarray, labels: np.ndarray, query_fn: Callable[[tor
     return step + 1
 
 
-def train_view_embedding(images: np.ndarray,
-                         labels: np.ndarray,
-                         epochs: float = 1.,
-                         batch_size: int = 128,
-                         classes_per_batch: int = 4,
-                         lr: float = 2e-3,
-                         temperature: float = 0.1,
-                         max_seconds: Optional[float] = None,
-                         view_config: ViewConfig = ViewConfig(),
-                         dims: int = 64,
-                         seed: int = 0,
-                         log: Optional[Callable[[str], None]] = None) -> PlainEncoder:
+def train_view_embedding(images: np.ndarray, labels: np.ndarray, **settings) -> PlainEncoder:
     """A plain-image embedding that brings views of one instance together (SimCLR-style, shared weights).
 
     Args:
         images (np.ndarray): (M, H, W) uint8 public training images (H, W multiples of 8).
         labels (np.ndarray): (M,) their classes (only to draw batches from few classes).
-        epochs (float): passes over the images.
-        max_seconds (float, optional): wall-clock cap.
+        **settings: the fields of :class:`PairTraining` (``epochs``, ``max_seconds``, ``seed``, ...).
 
     Returns:
         PlainEncoder: in eval mode, ``trained_steps`` set.
     """
-    net = PlainEncoder(dims)
-    net.trained_steps = _train_pairs(images, labels, lambda x, g: degrade(x, g), net, net, epochs, batch_size,
-                                     classes_per_batch, lr, temperature, max_seconds, view_config, seed, log,
-                                     'view embedding')
+    cfg = PairTraining(**settings)
+    net = PlainEncoder(cfg.dims)
+    net.trained_steps = _train_pairs(images, labels, lambda x, g: degrade(x, g), net, net, cfg, 'view embedding')
     return net
 
 
@@ -259,36 +272,23 @@ class CipherMatcher(nn.Module):
         self.plain = PlainEncoder(dims)
 
 
-def train_cipher_matcher(images: np.ndarray,
-                         labels: np.ndarray,
-                         tokens: CipherTokens,
-                         epochs: float = 1.,
-                         batch_size: int = 128,
-                         classes_per_batch: int = 4,
-                         lr: float = 2e-3,
-                         temperature: float = 0.1,
-                         max_seconds: Optional[float] = None,
-                         view_config: ViewConfig = ViewConfig(),
-                         dims: int = 64,
-                         seed: int = 0,
-                         log: Optional[Callable[[str], None]] = None) -> CipherMatcher:
+def train_cipher_matcher(images: np.ndarray, labels: np.ndarray, tokens: CipherTokens, **settings) -> CipherMatcher:
     """Train attacker (b) on pairs (encryption of one view, another view) of public images.
 
     Args:
         images (np.ndarray): (M, H, W) uint8 public training images.
         labels (np.ndarray): (M,) their classes.
         tokens (CipherTokens): the mode; every pair is encrypted afresh (new permutation, weights, noise).
-        epochs (float): passes over the images.
-        max_seconds (float, optional): wall-clock cap.
+        **settings: the fields of :class:`PairTraining` (``epochs``, ``max_seconds``, ``seed``, ...).
 
     Returns:
         CipherMatcher: in eval mode, ``trained_steps`` set.
     """
+    cfg = PairTraining(**settings)
     h, w = images.shape[1:3]
     n = (h // tokens.p) * (w // tokens.p)  # one token per P x P patch in every mode
-    model = CipherMatcher(tokens, n, dims)
-    model.trained_steps = _train_pairs(images, labels, tokens.encrypt, model.cipher, model.plain, epochs, batch_size,
-                                       classes_per_batch, lr, temperature, max_seconds, view_config, seed, log,
+    model = CipherMatcher(tokens, n, cfg.dims)
+    model.trained_steps = _train_pairs(images, labels, tokens.encrypt, model.cipher, model.plain, cfg,
                                        f'{tokens.mode} matcher')
     return model.eval()
 
