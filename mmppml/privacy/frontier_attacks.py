@@ -29,6 +29,7 @@ from mmppml.crypto import (add_gaussian_noise, from_blocks, mix_subpatches, new_
 from .blocks import blocks_per_image as blocks_all
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from .stage import QUICK_ATTACK_BUDGETS
 
 LABEL_ATTACK = 'label: task model prediction -> class prototype'
 
@@ -51,15 +52,7 @@ class FrontierAttackConfig:
 
     @classmethod
     def quick(cls) -> 'FrontierAttackConfig':
-        return cls(
-            test_images=64,
-            attacker_epochs=1.,
-            attacker_dims=32,
-            attacker_layers=1,
-            inverter_seconds=5.,
-            inverter_steps=5,
-            proxy_epochs=1.,
-            gallery_size=10)
+        return cls(**QUICK_ATTACK_BUDGETS, inverter_seconds=5.)
 
 
 def class_prototypes(images: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:

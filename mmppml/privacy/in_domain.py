@@ -22,7 +22,7 @@ from .blocks import blocks_per_image as to_blocks_all
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
 from .metrics import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
-from .stage import StageResult
+from .stage import QUICK_ATTACK_BUDGETS, StageResult
 
 SIDE = 32  # Fashion-MNIST padded from 28 px, as the demo trains
 
@@ -53,16 +53,10 @@ class InDomainConfig:
     @classmethod
     def quick(cls) -> 'InDomainConfig':
         return cls(
+            **QUICK_ATTACK_BUDGETS,
             train_images=512,
-            test_images=64,
             rs_patches=(8, ),
             mixes=((8, 4), ),
-            attacker_epochs=1.,
-            attacker_dims=32,
-            attacker_layers=1,
-            proxy_epochs=1.,
-            inverter_steps=5,
-            gallery_size=10,
             pool_images=640,
             figure_images=2)
 
