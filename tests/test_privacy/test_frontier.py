@@ -70,32 +70,26 @@ def test_class_prototypes_are_the_images_nearest_to_their_class_mean():
         class_prototypes(images, labels, 3)
 
 
+CELL_SCORES = ('accuracy', 'recognisability', 'strongest_attack', 'image_recognisability', 'strongest_image_attack')
+
+
+def frontier_cell(mode, label, *scores, **instance):
+    """A finished cell of ``results.json`` at setting 8: ``scores`` in the order of ``CELL_SCORES``; with
+    ``instance``, its instance fields."""
+    assert len(scores) == len(CELL_SCORES)
+    return dict(mode=mode, setting='8', label=label, **dict(zip(CELL_SCORES, scores)), **instance)
+
+
+def frontier_results(cells):
+    """A ``results.json`` of 10 attacked images holding ``cells``."""
+    return dict(meta=dict(test_images=10, quick=False), references=dict(chance=0.1, proxy_plain=0.9), cells=cells)
+
+
 def test_goal_and_table():
-    results = dict(
-        meta=dict(test_images=10, quick=False),
-        references=dict(chance=0.1, proxy_plain=0.9),
-        cells={
-            'plain 8':
-            dict(
-                mode='plain',
-                setting='8',
-                label='plain-8',
-                accuracy=86.,
-                recognisability=0.9,
-                strongest_attack='none',
-                image_recognisability=0.9,
-                strongest_image_attack='none'),
-            'x 8':
-            dict(
-                mode='bag',
-                setting='8',
-                label='pixel bags-8',
-                accuracy=81.5,
-                recognisability=0.2,
-                strongest_attack='label',
-                image_recognisability=0.1,
-                strongest_image_attack='inverter')
-        })
+    results = frontier_results({
+        'plain 8': frontier_cell('plain', 'plain-8', 86., 0.9, 'none', 0.9, 'none'),
+        'x 8': frontier_cell('bag', 'pixel bags-8', 81.5, 0.2, 'label', 0.1, 'inverter')
+    })
     table = frontier_table(results)
     assert '| pixel bags-8 | 8 | 81.50 | -4.50 | 0.200 | label |' in table and 'met by pixel bags-8' in table
     results['cells']['x 8']['accuracy'] = 80.9
@@ -107,15 +101,14 @@ def test_with_instance_scores_the_frontier_is_drawn_on_re_identification(tmp_pat
     from mmppml.privacy.frontier_report import frontier_figure
 
     def cell(mode, label, acc, rec, reid):
-        return dict(
-            mode=mode,
-            setting='8',
-            label=label,
-            accuracy=acc,
-            recognisability=rec,
-            strongest_attack='label',
-            image_recognisability=rec,
-            strongest_image_attack='inverter',
+        return frontier_cell(
+            mode,
+            label,
+            acc,
+            rec,
+            'label',
+            rec,
+            'inverter',
             reidentification=reid,
             reidentification_low=max(0., reid - 0.02),
             reidentification_high=reid + 0.02,
@@ -126,14 +119,11 @@ def test_with_instance_scores_the_frontier_is_drawn_on_re_identification(tmp_pat
             ssim_margin=0.1,
             reid_chance=0.01)
 
-    results = dict(
-        meta=dict(test_images=10, quick=False),
-        references=dict(chance=0.1, proxy_plain=0.9),
-        cells={
-            'plain 8': cell('plain', 'plain-8', 86., 0.9, 0.95),
-            'a 8': cell('bag', 'pixel bags-8', 83.5, 0.8, 0.04),
-            'b 8': cell('rs', 'RS-8', 85.5, 0.9, 0.6)
-        })
+    results = frontier_results({
+        'plain 8': cell('plain', 'plain-8', 86., 0.9, 0.95),
+        'a 8': cell('bag', 'pixel bags-8', 83.5, 0.8, 0.04),
+        'b 8': cell('rs', 'RS-8', 85.5, 0.9, 0.6)
+    })
     table = frontier_table(results)
     assert 're-identification [95 % CI]' in table and 'the trainer already holds this' in table
     assert '| pixel bags-8 | 8 | 83.50 | -2.50 | 0.040 [0.020, 0.060] |' in table and 'met by pixel bags-8' in table

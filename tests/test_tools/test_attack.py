@@ -50,22 +50,13 @@ def test_quick_run_writes_a_consistent_report(tmp_path):
     assert figure is not None and figure.shape[0] > 3 * 100
 
 
-def test_bad_budget_is_refused(tmp_path):
-    proc = subprocess.run([sys.executable, str(TOOL), '--budget-minutes', '0', '--out',
-                           str(tmp_path)],
-                          capture_output=True,
-                          text=True,
-                          timeout=120)
-    assert proc.returncode != 0 and 'budget-minutes' in proc.stderr
-
-
-def test_bad_mixes_are_refused(tmp_path):
-    proc = subprocess.run([sys.executable, str(TOOL), '--mixes', '8-4', '--out',
-                           str(tmp_path)],
-                          capture_output=True,
-                          text=True,
-                          timeout=120)
-    assert proc.returncode != 0 and '--mixes' in proc.stderr
+@pytest.mark.parametrize(
+    'args, message', [(['--budget-minutes', '0'], 'budget-minutes'), (['--mixes', '8-4'], '--mixes')],
+    ids=['bad-budget', 'bad-mixes'])
+def test_bad_arguments_are_refused(tmp_path, args, message):
+    proc = subprocess.run(
+        [sys.executable, str(TOOL), *args, '--out', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and message in proc.stderr
 
 
 def test_missing_fashion_mnist_exits_2_with_the_message(tmp_path, monkeypatch, capsys):
