@@ -85,13 +85,9 @@ def grid_cells(modes: Sequence[str], settings: Sequence[str]) -> List[Cell]:
     return list(OrderedDict.fromkeys(cells))
 
 
-def encryption_step(pipeline: list) -> Optional[dict]:
-    """The step right before packing (the encryption), or None for a plain pipeline."""
-    return pipeline[-2] if len(pipeline) >= 2 and str(pipeline[-2]['type']).startswith('mmppml.') else None
-
-
 def cell_config(cell: Cell):
-    """The cell's mode config with its setting: encryption sizes and the backbone's patch and image size."""
+    """The cell's mode config with its setting: the encryption's sizes on the device and as the pipeline
+    transform (``encrypt``), and the backbone's patch and image size."""
     from mmengine.config import Config
 
     from mmppml.utils.fashion_runs import ROOT
@@ -99,10 +95,10 @@ def cell_config(cell: Cell):
     backbone = cfg.model.backbone
     backbone.patch_size = cell.p if cell.s is None else cell.s
     backbone.img_size = SIDE if cell.s is None else SIDE * cell.s // cell.p
-    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
-        step = encryption_step(loader.dataset.pipeline)
-        if step is None:
-            continue
+    steps = [cfg.encrypt] if cfg.get('encrypt') else []
+    if cfg.data_preprocessor.get('mode', 'plain') != 'plain':
+        steps.append(cfg.data_preprocessor)
+    for step in steps:
         step.patch_size = cell.p
         if cell.s is not None:
             step.sub_patch_size = cell.s
@@ -110,9 +106,8 @@ def cell_config(cell: Cell):
 
 
 def encryption_params(cfg) -> dict:
-    """The cell's encryption step as a plain dict (empty for plain)."""
-    step = encryption_step(cfg.test_dataloader.dataset.pipeline)
-    return {} if step is None else {k: v for k, v in step.items()}
+    """The cell's encryption as its pipeline transform, a plain dict (empty for plain)."""
+    return dict(cfg.encrypt) if cfg.get('encrypt') else {}
 
 
 def read_idx(folder: str, split: str) -> Tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ import pytest
 from mmppml.privacy.frontier import Cell, cell_config, encryption_params, grid_cells, pareto_front, parse_setting
 from mmppml.privacy.frontier_attacks import class_prototypes, paint_bags, typical_rank_order
 from mmppml.privacy.frontier_report import frontier_table, meets_goal
+from mmppml.utils.fashion_runs import pipeline_variant
 
 
 def test_pareto_front_on_hand_made_points():
@@ -45,7 +46,10 @@ def test_settings_and_grids():
 def test_cell_config_sets_the_setting_everywhere(cell, enc_type, backbone):
     cfg = cell_config(cell)
     assert (cfg.model.backbone.patch_size, cfg.model.backbone.img_size) == backbone
-    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+    pre = cfg.data_preprocessor  # on the device
+    assert (pre.mode, pre.patch_size, pre.get('sub_patch_size')) == (cell.mode, cell.p, cell.s)
+    piped = pipeline_variant(cfg)  # the pipeline path
+    for loader in (piped.train_dataloader, piped.val_dataloader, piped.test_dataloader):
         step = loader.dataset.pipeline[-2]
         assert step['type'] == enc_type and step['patch_size'] == cell.p
         assert step.get('sub_patch_size') == cell.s
