@@ -24,7 +24,7 @@ class Mode:
         keeps_layout (bool): whether a point of the image keeps its place (boxes keep their meaning).
         shuffles (bool): whether it moves blocks with a fresh permutation per image (so it needs
             at least :data:`~mmppml.crypto.MIN_SHUFFLED_BLOCKS` blocks wholly of image content).
-        offline (bool): whether the offline tool and the encrypting preprocessor write it.
+        offline (bool): whether the offline tool writes it (the encrypting data preprocessors take every mode).
     """
     name: str
     label: str
@@ -88,7 +88,7 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         shuffles=True),
     Mode('bag', 'pixel bags', 'bag', 'RandomPixelBags', needs_sub_patch=False, keeps_layout=False, shuffles=True),
 ])
-# The modes the offline tool and the encrypting preprocessor write.
+# The modes the offline tool writes.
 MODES = tuple(name for name, mode in MODE_TABLE.items() if mode.offline)
 
 

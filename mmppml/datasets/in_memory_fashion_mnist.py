@@ -31,6 +31,9 @@ class InMemoryFashionMNIST(Dataset):
         test_mode (bool): accepted for configs written for mmpretrain's ``FashionMNIST``; unused.
         indices (int | Sequence[int], optional): keep the first N samples, or these samples.
         metainfo (dict, optional): ``classes`` (default: the ten Fashion-MNIST classes).
+        pipeline (list, optional): what turns one new image into a sample, for the tools that read a
+            dataset's pipeline (mmpretrain's ``ImageClassificationInferencer``): ``[PackInputs]``, the
+            only pipeline allowed, as the samples here are packed already.
         lazy_init (bool): accepted as MMEngine datasets take it; the files are read at once.
     """
 
@@ -42,9 +45,14 @@ class InMemoryFashionMNIST(Dataset):
                  test_mode: bool = False,
                  indices: Optional[Union[int, Sequence[int]]] = None,
                  metainfo: Optional[dict] = None,
+                 pipeline: Optional[Sequence[dict]] = None,
                  lazy_init: bool = False) -> None:
         if split not in FILES:
             raise ValueError(f'split must be one of {tuple(FILES)}, got {split!r}')
+        if pipeline is not None and [dict(t).get('type') for t in pipeline] not in ([], ['PackInputs']):
+            raise ValueError(f'{type(self).__name__} serves packed plain images: its pipeline can only be '
+                             f"[dict(type='PackInputs')] (for inferencers), got {list(pipeline)}; pad and "
+                             'encrypt in the data preprocessor, or use mmpretrain\'s FashionMNIST with transforms')
         self.data_root, self.split, self.test_mode = data_root, split, test_mode
         self.metainfo = dict(self.METAINFO, **(metainfo or {}))
         prefix = FILES[split]

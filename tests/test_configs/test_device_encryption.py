@@ -263,3 +263,27 @@ def test_tiny_mi_detector_trains_and_tests_with_the_device_path(tmp_path, mmdet_
         boxes = sample.pred_instances.bboxes
         assert len(boxes) and (boxes >= 0).all() and (boxes <= 64).all()
     assert max(float(s.pred_instances.bboxes[:, 2:].max()) for s in predictions) > 32
+
+
+def test_classification_inferencer_on_a_demo_config_equals_its_pipeline_path(tmp_path):
+    """mmpretrain's inferencer reads the demo's test pipeline (packing) and preprocessor (pad, MI): on a new
+    28-px image it scores as the pipeline path does."""
+    from mmpretrain import ImageClassificationInferencer
+    path = 'configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py'
+    cfg = load(path)
+    torch.manual_seed(0)
+    model = MODELS.build(without_init(cfg.model))
+    checkpoint = str(tmp_path / 'mi.pth')
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    img = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    scores = [
+        ImageClassificationInferencer(c, pretrained=checkpoint, device='cpu')(img.copy())[0]['pred_scores']
+        for c in (osp.join(ROOT, path), pipeline_variant(cfg))
+    ]
+    np.testing.assert_allclose(scores[0], scores[1], rtol=0, atol=1e-5)
+
+
+def without_init(model_cfg: ConfigDict) -> ConfigDict:
+    model_cfg = model_cfg.copy()
+    model_cfg.backbone = dict(model_cfg.backbone, init_cfg=None)
+    return model_cfg

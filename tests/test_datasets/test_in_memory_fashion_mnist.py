@@ -41,6 +41,18 @@ def test_samples_and_batches_hold_the_files_images_and_labels(root):
     assert dataset.metainfo['classes'][9] == 'Ankle boot'
 
 
+def test_a_new_image_packed_is_a_sample(root):
+    """The one pipeline allowed, for inferencers: PackInputs makes of a 28 x 28 image what the dataset serves."""
+    from mmpretrain.datasets import PackInputs
+    dataset = InMemoryFashionMNIST(str(root), split='test', pipeline=[dict(type='PackInputs')])
+    packed = PackInputs()(dict(img=dataset.images[2, 0].numpy().copy(), gt_label=dataset.labels[2]))
+    sample = dataset[2]
+    assert packed['inputs'].dtype == sample['inputs'].dtype and torch.equal(packed['inputs'], sample['inputs'])
+    assert int(packed['data_samples'].gt_label) == int(sample['data_samples'].gt_label)
+    with pytest.raises(ValueError, match='can only be'):
+        InMemoryFashionMNIST(str(root), pipeline=[dict(type='Pad', size=(32, 32)), dict(type='PackInputs')])
+
+
 def test_indices_keep_a_subset(root):
     assert len(InMemoryFashionMNIST(str(root), indices=4)) == 4
     subset = InMemoryFashionMNIST(str(root), indices=[7, 2])

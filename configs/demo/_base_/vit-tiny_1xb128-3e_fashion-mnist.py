@@ -33,7 +33,9 @@ data_preprocessor = dict(
     pad_size_divisor=32,
     pixel_pad_value=0)
 
-# The decoded IDX files in one tensor; a batch is one gather, collated by stacking.
+# The decoded IDX files in one tensor; a batch is one gather, collated by stacking. The test set's
+# pipeline is what a new image takes to become such a sample (mmpretrain's ImageClassificationInferencer
+# reads it): packing alone; the data preprocessor pads and encrypts.
 data_root = 'data/fashion-mnist'  # the four IDX files (tools/demo/demo.py prepares them)
 train_dataloader = dict(
     batch_size=128,
@@ -45,7 +47,12 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=256,
     num_workers=0,
-    dataset=dict(type='mmppml.InMemoryFashionMNIST', data_root=data_root, split='test', test_mode=True),
+    dataset=dict(
+        type='mmppml.InMemoryFashionMNIST',
+        data_root=data_root,
+        split='test',
+        test_mode=True,
+        pipeline=[dict(type='PackInputs')]),
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
 )
