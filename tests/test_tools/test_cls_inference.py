@@ -33,6 +33,7 @@ def tool(name, *args, cwd):
 
 @pytest.mark.parametrize('mode', ['rs', 'mi'])
 def test_inferencer_on_plain_images_equals_tools_test(mode, tmp_path):
+    from mmengine.registry import DefaultScope
     from mmpretrain import ImageClassificationInferencer
     data = prepare_data(FASHION_MNIST_DIR, str(tmp_path / 'data'), log=lambda line: None)
     config = tmp_path / f'{mode}.py'
@@ -47,9 +48,10 @@ train_cfg = dict(max_epochs=1, val_interval=2)
     tool('test', config, checkpoint, '--out', tmp_path / 'preds.pkl', '--work-dir', tmp_path / 'test', cwd=tmp_path)
     with open(tmp_path / 'preds.pkl', 'rb') as f:
         expected = np.stack([np.asarray(p['pred_score']) for p in pickle.load(f)])
-    inferencer = ImageClassificationInferencer(str(config), pretrained=str(checkpoint), device='cpu')
     images = load_fashion_mnist('test', limit=16)
-    got = np.stack([np.asarray(r['pred_scores']) for r in inferencer(list(images))])
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # the inferencer builds its pipeline in the current scope
+        inferencer = ImageClassificationInferencer(str(config), pretrained=str(checkpoint), device='cpu')
+        got = np.stack([np.asarray(r['pred_scores']) for r in inferencer(list(images))])
     assert got.shape == expected.shape == (16, 10)
     assert np.ptp(got, axis=0).max() > 1e-3  # the scores depend on the image
     np.testing.assert_allclose(got, expected, atol=1e-5)
