@@ -105,11 +105,30 @@ def test_absolute_pos_embed_breaks_invariance(pos_embed):
     assert (shuffled - plain).abs().max() > 1e-3
 
 
+def grid_resized(pos_embed: torch.Tensor, side: int, new_side: int, extra: int = 1) -> torch.Tensor:
+    """A (1, extra + side^2, C) position embedding's grid resized bicubically to new_side (cls kept)."""
+    grid = pos_embed[:, extra:].reshape(1, side, side, -1).permute(0, 3, 1, 2)
+    grid = torch.nn.functional.interpolate(grid, size=(new_side, new_side), mode='bicubic', align_corners=False)
+    return torch.cat([pos_embed[:, :extra], grid.flatten(2).transpose(1, 2)], dim=1)
+
+
 def test_learned_pos_embed_resized_for_other_grids():
-    model = build_pevit(pos_embed='learned', out_type='featmap')
+    """A 48-px input (6 x 6 tokens) meets the 4 x 4 learned embedding resized bicubically: the model equals a
+    48-px model whose embedding is that resize."""
+    model = build_pevit(pos_embed='learned', out_type='featmap').eval()
+    at_48 = build_pevit(pos_embed='learned', out_type='featmap', img_size=48).eval()
+    state = dict(model.state_dict(), pos_embed=grid_resized(model.pos_embed.detach(), 4, 6))
+    at_48.load_state_dict(state)
+    x = random_images(size=48)
     with torch.no_grad():
-        out, = model(random_images(size=48))
+        out, = model(x)
+        want, = at_48(x)
+        other = build_pevit(pos_embed='learned', out_type='featmap').eval()
+        other.pos_embed.add_(torch.randn(other.pos_embed.shape, generator=torch.Generator().manual_seed(2)))
+        moved, = other(x)
     assert out.shape == (2, ARCH['embed_dims'], 6, 6)
+    torch.testing.assert_close(out, want, atol=ATOL, rtol=0)
+    assert (moved - out).abs().max() > 1e-3  # the embedding is used
 
 
 # 3. MI: the MI model on mixed sub-patches equals conv on sub-patches + r x r average on the plain image.
@@ -224,7 +243,7 @@ def test_load_into_learned_pos_embed_and_mi(mmpretrain_vit, tmp_path):
     resized = build_pevit(pos_embed='learned', img_size=48)
     resized.load_pretrained(path)
     assert resized.pos_embed.shape == (1, 1 + 6 * 6, ARCH['embed_dims'])
-    torch.testing.assert_close(resized.pos_embed[:, 0], saved['pos_embed'][:, 0], atol=0, rtol=0)
+    torch.testing.assert_close(resized.pos_embed.detach(), grid_resized(saved['pos_embed'], 4, 6), atol=ATOL, rtol=0)
 
     mi = build_pevit(patch_size=4, embed_mode='mi')
     report = mi.load_pretrained(path)
