@@ -4,7 +4,7 @@
 _base_ = './faster-rcnn_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py'
 
 patch_size, sub_patch_size = 16, 8
-strides = [2, 4, 8, 16]
+strides = [4, 8, 16]
 mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=sub_patch_size, size_mismatch='pad')
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),
