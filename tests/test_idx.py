@@ -1,9 +1,8 @@
 import gzip
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from import_guard import run_without
 
 from mmppml.idx import read_idx, read_idx_header
 
@@ -39,14 +38,6 @@ def test_bad_files_get_a_clear_error(tmp_path):
 
 def test_imports_without_torch():
     blocked = ('torch', 'mmengine', 'mmcv', 'cv2')
-    code = ('import sys, importlib.abc\n'
-            'class Block(importlib.abc.MetaPathFinder):\n'
-            '    def find_spec(self, name, *args):\n'
-            f'        if name.split(".")[0] in {blocked!r}:\n'
-            '            raise ImportError(name)\n'
-            'sys.meta_path.insert(0, Block())\n'
-            'import mmppml.idx\n'
-            f'print(sorted(m for m in sys.modules if m.split(".")[0] in {blocked!r}))\n')
-    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == '[]'
+    out = run_without(blocked,
+                      f'import mmppml.idx\nprint(sorted(m for m in sys.modules if m.split(".")[0] in {blocked!r}))')
+    assert out == '[]'
