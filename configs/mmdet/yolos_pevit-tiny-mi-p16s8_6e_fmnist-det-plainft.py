@@ -2,34 +2,19 @@
 # yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py on the trees: the backbone of
 # retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py (train it first), its patch conv converted into the
 # linear MI embedding, its 12 x 12 learned position embedding resized to each input; 6 epochs, evaluated
-# after each for the validation curve.
+# after each for the validation curve. The training device mixes the batch (the tree config's data
+# preprocessor); `mix` of the tree config is the pipeline path.
 _base_ = [
     './yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py', './_base_/fmnist_detection.py',
     './_base_/schedules/fmnist_6e.py'
 ]
 
 plain_checkpoint = 'work_dirs/retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det/epoch_6.pth'
-# The pipeline path: MI as the last transform before packing (the path these results were measured on),
-# then mmdet's own data preprocessor.
-mix = dict(type='mmppml.MixSubPatches', patch_size=16, sub_patch_size=8, size_mismatch='pad')
-pipeline_preprocessor = dict(
-    _delete_=True,
-    type='DetDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_size_divisor=8)
 model = dict(
-    data_preprocessor=pipeline_preprocessor,
     backbone=dict(img_size=96, num_det_tokens=20, init_cfg=dict(checkpoint=plain_checkpoint)),  # <= 6 objects
     bbox_head=dict(num_classes=10),
     test_cfg=dict(max_per_img=20))
-train_pipeline = _base_.fmnist_train_pipeline[:-1] + [mix, _base_.fmnist_train_pipeline[-1]]
-test_pipeline = _base_.fmnist_test_pipeline[:-1] + [mix, _base_.fmnist_test_pipeline[-1]]
 train_dataloader, val_dataloader, test_dataloader = _base_.fmnist_dataloaders
-train_dataloader['dataset']['pipeline'] = train_pipeline
-val_dataloader['dataset']['pipeline'] = test_pipeline
-test_dataloader = val_dataloader
 val_evaluator = test_evaluator = _base_.fmnist_val_evaluator
 train_cfg, param_scheduler, default_hooks = _base_.fmnist_schedule
 train_cfg['val_interval'] = 1

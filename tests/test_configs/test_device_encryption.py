@@ -28,8 +28,9 @@ CONFIGS = sorted(
     if '_base_' not in osp.relpath(path, ROOT).split(osp.sep))
 DEMO = [c for c in CONFIGS if c.startswith('configs/demo/')]
 IMAGENET = [c for c in CONFIGS if c.startswith('configs/mmpretrain/')]
-COCO_AND_TREES = [
-    c for c in CONFIGS if c.startswith('configs/mmdet/') and c.endswith(('_coco.py', '_trees.py', '_trees-plainft.py'))
+DETECTION = [
+    c for c in CONFIGS if c.startswith('configs/mmdet/') and c.endswith(('_coco.py', '_trees.py', '_trees-plainft.py',
+                                                                         '_fmnist-det.py', '_fmnist-det-plainft.py'))
 ]
 ENCRYPTING = ('mmppml.EncryptingClsDataPreprocessor', 'mmppml.EncryptingDetDataPreprocessor')
 TRANSFORMS = {'mmppml.' + m.transform for m in MODE_TABLE.values() if m.transform} | {'mmppml.KeyedScramble'}
@@ -67,7 +68,7 @@ def test_config_encrypts_once(path):
         f'{path} encrypts in the pipeline ({pipeline_encryptions(cfg)}) and on the device ({device_mode(cfg)})')
 
 
-@pytest.mark.parametrize('path', DEMO + IMAGENET + COCO_AND_TREES)
+@pytest.mark.parametrize('path', DEMO + IMAGENET + DETECTION)
 def test_online_configs_encrypt_on_the_device(path):
     cfg = load(path)
     assert not pipeline_encryptions(cfg), path
@@ -200,7 +201,7 @@ def mmdet_scope():
     register_all_modules(init_default_scope=False)
 
 
-@pytest.mark.parametrize('path', [c for c in COCO_AND_TREES if not re.search(r'-plain[-_]', osp.basename(c))])
+@pytest.mark.parametrize('path', [c for c in DETECTION if not re.search(r'-plain[-_]', osp.basename(c))])
 def test_detection_input_equals_the_pipeline_path(path, tmp_path, mmdet_scope):
     """The config's test pipeline on a photo (not a multiple of P) with boxes: images, boxes and metainfo."""
     from mmengine.registry import DefaultScope
