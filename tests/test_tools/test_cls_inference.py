@@ -49,6 +49,8 @@ train_cfg = dict(max_epochs=1, val_interval=2)
     with open(tmp_path / 'preds.pkl', 'rb') as f:
         expected = np.stack([np.asarray(p['pred_score']) for p in pickle.load(f)])
     images = load_fashion_mnist('test', limit=16)
+    from mmppml.utils import register_safe_globals
+    register_safe_globals()  # this process may have imported part of mmppml before torch (other test files do)
     with DefaultScope.overwrite_default_scope('mmpretrain'):  # the inferencer builds its pipeline in the current scope
         inferencer = ImageClassificationInferencer(str(config), pretrained=str(checkpoint), device='cpu')
         got = np.stack([np.asarray(r['pred_scores']) for r in inferencer(list(images))])

@@ -73,6 +73,10 @@ def test_mmdets_own_test_tool_and_det_inferencer_load_it_and_agree(trained):
     run(tool, config, checkpoint, '--out', tmp / 'preds.pkl', '--work-dir', tmp / 'mmdet_test', cwd=tmp)
     with open(tmp / 'preds.pkl', 'rb') as f:
         expected = {osp.basename(p['img_path']): p['pred_instances'] for p in pickle.load(f)}
+    # This process may have imported part of mmppml before torch (other test files do), so the safe globals are
+    # registered explicitly here; mmdet's test tool above showed that a fresh process needs nothing of the kind.
+    from mmppml.utils import register_safe_globals
+    register_safe_globals()
     inferencer = DetInferencer(model=str(config), weights=str(checkpoint), device='cpu', show_progress=False)
     for name in ('0.png', '3.png'):
         got = inferencer(str(tmp / 'data' / 'images' / name), return_datasamples=True)['predictions'][0]
