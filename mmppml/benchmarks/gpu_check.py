@@ -103,15 +103,20 @@ def classifier_check(label: str, path: str, settings: Settings, device: torch.de
         label=label + (' (tiny arch)' if settings.tiny else ''), config=path, batch=settings.batch, side=settings.side)
     result.update(timed_steps(step, settings, device))
     result.update(peak_mib=peak_mib(device), images_per_s=settings.batch / result['step_s'])
-    pre = model.data_preprocessor
-    if hasattr(pre, 'normalise'):  # an encrypting preprocessor: its encryption of this batch alone
-        with torch.no_grad():
-            normalised = pre.normalise(data, True)['inputs']
-
-            result['encrypt_s'] = median_seconds(lambda: pre.encrypt(normalised), settings.steps, device)
-        result['encrypt_share'] = result['encrypt_s'] / result['step_s']
+    if hasattr(model.data_preprocessor, 'normalise'):  # an encrypting preprocessor
+        add_encryption_share(result, model, data, settings, device)
     result['finite'] = all(math.isfinite(v) for v in result['losses']) and all_finite(model)
     return result
+
+
+def add_encryption_share(result: Dict, model, data: dict, settings: Settings, device: torch.device) -> None:
+    """Add ``encrypt_s`` (the data preprocessor's encryption of this batch alone) and ``encrypt_share`` (of the
+    training step ``result['step_s']``) to ``result``."""
+    pre = model.data_preprocessor
+    with torch.no_grad():
+        normalised = pre.normalise(data, True)['inputs']
+        result['encrypt_s'] = median_seconds(lambda: pre.encrypt(normalised), settings.steps, device)
+    result['encrypt_share'] = result['encrypt_s'] / result['step_s']
 
 
 def detector_check(settings: Settings, device: torch.device, amp: bool) -> Dict:
@@ -145,11 +150,7 @@ def detector_check(settings: Settings, device: torch.device, amp: bool) -> Dict:
         size=list(settings.det_size))
     result.update(timed_steps(step, settings, device))
     result['peak_mib'] = peak_mib(device)
-    pre = model.data_preprocessor
-    with torch.no_grad():
-        normalised = pre.normalise(data, True)['inputs']
-        result['encrypt_s'] = median_seconds(lambda: pre.encrypt(normalised), settings.steps, device)
-    result['encrypt_share'] = result['encrypt_s'] / result['step_s']
+    add_encryption_share(result, model, data, settings, device)
     result['finite'] = all(math.isfinite(v) for v in result['losses']) and all_finite(model)
     return result
 

@@ -52,6 +52,17 @@ class Row:
         return d
 
 
+def _ratio_row(suite: str, name: str, timings: Timings, subject: str, reference: str, over: Tuple[str, str],
+               target: Optional[Tuple[str, float]], extra: dict) -> Row:
+    """A row whose ratio is the time of ``over[0]`` over that of ``over[1]`` (wall, per round and CPU), with
+    the median times of ``subject`` and ``reference``."""
+    ratio, min_ratio = ratios(timings.wall, *over)
+    rounds = per_round(timings.wall, *over)
+    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
+               's',
+               ratios(timings.cpu, *over)[0], extra, (min(rounds), max(rounds)), len(rounds))
+
+
 def timed_row(suite: str,
               name: str,
               timings: Timings,
@@ -60,11 +71,7 @@ def timed_row(suite: str,
               target: Optional[Tuple[str, float]] = None,
               **extra) -> Row:
     """A row for ``subject`` time over ``reference`` time."""
-    ratio, min_ratio = ratios(timings.wall, subject, reference)
-    rounds = per_round(timings.wall, subject, reference)
-    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
-               's',
-               ratios(timings.cpu, subject, reference)[0], extra, (min(rounds), max(rounds)), len(rounds))
+    return _ratio_row(suite, name, timings, subject, reference, (subject, reference), target, extra)
 
 
 def throughput_row(suite: str,
@@ -75,11 +82,7 @@ def throughput_row(suite: str,
                    target: Optional[Tuple[str, float]] = None,
                    **extra) -> Row:
     """A row for the throughput of ``subject`` over that of ``reference`` (reference time / subject time)."""
-    ratio, min_ratio = ratios(timings.wall, reference, subject)
-    rounds = per_round(timings.wall, reference, subject)
-    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
-               's',
-               ratios(timings.cpu, reference, subject)[0], extra, (min(rounds), max(rounds)), len(rounds))
+    return _ratio_row(suite, name, timings, subject, reference, (reference, subject), target, extra)
 
 
 def format_quantity(value: float, unit: str) -> str:
