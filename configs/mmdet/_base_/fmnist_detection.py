@@ -24,35 +24,22 @@ fmnist_test_pipeline = [
 # The three dataloaders (train, val, test) and the evaluator, taken as one by each config:
 #     train_dataloader, val_dataloader, test_dataloader = _base_.fmnist_dataloaders
 # They replace (_delete_) the dataloaders of the detector config a config inherits beside this file.
+fmnist_loader = dict(_delete_=True, batch_size=8, num_workers=1, persistent_workers=True)
+fmnist_dataset = dict(
+    type='CocoDataset', data_root=fmnist_data_root, metainfo=fmnist_metainfo, data_prefix=dict(img='images/'))
 fmnist_val_dataloader = dict(
-    _delete_=True,
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
+    **fmnist_loader,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CocoDataset',
-        data_root=fmnist_data_root,
-        metainfo=fmnist_metainfo,
-        ann_file='annotations/val.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=fmnist_test_pipeline))
+    dataset=dict(**fmnist_dataset, ann_file='annotations/val.json', test_mode=True, pipeline=fmnist_test_pipeline))
 fmnist_dataloaders = [
     dict(
-        _delete_=True,
-        batch_size=8,
-        num_workers=1,
-        persistent_workers=True,
+        **fmnist_loader,
         sampler=dict(type='DefaultSampler', shuffle=True),
         batch_sampler=dict(type='AspectRatioBatchSampler'),
         dataset=dict(
-            type='CocoDataset',
-            data_root=fmnist_data_root,
-            metainfo=fmnist_metainfo,
+            **fmnist_dataset,
             ann_file='annotations/train.json',
-            data_prefix=dict(img='images/'),
             filter_cfg=dict(filter_empty_gt=True),
             pipeline=fmnist_train_pipeline)), fmnist_val_dataloader, fmnist_val_dataloader
 ]
