@@ -17,7 +17,7 @@ from typing import Callable, Dict, List
 import numpy as np
 import torch
 
-from .rows import Row, throughput_row, timed_row
+from .rows import Row, ratio_row
 from .timing import time_interleaved
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -108,43 +108,23 @@ def step_and_encryption(model, optim_wrapper, data: dict, device: torch.device) 
 
 
 def share_rows(cfg, device: torch.device) -> List[Row]:
-    demo_images, _, side = SETTINGS['quick' if cfg.quick else 'full']
-    rows = []
-    for label, path in DEMO.items():
-        if label == 'plain':
-            continue
-        config = load_config(path)
-        model, optim_wrapper = build_trainer(config, device)
-        data = classification_batch(128 if not cfg.quick else 16, 1, 28, 10, device)
-        timings = time_interleaved(step_and_encryption(model, optim_wrapper, data, device), cfg.repeats)
-        rows.append(
-            timed_row(
-                'device',
-                f'{label} on the device / training step, demo model ({len(data["data_samples"])} x 28px -> 32px, '
-                f'{device_label(device)})',
-                timings,
-                'encrypt',
-                'step',
-                SHARE_TARGET,
-                config=path))
-    batch = cfg.batch
+    side = SETTINGS['quick' if cfg.quick else 'full'][2]
+    demo_batch = 128 if not cfg.quick else 16
+    arch = 'PEViT-S' if not cfg.quick else 'tiny PEViT'
+    cases = [(label, path, load_config(path), (demo_batch, 1, 28, 10), cfg.repeats,
+              f'demo model ({demo_batch} x 28px -> 32px') for label, path in DEMO.items() if label != 'plain']
     for label, path in IMAGENET.items():
-        if label == 'plain':
-            continue
-        config = load_config(path, tiny=cfg.quick, img_size=side)
+        if label != 'plain':
+            config = load_config(path, tiny=cfg.quick, img_size=side)
+            cases.append((label, path, config, (cfg.batch, 3, side, config.model.head.num_classes), cfg.model_repeats,
+                          f'{arch} (B={cfg.batch}, {side}px, Mixup/CutMix, AdamW'))
+    rows = []
+    for label, path, config, batch_shape, repeats, model_name in cases:
         model, optim_wrapper = build_trainer(config, device)
-        data = classification_batch(batch, 3, side, config.model.head.num_classes, device)
-        timings = time_interleaved(step_and_encryption(model, optim_wrapper, data, device), cfg.model_repeats)
-        arch = 'PEViT-S' if not cfg.quick else 'tiny PEViT'
-        rows.append(
-            timed_row(
-                'device', f'{label} on the device / training step, {arch} (B={batch}, {side}px, Mixup/CutMix, AdamW, '
-                f'{device_label(device)})',
-                timings,
-                'encrypt',
-                'step',
-                SHARE_TARGET,
-                config=path))
+        data = classification_batch(*batch_shape, device)
+        timings = time_interleaved(step_and_encryption(model, optim_wrapper, data, device), repeats)
+        name = f'{label} on the device / training step, {model_name}, {device_label(device)})'
+        rows.append(ratio_row('device', name, timings, 'encrypt', 'step', SHARE_TARGET, config=path))
     return rows
 
 
@@ -198,13 +178,22 @@ def loader_rows(cfg, folder: str) -> List[Row]:
     rows = []
     for label in ('RS', 'MI', 'RS-on-MI'):
         rows.append(
-            throughput_row(
+            ratio_row(
                 'device', f'demo loader images/s, {label} config (on the device) / plain config ({demo_images} '
-                'images in memory, batch 128)', timings, label, 'plain', LOADER_TARGET))
+                'images in memory, batch 128)',
+                timings,
+                label,
+                'plain',
+                LOADER_TARGET,
+                throughput=True))
     rows.append(
-        throughput_row(
+        ratio_row(
             'device', f'demo loader images/s, RS in memory (on the device) / RS as a pipeline transform (1 worker, '
-            f'{demo_images} images)', timings, 'RS', 'pipeline path'))
+            f'{demo_images} images)',
+            timings,
+            'RS',
+            'pipeline path',
+            throughput=True))
     rows += imagenet_loader_rows(cfg, folder, imagenet_images)
     for row in rows:
         row.cpu_ratio = float('nan')  # the work is partly in the workers: this process's CPU time says little
@@ -234,9 +223,14 @@ def imagenet_loader_rows(cfg, folder: str, count: int) -> List[Row]:
         loaders[label] = build_loader(config)
     timings = time_interleaved({label: epoch(loader) for label, loader in loaders.items()}, cfg.repeats)
     return [
-        throughput_row(
+        ratio_row(
             'device', f'ImageNet loader images/s, RS config (on the device) / DeiT-S config (2 workers, {count} '
-            'JPEGs, DeiT train pipeline)', timings, 'RS', 'plain', LOADER_TARGET)
+            'JPEGs, DeiT train pipeline)',
+            timings,
+            'RS',
+            'plain',
+            LOADER_TARGET,
+            throughput=True)
     ]
 
 

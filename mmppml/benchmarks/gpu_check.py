@@ -240,56 +240,48 @@ def run(settings: Settings, device: torch.device, work_dir: str) -> Dict:
     return record
 
 
+def check_row(check: str, value: str, target: str = '-', met: Optional[bool] = None) -> Dict:
+    """One row of the printed table; ``met`` is None for a row without a target."""
+    return dict(check=check, value=value, target=target, met=met)
+
+
 def checks(record: Dict) -> List[Dict]:
     """The rows of the printed table: what, value, target, met (None without a target)."""
     rows = []
+    det = record['detector']
     for result in record['classifiers']:
-        what = f'{result["label"]} train step (B={result["batch"]}, {result["side"]}px)'
-        rows.append(dict(check=what, value=f'{result["images_per_s"]:.1f} img/s', target='-', met=None))
+        rows.append(
+            check_row(f'{result["label"]} train step (B={result["batch"]}, {result["side"]}px)',
+                      f'{result["images_per_s"]:.1f} img/s'))
         if 'throughput_vs_deit' in result:
             ratio = result['throughput_vs_deit']
             rows.append(
-                dict(
-                    check=f'{result["label"]} / DeiT-S images/s',
-                    value=f'{ratio:.3f}',
-                    target=f'>= {THROUGHPUT_TARGET}',
-                    met=ratio >= THROUGHPUT_TARGET))
+                check_row(f'{result["label"]} / DeiT-S images/s', f'{ratio:.3f}', f'>= {THROUGHPUT_TARGET}', ratio
+                          >= THROUGHPUT_TARGET))
         if 'encrypt_share' in result:
             rows.append(share_row(result))
-    det = record['detector']
     rows.append(
-        dict(
-            check=f'{det["label"]} train step (B={det["batch"]}, {det["size"][0]}x{det["size"][1]})',
-            value=f'{det["step_s"] * 1e3:.1f} ms',
-            target='-',
-            met=None))
+        check_row(f'{det["label"]} train step (B={det["batch"]}, {det["size"][0]}x{det["size"][1]})',
+                  f'{det["step_s"] * 1e3:.1f} ms'))
     rows.append(share_row(det))
-    for result in record['classifiers'] + [det]:
-        if result['peak_mib'] is not None:
-            rows.append(
-                dict(
-                    check=f'{result["label"]} peak memory', value=f'{result["peak_mib"]:.0f} MiB', target='-',
-                    met=None))
+    rows += [
+        check_row(f'{result["label"]} peak memory', f'{result["peak_mib"]:.0f} MiB')
+        for result in record['classifiers'] + [det] if result['peak_mib'] is not None
+    ]
     finite = all(r['finite'] for r in record['classifiers'] + [det])
-    rows.append(
-        dict(check='losses and weights finite (every step above)', value=str(finite), target='True', met=finite))
+    rows.append(check_row('losses and weights finite (every step above)', str(finite), 'True', finite))
     train = record['train']
     rows.append(
-        dict(
-            check=f'{train["label"]}, {train["iterations"]} iterations of {osp.basename(train["config"])}',
-            value=f'exit {train["returncode"]}, {train["seconds"]:.0f} s, AmpOptimWrapper: {train["amp_wrapper"]}',
-            target='exit 0, finite losses',
-            met=train['returncode'] == 0 and train['finite']))
+        check_row(f'{train["label"]}, {train["iterations"]} iterations of {osp.basename(train["config"])}',
+                  f'exit {train["returncode"]}, {train["seconds"]:.0f} s, AmpOptimWrapper: {train["amp_wrapper"]}',
+                  'exit 0, finite losses', train['returncode'] == 0 and train['finite']))
     return rows
 
 
 def share_row(result: Dict) -> Dict:
     share = result['encrypt_share']
-    return dict(
-        check=f'{result["label"]} on-device encryption / train step',
-        value=f'{share:.4f}',
-        target=f'<= {SHARE_TARGET}',
-        met=share <= SHARE_TARGET)
+    return check_row(f'{result["label"]} on-device encryption / train step', f'{share:.4f}', f'<= {SHARE_TARGET}', share
+                     <= SHARE_TARGET)
 
 
 def format_table(rows: List[Dict]) -> str:

@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-from .rows import Row, timed_row
+from .rows import Row, ratio_row
 from .timing import median, time_interleaved
 
 P, S = 16, 8
@@ -136,12 +136,12 @@ def mode_rows(cfg, arch, img_size, mode, kinds, timings, device) -> List[Row]:
         info['images_per_s'] = {KIND_NAMES[k]: cfg.batch / median(timings.wall[k]) for k in kinds}
         where += ', ' + ', '.join(f'{name} {rate:.0f} img/s' for name, rate in info['images_per_s'].items())
     rows = [
-        timed_row('model', f'PEViT {arch_name(arch)} {mode} / ViT ({where})', timings, 'pevit', 'vit', MODEL_TARGET,
+        ratio_row('model', f'PEViT {arch_name(arch)} {mode} / ViT ({where})', timings, 'pevit', 'vit', MODEL_TARGET,
                   **info)
     ]
     if 'pevit_mi' in kinds:
         rows.append(
-            timed_row(
+            ratio_row(
                 'model', f'PEViT-MI {arch_name(arch)} {mode}, {img_size * S // P}px MI input '
                 f'/ ViT {img_size}px ({where})', timings, 'pevit_mi', 'vit', **info))
     return rows

@@ -9,7 +9,7 @@ import numpy as np
 from mmcv.transforms import Compose
 
 from . import loader
-from .rows import Row, timed_row
+from .rows import Row, ratio_row
 from .timing import time_interleaved
 
 # The encryption's share of the pipeline, by the source's format (decoding a PNG takes longer).
@@ -68,7 +68,7 @@ def compare_pipelines(cfg, path: str, source: str) -> List[Row]:
     timings = time_interleaved(
         candidates, cfg.pipeline_repeats, min_round_s=cfg.min_round_s * 2, same_number=True, before_each=same_crops)
     return [
-        timed_row(
+        ratio_row(
             'pipeline',
             f'pipeline + {name} / pipeline ({source}, RRC 224, flip, pack)',
             timings,

@@ -52,37 +52,22 @@ class Row:
         return d
 
 
-def _ratio_row(suite: str, name: str, timings: Timings, subject: str, reference: str, over: Tuple[str, str],
-               target: Optional[Tuple[str, float]], extra: dict) -> Row:
-    """A row whose ratio is the time of ``over[0]`` over that of ``over[1]`` (wall, per round and CPU), with
-    the median times of ``subject`` and ``reference``."""
-    ratio, min_ratio = ratios(timings.wall, *over)
-    rounds = per_round(timings.wall, *over)
-    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
-               's',
-               ratios(timings.cpu, *over)[0], extra, (min(rounds), max(rounds)), len(rounds))
-
-
-def timed_row(suite: str,
+def ratio_row(suite: str,
               name: str,
               timings: Timings,
               subject: str,
               reference: str,
               target: Optional[Tuple[str, float]] = None,
+              throughput: bool = False,
               **extra) -> Row:
-    """A row for ``subject`` time over ``reference`` time."""
-    return _ratio_row(suite, name, timings, subject, reference, (subject, reference), target, extra)
-
-
-def throughput_row(suite: str,
-                   name: str,
-                   timings: Timings,
-                   subject: str,
-                   reference: str,
-                   target: Optional[Tuple[str, float]] = None,
-                   **extra) -> Row:
-    """A row for the throughput of ``subject`` over that of ``reference`` (reference time / subject time)."""
-    return _ratio_row(suite, name, timings, subject, reference, (reference, subject), target, extra)
+    """A row for the time of ``subject`` over that of ``reference`` (wall, per round and CPU), or with
+    ``throughput`` for its throughput over the reference's (reference time / subject time)."""
+    over = (reference, subject) if throughput else (subject, reference)
+    ratio, min_ratio = ratios(timings.wall, *over)
+    rounds = per_round(timings.wall, *over)
+    return Row(suite, name, ratio, min_ratio, target, median(timings.wall[subject]), median(timings.wall[reference]),
+               's',
+               ratios(timings.cpu, *over)[0], extra, (min(rounds), max(rounds)), len(rounds))
 
 
 def format_quantity(value: float, unit: str) -> str:

@@ -13,7 +13,7 @@ from mmppml.crypto import mix_subpatches, random_patch_shuffle, round_to_uint8, 
 from mmppml.crypto.patches import permute_blocks
 from mmppml.datasets.transforms import MixSubPatches, RandomPatchShuffle, ShuffledMixSubPatches
 from .baselines import mi_python_loop, mi_torch_tokens, rs_python_loop, rs_torch_tokens
-from .rows import Row, timed_row
+from .rows import Row, ratio_row
 from .timing import time_interleaved
 
 P, S = 16, 8
@@ -81,7 +81,7 @@ def compare_one_size(cfg, h: int, w: int, rs_target, mi_target) -> List[Row]:
     info = dict(image=f'{h}x{w}x3 uint8', patch_size=P, sub_patch_size=S)
 
     def row(name, subject, reference, target=None):
-        return timed_row('transforms', name, timings, subject, reference, target, **info)
+        return ratio_row('transforms', name, timings, subject, reference, target, **info)
 
     return [
         row(f'RS random_patch_shuffle {fn_size} / np.copy', 'rs', 'copy', rs_target),

@@ -9,19 +9,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.registry import DefaultScope
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'mmdet', '*.py')))
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
 
-
-@pytest.fixture(autouse=True, scope='module')
-def mmdet_scope():
-    from mmdet.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 
 
 def tiny_model_cfg(path: str) -> Config:

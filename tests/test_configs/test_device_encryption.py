@@ -195,12 +195,6 @@ DET_META = ('img_shape', 'pad_shape', 'batch_input_shape', 'scale_factor')
 DEVICE_ONLY = ('mode', 'patch_size', 'sub_patch_size', 'pixel_pad_value', 'concentration', 'key_file', 'seed')
 
 
-@pytest.fixture(scope='module')
-def mmdet_scope():
-    from mmdet.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-
-
 @pytest.mark.parametrize('path', [c for c in DETECTION if not re.search(r'-plain[-_]', osp.basename(c))])
 def test_detection_input_equals_the_pipeline_path(path, tmp_path, mmdet_scope):
     """The config's test pipeline on a photo (not a multiple of P) with boxes: images, boxes and metainfo."""

@@ -153,15 +153,10 @@ class EuclideanAnchorLoss(BaseAnchorLoss):
     multiplied by ``radius`` first when ``normalize`` is True.
 
     Args:
-        num_classes (int): Number of classes K.
-        embed_dims (int): Dimension D of the features.
-        principle (str): ``'simplex'`` or ``'orthonormal'``. Defaults to ``'simplex'``.
         radius (float): Norm of the anchors (and of the features when normalised). Defaults to 1.0.
         normalize (bool): Project the features onto the sphere of ``radius`` before measuring.
             Defaults to False.
-        seed (int): Seed of the anchors' random rotation. Defaults to 0.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+        num_classes, embed_dims, principle, seed, reduction, loss_weight: as in :class:`BaseAnchorLoss`.
     """
 
     def __init__(self,
@@ -195,13 +190,7 @@ class CosineAnchorLoss(BaseAnchorLoss):
 
     Only the direction of the feature matters; the loss lies in [0, 2].
 
-    Args:
-        num_classes (int): Number of classes K.
-        embed_dims (int): Dimension D of the features.
-        principle (str): ``'simplex'`` or ``'orthonormal'``. Defaults to ``'simplex'``.
-        seed (int): Seed of the anchors' random rotation. Defaults to 0.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``. Defaults to ``'mean'``.
-        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+    Args: as :class:`BaseAnchorLoss`.
     """
 
     def distances(self, feats: torch.Tensor) -> torch.Tensor:

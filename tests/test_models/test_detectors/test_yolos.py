@@ -1,20 +1,20 @@
 """YOLOSBackbone and the YOLOS detector: detection tokens through PEViT, then set prediction."""
+import os.path as osp
+
 import pytest
 import torch
-from mmengine.registry import DefaultScope
+from mmengine.config import Config
 
 from mmppml.crypto import shuffle_patches
 from mmppml.models.backbones import YOLOSBackbone
 from mmppml.models.detectors import YOLOS
 
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
+YOLOS_BASE = osp.join(
+    osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'configs', 'mmdet', '_base_', 'models',
+    'yolos_pevit-mi-p16s8.py')
 
-
-@pytest.fixture(autouse=True, scope='module')
-def mmdet_scope():
-    import mmdet.models  # noqa: F401  registers DETRHead, HungarianAssigner, ...
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 
 
 def tiny_backbone(**kwargs):
@@ -85,14 +85,7 @@ def yolos_cfg(embed_dims=32, **backbone):
             num_classes=2,
             embed_dims=embed_dims,
             loss_cls=dict(type='CrossEntropyLoss', bg_cls_weight=0.1, class_weight=1.0)),
-        train_cfg=dict(
-            assigner=dict(
-                type='HungarianAssigner',
-                match_costs=[
-                    dict(type='ClassificationCost', weight=1.),
-                    dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                    dict(type='IoUCost', iou_mode='giou', weight=2.0)
-                ])),
+        train_cfg=Config.fromfile(YOLOS_BASE).yolos_pevit_mi.train_cfg,  # the configs' Hungarian matching
         test_cfg=dict(max_per_img=6),
         data_preprocessor=dict(type='DetDataPreprocessor', pad_size_divisor=8))
 

@@ -2,16 +2,10 @@
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.registry import DefaultScope
 
 from mmppml.models.heads import YOLOSHead
 
-
-@pytest.fixture(autouse=True, scope='module')
-def mmdet_scope():
-    import mmdet.models  # noqa: F401
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 
 
 def head(**kwargs):

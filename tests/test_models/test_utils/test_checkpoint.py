@@ -4,20 +4,13 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 
 from mmppml.models.utils import load_checkpoint_with_report
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
 
-
-@pytest.fixture(autouse=True, scope='module')
-def mmdet_scope():
-    from mmdet.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        yield
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
 
 
 def build(name: str):
