@@ -4,7 +4,7 @@ from .convex_mix import convex_mix_subpatches, random_convex_mix
 from .keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, invert_scramble, load_key, new_scramble_key,
                              save_key)
 from .keys import new_rng
-from .modes import MODE_TABLE, MODES, Mode, check_mode, encrypt, get_mode
+from .modes import MODE_TABLE, MODES, Mode, check_mode, encrypt, get_mode, setting_label
 from .noisy_mix import add_gaussian_noise, noisy_shuffled_mix
 from .patch_shuffle import random_patch_shuffle, shuffle_patches, unshuffle_patches
 from .patches import MIN_SHUFFLED_BLOCKS, check_shuffle_grid, from_blocks, to_blocks
@@ -17,7 +17,7 @@ __all__ = [
     'unshuffle_patches', 'random_patch_shuffle', 'check_mix_sizes', 'mix_subpatches', 'subpatch_sums', 'sums_to_means',
     'shuffle_mixed_blocks', 'ScrambleKey', 'new_scramble_key', 'apply_scramble', 'invert_scramble', 'absorb_scramble',
     'save_key', 'load_key', 'round_to_uint8', 'SIZE_MISMATCH_MODES', 'check_size_mismatch', 'aligned_size',
-    'align_image', 'center_square', 'MODES', 'MODE_TABLE', 'Mode', 'get_mode', 'check_mode', 'encrypt',
+    'align_image', 'center_square', 'MODES', 'MODE_TABLE', 'Mode', 'get_mode', 'check_mode', 'encrypt', 'setting_label',
     'permute_block_pixels', 'random_pixel_bags', 'sorted_block_values', 'convex_mix_subpatches', 'random_convex_mix',
     'add_gaussian_noise', 'noisy_shuffled_mix'
 ]

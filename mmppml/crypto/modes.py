@@ -92,6 +92,11 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
 MODES = tuple(name for name, mode in MODE_TABLE.items() if mode.offline)
 
 
+def setting_label(mode: str, patch_size: int, sub_patch_size: Optional[int] = None) -> str:
+    """How results name ``mode`` at one setting: ``setting_label('rs-on-mi', 8, 4) == 'RS-on-MI-8/4'``."""
+    return MODE_TABLE[mode].setting_label(patch_size, sub_patch_size)
+
+
 def get_mode(name: str, offline: bool = False) -> Mode:
     """The :class:`Mode` called ``name`` (one of :data:`MODES` with ``offline``), or raise ValueError."""
     names = MODES if offline else tuple(MODE_TABLE)

@@ -89,9 +89,9 @@ class BlockEncryption(BaseTransform):
     ``gt_bboxes`` are rescaled by 1 / r; masks, segmentation maps and keypoints are refused).
 
     Args:
-        block_size (int): images must be a multiple of it (the patch size P).
+        patch_size (int): the patch size P; images must be a multiple of it. Default: 16.
         size_mismatch (str): what to do with an image whose height or width is not a multiple of
-            ``block_size``: ``'error'`` (default) raises, ``'pad'`` pads bottom and right with
+            ``patch_size``: ``'error'`` (default) raises, ``'pad'`` pads bottom and right with
             ``pad_val``, ``'crop'`` crops bottom and right (boxes are clipped, emptied ones dropped).
         pad_val (int | float): padding value for ``size_mismatch='pad'``.
         seed (int, optional): ``None`` (default) draws every permutation from OS entropy. An int
@@ -103,11 +103,11 @@ class BlockEncryption(BaseTransform):
     shuffles: bool = False
 
     def __init__(self,
-                 block_size: int,
+                 patch_size: int = 16,
                  size_mismatch: str = 'error',
                  pad_val: float = 0,
                  seed: Optional[int] = None) -> None:
-        self.block_size = check_block_size('patch_size', block_size)
+        self.block_size = check_block_size('patch_size', patch_size)
         self.size_mismatch = check_size_mismatch(size_mismatch)
         self.pad_val = check_pad_val(pad_val)
         self.seed = check_seed(seed)
@@ -229,13 +229,6 @@ class RandomPatchShuffle(BlockEncryption):
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
     """
     shuffles = True
-
-    def __init__(self,
-                 patch_size: int = 16,
-                 size_mismatch: str = 'error',
-                 pad_val: float = 0,
-                 seed: Optional[int] = None) -> None:
-        super().__init__(patch_size, size_mismatch, pad_val, seed)
 
     def encrypt(self, img: np.ndarray) -> np.ndarray:
         return channels_first(random_patch_shuffle(img, self.block_size, self.rng))

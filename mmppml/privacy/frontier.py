@@ -17,22 +17,21 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmppml.crypto import MODE_TABLE, Mode
 from .frontier_report import write_reports
 from .pareto import pareto_front  # noqa: F401 (the front of the cells, as the report draws it)
 
-# name -> label, config, whether the setting has a sub-patch size S
-MODES = OrderedDict([
-    ('plain', dict(label='plain', config='configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py', sub=False)),
-    ('rs', dict(label='RS', config='configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py', sub=False)),
-    ('mi', dict(label='MI', config='configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('rs-on-mi',
-     dict(label='RS-on-MI', config='configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('convex-mi',
-     dict(label='convex MI', config='configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('noisy-rs-on-mi',
-     dict(label='noisy RS-on-MI', config='configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py', sub=True)),
-    ('bag', dict(label='pixel bags', config='configs/demo/pevit-tiny-bag-p8_1xb128-3e_fashion-mnist.py', sub=False)),
-])
+
+def demo_config(mode: Mode) -> str:
+    """The demo config of ``mode`` (configs/demo/), at the P = 8 (S = 4) its name carries."""
+    arch = 'vit' if mode.name == 'plain' else 'pevit'
+    sizes = 'p8s4' if mode.needs_sub_patch else 'p8'
+    return f'configs/demo/{arch}-tiny-{mode.token}-{sizes}_1xb128-3e_fashion-mnist.py'
+
+
+# name -> label, config, whether the setting has a sub-patch size S; every mode of the table
+MODES = OrderedDict((name, dict(label=mode.label, config=demo_config(mode), sub=mode.needs_sub_patch))
+                    for name, mode in MODE_TABLE.items())
 SIDE = 32  # the demo pads 28-px images to 32 px
 
 

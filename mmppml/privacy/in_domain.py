@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, shuffle_patches
+from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, setting_label, shuffle_patches
 from .block_attacker import attack_shuffles, train_block_attacker, training_row
 from .blocks import blocks_per_image as to_blocks_all
 from .images import FASHION_MNIST_DIR, load_fashion_mnist
@@ -141,24 +141,24 @@ class InDomainAttacks:
             self._setup_instance(train, train_labels)
 
         for p in cfg.rs_patches:
-            attacker = self._train_attacker(f'RS-{p}', to_blocks_all(train, p), p)
+            attacker = self._train_attacker(setting_label('rs', p), to_blocks_all(train, p), p)
             attackers -= 1
-            encrypted, _ = self._attack_shuffled(f'RS-{p}', test, p, attacker, inverter=None, ratio=1)
-            self._instance_ciphers(f'RS-{p}', 'rs', p, None, encrypted)
+            encrypted, _ = self._attack_shuffled(setting_label('rs', p), test, p, attacker, inverter=None, ratio=1)
+            self._instance_ciphers(setting_label('rs', p), 'rs', p, None, encrypted)
             if cfg.keyed:
                 self._attack_keyed(f'keyed RS-{p}', test, p, attacker, None, 1, p, None)
         for p, s in cfg.mixes:
             matchers = 2 * inverters if self.instance is not None else 0  # MI and RS-on-MI of each mix left
             inverter = self._train_inverter(train, p, s, self.inverter_seconds(inverters, attackers, matchers))
             inverters -= 1
-            self._attack_mi(f'MI-{p}/{s}', test, p, s, inverter)
+            self._attack_mi(setting_label('mi', p, s), test, p, s, inverter)
             mixed_train = np.stack([mix_subpatches(x, p, s) for x in train])
-            attacker = self._train_attacker(f'RS-on-MI-{p}/{s}', to_blocks_all(mixed_train, s), s)
+            attacker = self._train_attacker(setting_label('rs-on-mi', p, s), to_blocks_all(mixed_train, s), s)
             attackers -= 1
             mixed_test = np.stack([mix_subpatches(x, p, s) for x in test])
             encrypted, _ = self._attack_shuffled(
-                f'RS-on-MI-{p}/{s}', mixed_test, s, attacker, inverter=inverter, ratio=p // s)
-            self._instance_ciphers(f'RS-on-MI-{p}/{s}', 'rs-on-mi', p, s, encrypted)
+                setting_label('rs-on-mi', p, s), mixed_test, s, attacker, inverter=inverter, ratio=p // s)
+            self._instance_ciphers(setting_label('rs-on-mi', p, s), 'rs-on-mi', p, s, encrypted)
             if cfg.keyed:
                 self._attack_keyed(f'keyed RS-on-MI-{p}/{s}', mixed_test, s, attacker, inverter, p // s, p, s)
         self.log('done')
@@ -211,7 +211,7 @@ class InDomainAttacks:
             log=self.log)
         self.training.append(
             dict(
-                model=f'MI-{p}/{s} inverter',
+                model=setting_label('mi', p, s) + ' inverter',
                 images=len(train),
                 steps=model.trained_steps,
                 samples=64 * model.trained_steps,

@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import mix_subpatches, new_rng, to_blocks
+from mmppml.crypto import mix_subpatches, new_rng, setting_label, to_blocks
 from .block_attacker import attack_shuffles, train_block_attacker, training_row
 from .blocks import blocks_per_image as to_blocks_all
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
@@ -25,9 +25,9 @@ ATTACKER_PHOTOS = TRAIN_PHOTOS + ('horse', 'logo', 'shepp_logan_phantom')
 
 @dataclass
 class PhotoAttackConfig:
-    """Settings (mode, P, S) attacked at ``size`` px; defaults are the published run."""
+    """Settings (mode name, P, S) attacked at ``size`` px; defaults are the published run."""
     size: int = 224
-    settings: Sequence[Tuple[str, int, Optional[int]]] = (('RS', 16, None), ('RS-on-MI', 16, 8), ('RS-on-MI', 16, 4))
+    settings: Sequence[Tuple[str, int, Optional[int]]] = (('rs', 16, None), ('rs-on-mi', 16, 8), ('rs-on-mi', 16, 4))
     photos: Sequence[str] = TEST_PHOTOS
     crops: int = 512
     shuffles_per_photo: int = 4
@@ -41,17 +41,13 @@ class PhotoAttackConfig:
     def quick(cls) -> 'PhotoAttackConfig':
         return cls(
             size=64,
-            settings=(('RS', 16, None), ),
+            settings=(('rs', 16, None), ),
             photos=('astronaut', ),
             crops=16,
             shuffles_per_photo=1,
             epochs=1.,
             embed_dims=32,
             num_layers=1)
-
-
-def mode_name(kind: str, p: int, s: Optional[int]) -> str:
-    return f'{kind}-{p}' if s is None else f'{kind}-{p}/{s}'
 
 
 @dataclass
@@ -93,13 +89,13 @@ class PhotoAttacks:
         crops = RandomCrops(ATTACKER_PHOTOS, cfg.size, seed=cfg.seed + 3).batch(cfg.crops)
         photos = test_photos(cfg.size, cfg.photos)
         self.log(f'{cfg.crops} training crops of {len(ATTACKER_PHOTOS)} public photos; {len(photos)} scored photos')
-        for i, (kind, p, s) in enumerate(cfg.settings):
+        for i, (mode, p, s) in enumerate(cfg.settings):
             seconds = max(30., 0.9 * (self.budget - (time.time() - self.start)) / (len(cfg.settings) - i))
             block = p if s is None else s
             encode = (lambda x: x) if s is None else (lambda x, p=p, s=s: mix_subpatches(x, p, s))
             blocks = to_blocks_all(np.stack([encode(x) for x in crops]), block)
             g = int(round(np.sqrt(blocks.shape[1])))
-            name = mode_name(kind, p, s)
+            name = setting_label(mode, p, s)
             self.log(f'training the {name} block attacker ({g}x{g} blocks) for up to {seconds:.0f}s')
             t = time.time()
             model = train_block_attacker(

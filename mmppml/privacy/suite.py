@@ -19,7 +19,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import from_blocks, mix_subpatches, new_rng, round_to_uint8, shuffle_patches, to_blocks
+from mmppml.crypto import (from_blocks, mix_subpatches, new_rng, round_to_uint8, setting_label, shuffle_patches,
+                           to_blocks)
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble, invert_scramble, new_scramble_key
 from .images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, load_fashion_mnist, test_photos
 from .jigsaw import GreedyJigsawSolver
@@ -180,22 +181,21 @@ def run_jigsaw(ctx: SuiteContext) -> JigsawResult:
     """The greedy solver on RS (several sizes), RS-on-MI (the mixed blocks) and keyed modes without the key."""
     cfg, result = ctx.cfg, JigsawResult()
     for size, p in cfg.jigsaw_settings:
-        g = size // p
+        g, label = size // p, setting_label('rs', p)
         if g * g > cfg.max_pieces:
-            ctx.skip(result, f'RS-{p} at {size}px', f'{g * g} pieces > max_pieces={cfg.max_pieces}')
+            ctx.skip(result, f'{label} at {size}px', f'{g * g} pieces > max_pieces={cfg.max_pieces}')
             continue
         if ctx.clock.left() < 0.5 * ctx.clock.budget:
-            ctx.skip(result, f'RS-{p} at {size}px', 'the jigsaw share of the budget is spent')
+            ctx.skip(result, f'{label} at {size}px', 'the jigsaw share of the budget is spent')
             continue
         photos = ctx.photos if size == cfg.image_size else test_photos(size, cfg.photos)
-        solved = _solve_photos(
-            ctx, result, f'RS-{p}', photos, lambda img: to_blocks(img, p), (g, g), size=size, patch=p)
+        solved = _solve_photos(ctx, result, label, photos, lambda img: to_blocks(img, p), (g, g), size=size, patch=p)
         if size == cfg.image_size and p == cfg.keyed_patch and cfg.figure_photo in solved:
             img = photos[cfg.figure_photo]
             blocks, perm, order = solved[cfg.figure_photo]
-            result.figure[f'RS-{p}'] = [img, shuffle_patches(img, p, perm), from_blocks(blocks[order], (g, g))]
-        rows = [r for r in result.rows('jigsaw') if r['mode'] == f'RS-{p}' and r['size'] == size]
-        ctx.log(f'jigsaw RS-{p} {size}px ({g * g} pieces): neighbour {_mean(rows, "neighbour"):.3f} '
+            result.figure[label] = [img, shuffle_patches(img, p, perm), from_blocks(blocks[order], (g, g))]
+        rows = [r for r in result.rows('jigsaw') if r['mode'] == label and r['size'] == size]
+        ctx.log(f'jigsaw {label} {size}px ({g * g} pieces): neighbour {_mean(rows, "neighbour"):.3f} '
                 f'direct {_mean(rows, "direct"):.3f} over {len(rows)} photos')
     _jigsaw_rs_on_mi(ctx, result)
     _jigsaw_keyed_naive(ctx, result)
@@ -206,7 +206,7 @@ def _jigsaw_rs_on_mi(ctx: SuiteContext, result: JigsawResult):
     size = ctx.cfg.image_size
     for p, s in ctx.cfg.mixes:
         g = size // p
-        mode = f'RS-on-MI-{p}/{s}'
+        mode = setting_label('rs-on-mi', p, s)
 
         def mixed_blocks(img):
             return to_blocks(mix_subpatches(img, p, s), s)
@@ -351,7 +351,8 @@ def run_inversion(ctx: SuiteContext, jigsaw: JigsawResult, keys: KeyRecoveryResu
     for i, (p, s) in enumerate(cfg.mixes):
         seconds = max(5.0, 0.6 * ctx.clock.left() / (n_models - i))
         ctx.log(f'training the MI-{p}/{s} inverter for up to {seconds:.0f}s on {len(bank)} public crops')
-        model = result.inverters[(p, s)] = _train(ctx, result, f'MI-{p}/{s} photos', p, s, bank, seconds)
+        model = result.inverters[(p, s)] = _train(ctx, result,
+                                                  setting_label('mi', p, s) + ' photos', p, s, bank, seconds)
         _evaluate_mix(ctx, result, p, s, model, jigsaw, keys)
     if cfg.fashion_mnist:
         _invert_fashion_mnist(ctx, result)
@@ -363,7 +364,7 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
     from .inversion import invert_mixed
     cfg = ctx.cfg
     r = p // s
-    mode = f'MI-{p}/{s}'
+    mode = setting_label('mi', p, s)
     for name, img in ctx.photos.items():
         mixed = mix_subpatches(img, p, s)
         _score(
@@ -387,21 +388,26 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
         g = cfg.image_size // p
         shuffled = shuffle_patches(mixed, s, ctx.rng.permutation(g * g))
         _score(
-            result, f'RS-on-MI-{p}/{s}', 'learned inverter (no jigsaw)', img, invert_mixed(model, shuffled), photo=name)
+            result,
+            setting_label('rs-on-mi', p, s),
+            'learned inverter (no jigsaw)',
+            img,
+            invert_mixed(model, shuffled),
+            photo=name)
         solved = jigsaw.solved_mixed.get((p, s), {}).get(name)
         if solved is not None:
             rec = invert_mixed(model, solved)
-            _score(result, f'RS-on-MI-{p}/{s}', 'jigsaw + learned inverter', img, rec, photo=name)
+            _score(result, setting_label('rs-on-mi', p, s), 'jigsaw + learned inverter', img, rec, photo=name)
             _score(
                 result,
-                f'RS-on-MI-{p}/{s}',
+                setting_label('rs-on-mi', p, s),
                 'jigsaw + smoothness prior',
                 img,
                 prior_unmix(solved, p, s, cfg.prior_iterations),
                 photo=name)
-            panel = jigsaw.figure.get(f'RS-on-MI-{p}/{s}')
+            panel = jigsaw.figure.get(setting_label('rs-on-mi', p, s))
             if name == cfg.figure_photo and panel is not None:
-                result.figure[f'RS-on-MI-{p}/{s}'] = [panel[0], panel[1], rec]  # the inverted reassembly
+                result.figure[setting_label('rs-on-mi', p, s)] = [panel[0], panel[1], rec]  # the inverted reassembly
         # keyed MI: without the key, and with the key recovered from M images
         if keys.mi_key is not None and keys.mi_key.block_size == s and (p, s) == tuple(cfg.mixes[0]):
             keyed = apply_scramble(mixed, keys.mi_key)
