@@ -1,14 +1,20 @@
 """Attacks on the encryptions and their scores: what an attacker recovers from each mode.
 
-NumPy/SciPy only at import; the learned MI inverter (:mod:`mmppml.privacy.inversion`) needs torch and
-the suite (:mod:`mmppml.privacy.suite`) needs scikit-image, both imported on use.
+- :mod:`.attacks`: what an attacker runs (jigsaw solvers, key recovery, learned block attackers and MI
+  inverters, hand-made MI baselines);
+- :mod:`.scores`: what it recovers (block placement, the human proxy's class recognisability, and the
+  instance: linkage, re-identification, SSIM margin);
+- :mod:`.experiments`: the attack suite and the privacy-utility frontier that run and report them;
+- :mod:`.blocks` and :mod:`.images`: the block views and the scored and public images they share.
+
+NumPy/SciPy only at import; the learned attackers need torch and the suite scikit-image, imported on use.
 """
-from .compatibility import mgc_dissimilarities
-from .jigsaw import GreedyJigsawSolver, solve_jigsaw
-from .key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
-from .metrics import (chance_neighbour_score, direct_comparison, jigsaw_scores, neighbour_comparison, placed_origins,
-                      shifted_direct_comparison)
-from .mi_baselines import image_scores, prior_unmix, thumbnail_reference, tile_mixed, upsample_mixed
+from .attacks.compatibility import mgc_dissimilarities
+from .attacks.jigsaw import GreedyJigsawSolver, solve_jigsaw
+from .attacks.key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
+from .attacks.mi_baselines import image_scores, prior_unmix, thumbnail_reference, tile_mixed, upsample_mixed
+from .scores.placement import (chance_neighbour_score, direct_comparison, jigsaw_scores, neighbour_comparison,
+                               placed_origins, shifted_direct_comparison)
 
 __all__ = [
     'mgc_dissimilarities', 'GreedyJigsawSolver', 'solve_jigsaw', 'recover_scramble_key', 'key_recovery_scores',

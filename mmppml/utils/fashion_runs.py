@@ -1,8 +1,9 @@
 """Training the tiny Fashion-MNIST models of configs/demo/: data, the config of one run, the run itself.
 
 Shared by ``tools/demo/demo.py`` and the privacy-utility frontier, so both train with one recipe: each
-run is a fresh process of ``tools/train.py`` on an un-gzipped copy of the IDX files. The demo configs
-pad and encrypt on the training device; :func:`pipeline_variant` gives any of them the pipeline path.
+run is a fresh process of a checkout's ``tools/train.py`` (the caller gives its path) on an un-gzipped
+copy of the IDX files. The demo configs pad and encrypt on the training device; :func:`pipeline_variant`
+gives any of them the pipeline path.
 """
 import copy
 import gzip
@@ -18,7 +19,6 @@ from typing import Callable, Dict, Optional
 
 from mmppml.idx import read_idx_header
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
 QUICK_SAMPLES = dict(train=256, test=128)
 
@@ -188,15 +188,16 @@ def last_top1(work_dir: str) -> Optional[float]:
     return top1
 
 
-def train_model(name: str, cfg, threads: int) -> Dict:
-    """Train one model in a fresh process of tools/train.py; return its accuracy and wall time."""
+def train_model(name: str, cfg, threads: int, train_script: str) -> Dict:
+    """Train one model in a fresh process of ``train_script`` (a checkout's tools/train.py, which the caller
+    knows); return its accuracy and wall time. The process runs in this one's working directory."""
     os.makedirs(cfg.work_dir, exist_ok=True)
     cfg_path = osp.join(cfg.work_dir, f'{name}_config.py')
     cfg.dump(cfg_path)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), cfg_path, '--work-dir', cfg.work_dir]
+    cmd = [sys.executable, train_script, cfg_path, '--work-dir', cfg.work_dir]
     start = time.time()
-    returncode = subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    returncode = subprocess.run(cmd, env=env).returncode
     wall = time.time() - start
     top1 = last_top1(cfg.work_dir) if returncode == 0 else None
     return dict(

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from mmppml.crypto import new_rng, noisy_shuffled_mix, random_convex_mix, random_pixel_bags
-from mmppml.privacy.in_domain import load_padded
+from mmppml.privacy.experiments.in_domain import load_padded
 from mmppml.privacy.scores import linkage, same_class_galleries
 
 pool, labels = load_padded('test', None)

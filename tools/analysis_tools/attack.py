@@ -20,6 +20,8 @@ import argparse
 import os
 import sys
 
+STAGES = ('classic', 'in-domain', 'photos')  # mmppml.privacy.experiments.attack_suite.STAGES, without its imports
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -31,7 +33,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         default=30.0,
         help='wall-clock budget; with --learned, the hand-made attacks on photos take at most '
-        '8 minutes (30%%) and the learned in-domain attacks the rest')
+        '8 minutes (30%%), the learned in-domain attacks 75%% of the rest and the photo attacker what remains')
     parser.add_argument(
         '--learned',
         action=argparse.BooleanOptionalAction,
@@ -75,20 +77,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-STAGES = ('classic', 'in-domain', 'photos')
-
-
-def in_domain_config(args):
-    """The in-domain stage's settings from the command line."""
-    from mmppml.privacy.in_domain import InDomainConfig
-    cfg = InDomainConfig.quick() if args.quick else InDomainConfig()
-    cfg.seed, cfg.instance = args.seed, args.instance
-    if args.mixes is not None:
-        cfg.mixes = args.mixes
-    for name in ('test_images', 'attacker_epochs', 'proxy_epochs', 'matcher_epochs'):
-        if getattr(args, name) is not None:
-            setattr(cfg, name, getattr(args, name))
-    return cfg
+def options_of(args):
+    """The suite's options from the command line."""
+    from mmppml.privacy.experiments.attack_suite import AttackSuiteOptions
+    names = ('budget_minutes', 'stages', 'learned', 'instance', 'mixes', 'test_images', 'attacker_epochs',
+             'proxy_epochs', 'matcher_epochs', 'quick', 'threads', 'seed')
+    return AttackSuiteOptions(fashion_mnist=not args.no_fashion_mnist, **{name: getattr(args, name) for name in names})
 
 
 def main(argv=None) -> int:
@@ -97,13 +91,10 @@ def main(argv=None) -> int:
         os.environ[var] = str(args.threads)  # before NumPy and torch load their thread pools
     import torch
 
-    from mmppml.privacy.in_domain import InDomainAttacks
-    from mmppml.privacy.photo_attacks import PhotoAttackConfig, PhotoAttacks
-    from mmppml.privacy.report import stage_section, write_report
-    from mmppml.privacy.suite import Clock, SuiteConfig, SuiteResult, run_suite
-
+    from mmppml.privacy.experiments.attack_suite import run_attack_suite
     torch.set_num_threads(args.threads)
-    if not args.no_fashion_mnist and (args.learned and 'in-domain' in args.stages or 'classic' in args.stages):
+    options = options_of(args)
+    if options.needs_fashion_mnist():
         from mmppml.privacy.images import load_fashion_mnist
         try:
             load_fashion_mnist('test', limit=1)
@@ -112,45 +103,7 @@ def main(argv=None) -> int:
                 f'error: {err} (bash tools/get_fashion_mnist.sh installs it), or pass --no-fashion-mnist',
                 file=sys.stderr)
             return 2
-    log = lambda line: print(line, flush=True)  # noqa: E731
-    budget = 60 * args.budget_minutes
-    classic_budget = min(8 * 60, 0.3 * budget) if args.learned else budget
-    config = SuiteConfig.quick() if args.quick else SuiteConfig()
-    config.seed = args.seed
-    if args.no_fashion_mnist or args.learned:  # the in-domain stage supersedes the small Fashion-MNIST inverter
-        config.fashion_mnist = False
-    clock = Clock(budget)
-    if 'classic' in args.stages:
-        suite = run_suite(config, budget_s=classic_budget, log=log)
-    else:
-        suite = SuiteResult({name: [] for name in ('jigsaw', 'key_recovery', 'inversion', 'training')}, {}, {}, 0.)
-        suite.tables['skipped'] = [dict(what='the hand-made attacks on photos', why='not in --stages')]
-    in_domain = photos = None
-    if args.learned:
-        # Fashion-MNIST first (the headline), then the 224 px photos.
-        share = 0.75 if 'photos' in args.stages else 1.0
-        try:
-            if not args.no_fashion_mnist and 'in-domain' in args.stages:
-                in_domain = InDomainAttacks(in_domain_config(args), share * clock.left(), log=log).run()
-        except FileNotFoundError as err:
-            suite.tables['skipped'].append(dict(what='learned in-domain attacks on Fashion-MNIST', why=str(err)))
-            log(f'skipped the learned in-domain attacks on Fashion-MNIST: {err}')
-        if 'photos' in args.stages:
-            photo_config = PhotoAttackConfig.quick() if args.quick else PhotoAttackConfig()
-            photo_config.seed = args.seed
-            photos = PhotoAttacks(photo_config, budget_s=clock.left(), inverters=suite.inverters, log=log).run()
-    tables = dict(
-        suite=suite.tables, in_domain=in_domain and stage_section(in_domain), photos=photos and stage_section(photos))
-    figures = dict(figure=suite.figure, figure_in_domain=in_domain.figure if in_domain else {})
-    meta = dict(
-        budget_minutes=args.budget_minutes,
-        quick=args.quick,
-        threads=args.threads,
-        seed=args.seed,
-        learned=args.learned,
-        stages=args.stages,
-        wall_seconds=clock.elapsed())
-    paths = write_report(args.out, tables, figures, meta)
+    paths = run_attack_suite(options, args.out, log=lambda line: print(line, flush=True))
     print('report: ' + ', '.join(paths), flush=True)
     return 0
 

@@ -23,13 +23,14 @@ import os.path as osp
 import sys
 import time
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
 DEFAULT_CELLS = [
     'plain:8', 'rs:8', 'mi:8/4', 'rs-on-mi:8/4', 'rs-on-mi:8/2', 'convex-mi:8/4', 'noisy-rs-on-mi:8/4', 'bag:8'
 ]
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from mmppml.privacy.frontier import MODES
+    from mmppml.privacy.experiments.frontier import MODES
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument(
@@ -80,7 +81,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def chosen_cells(args):
     """The grid of --modes x --settings, or the --cells list (default: the published cells)."""
-    from mmppml.privacy.frontier import grid_cells
+    from mmppml.privacy.experiments.frontier import grid_cells
     if args.modes is not None:
         return grid_cells(args.modes, args.settings)
     cells = []
@@ -94,8 +95,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         os.environ[var] = str(args.threads)  # before NumPy and torch load their thread pools
-    from mmppml.privacy.frontier import Frontier, FrontierOptions
-    from mmppml.privacy.frontier_attacks import FrontierAttackConfig
+    from mmppml.privacy.experiments.frontier import Frontier, FrontierOptions
+    from mmppml.privacy.experiments.frontier_attacks import FrontierAttackConfig
     from mmppml.utils.fashion_runs import prepare_data
 
     start = time.time()
@@ -119,6 +120,8 @@ def main(argv=None) -> int:
         data_root=data_root,
         work_dir=osp.abspath(args.work_dir),
         budget_s=60 * args.budget_minutes,
+        configs_dir=osp.join(ROOT, 'configs'),
+        train_script=osp.join(ROOT, 'tools', 'train.py'),
         threads=args.threads,
         seed=args.seed,
         quick=args.quick,

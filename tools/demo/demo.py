@@ -29,9 +29,10 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 from mmppml.idx import read_idx
-from mmppml.utils.fashion_runs import (QUICK_SAMPLES, ROOT, check_data, configure_run, loader_workers, pipeline_variant,
+from mmppml.utils.fashion_runs import (QUICK_SAMPLES, check_data, configure_run, loader_workers, pipeline_variant,
                                        prepare_data, split_indices, train_model)
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
 DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
 MODELS = OrderedDict([  # name -> (row label, config)
     ('plain', ('plain ViT', 'configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py')),
@@ -229,7 +230,7 @@ def main() -> int:
         tag = f'({i}/{len(jobs)}) {MODELS[name][0]}, seed {seed}'
         log(f'{tag}: training {MODELS[name][1]} for {cfg.train_cfg.max_epochs} epoch(s), '
             f'{threads} thread(s), work dir {cfg.work_dir}')
-        runs[name].append(train_model(name, cfg, threads))
+        runs[name].append(train_model(name, cfg, threads, osp.join(ROOT, 'tools', 'train.py')))
         res = runs[name][-1]
         if res['returncode'] == 0:
             log(f'{tag}: top-1 {res["top1"]:.2f} % in {res["wall_s"]:.0f} s')

@@ -13,7 +13,7 @@ What the attacker compares, per mode (a *describer* turns an image as handed ove
 - ``keyed-rs``, ``keyed-rs-on-mi`` *without the key*: per block, the sorted values of
   ``min(v, 255 - v)``. The key permutes pixels inside every block and inverts some of them, which leaves
   this bag unchanged, so no key is needed (and the key is recoverable anyway,
-  :mod:`mmppml.privacy.key_recovery`);
+  :mod:`mmppml.privacy.attacks.key_recovery`);
 - ``bag``: the sorted values of every block, as a set;
 - ``noisy-rs-on-mi``: the noise-free mixed blocks, as a set; the noise only adds distance;
 - ``convex-mi`` (random convex weights per patch): per patch, how far the mixed block lies from the affine

@@ -26,9 +26,9 @@ import numpy as np
 
 from mmppml.crypto import (add_gaussian_noise, from_blocks, mix_subpatches, new_rng, random_convex_mix,
                            random_pixel_bags, sorted_block_values)
-from .blocks import blocks_per_image as blocks_all
-from .metrics import chance_neighbour_score
-from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from ..attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from ..blocks import blocks_per_image as blocks_all
+from ..scores.placement import chance_neighbour_score
 from .stage import QUICK_ATTACK_BUDGETS
 
 LABEL_ATTACK = 'label: task model prediction -> class prototype'
@@ -107,7 +107,7 @@ class CellAttacks:
         public_labels (np.ndarray): (M,) their classes.
         attacked (np.ndarray): (K, 32, 32) uint8 held-out images to attack.
         attacked_labels (np.ndarray): (K,) their classes.
-        proxy: the human proxy (:class:`mmppml.privacy.proxy.ProxyNet`), trained on plain public images.
+        proxy: the human proxy (:class:`mmppml.privacy.scores.proxy.ProxyNet`), trained on plain public images.
         config (FrontierAttackConfig): budgets.
         log (callable): receives progress lines.
     """
@@ -132,7 +132,7 @@ class CellAttacks:
 
     # ------------------------------------------------------------------ scores
     def top1(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> float:
-        from .proxy import proxy_top1
+        from ..scores.proxy import proxy_top1
         return proxy_top1(self.proxy, images, self.labels if labels is None else labels)
 
     def references(self) -> Dict[str, float]:
@@ -165,7 +165,7 @@ class CellAttacks:
         return self._models[key]
 
     def _block_attacker(self, key: tuple, blocks: np.ndarray, block: int, flip: bool = True):
-        from .block_attacker import train_block_attacker
+        from ..attacks.block_attacker import train_block_attacker
         cfg = self.cfg
         grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2
 
@@ -186,7 +186,7 @@ class CellAttacks:
         return self._cached(key, build)
 
     def _inverter(self, key: tuple, p: int, s: int, encrypt: Callable[[np.ndarray], np.ndarray], consistent: bool):
-        from .inversion import train_inverter
+        from ..attacks.inversion import train_inverter
         cfg = self.cfg
 
         def build():
@@ -206,13 +206,13 @@ class CellAttacks:
         return self._cached(key, build)
 
     def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
-        from .inversion import invert_mixed
+        from ..attacks.inversion import invert_mixed
         return np.stack([invert_mixed(inverter, m) for m in mixed])
 
     def _reassemble(self, attacker, blocks: np.ndarray) -> Tuple[np.ndarray, np.ndarray, dict]:
         """Shuffle (K, N, ...) blocks afresh, let the attacker place them: shuffled and rebuilt blocks."""
-        from .block_attacker import predict_positions
-        from .metrics import jigsaw_scores
+        from ..attacks.block_attacker import predict_positions
+        from ..scores.placement import jigsaw_scores
         k, n = blocks.shape[:2]
         grid = (int(round(np.sqrt(n))), ) * 2
         perms = np.stack([self.rng.permutation(n) for _ in range(k)])
@@ -233,7 +233,7 @@ class CellAttacks:
         """All attacks on one cell.
 
         Args:
-            mode (str): a key of :data:`mmppml.privacy.frontier.MODES`.
+            mode (str): a key of :data:`mmppml.privacy.experiments.frontier.MODES`.
             p (int): the patch size P.
             s (int, optional): the sub-patch size S (None for the modes without one).
             params (dict): the encryption step of the cell's config (``sigma``, ``concentration``, ...).
@@ -243,7 +243,7 @@ class CellAttacks:
         Returns:
             list[dict]: one row per attack (``attack``, ``proxy_top1``, ``psnr``, ``ssim``, ...).
         """
-        from .scores.matcher import CipherTokens
+        from ..scores.matcher import CipherTokens
         x = self.attacked
         self.cell = f'{mode} {p}' if s is None else f'{mode} {p}/{s}'
         rows = [self._row(LABEL_ATTACK, self.prototypes[np.asarray(predicted)])]

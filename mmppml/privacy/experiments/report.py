@@ -239,7 +239,7 @@ def photo_markdown(section: dict) -> str:
 
 
 def stage_section(result) -> dict:
-    """A finished stage's tables and settings (a :class:`~mmppml.privacy.stage.StageResult` subclass),
+    """A finished stage's tables and settings (a :class:`~mmppml.privacy.experiments.stage.StageResult` subclass),
     without its figure, as one section of ``write_report``'s ``tables``."""
     from dataclasses import fields
     section = dict(result.tables)
@@ -297,7 +297,7 @@ def write_report(out_dir: str, tables: Dict[str, dict], figures: Dict[str, dict]
     Args:
         out_dir (str): the report directory (created).
         tables (dict): section -> its tables: ``'suite'`` (``jigsaw``, ``key_recovery``, ``inversion``,
-            ``training``, ``skipped`` of :func:`~mmppml.privacy.suite.run_suite`) and, when run,
+            ``training``, ``skipped`` of :func:`~mmppml.privacy.experiments.classic.run_suite`) and, when run,
             ``'in_domain'`` and ``'photos'`` (from :func:`stage_section`).
         figures (dict): file stem (``'figure'``, ``'figure_in_domain'``) -> panels, mode -> [plain,
             encrypted, recovered]; empty panels write no file.

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from mmppml.crypto.keyed_scramble import ScrambleKey
-from .blocks import pooled_blocks
+from ..blocks import pooled_blocks
 
 blocks_of = pooled_blocks  # (M, b, b, C) float64: the blocks of several images, as the estimators read them
 

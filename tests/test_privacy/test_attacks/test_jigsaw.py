@@ -3,7 +3,7 @@ import pytest
 
 from mmppml.crypto import to_blocks
 from mmppml.privacy import GreedyJigsawSolver, jigsaw_scores, mgc_dissimilarities, placed_origins
-from mmppml.privacy.compatibility import as_pieces
+from mmppml.privacy.attacks.compatibility import as_pieces
 
 
 def solve_shuffled(img, patch, seed=0):

@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mmppml.crypto import from_blocks
-from .metrics import jigsaw_scores
+from ..scores.placement import jigsaw_scores
 
 
 class BlockPositionNet(nn.Module):

@@ -1,5 +1,5 @@
-"""The Pareto front of the privacy-utility frontier, shared by the sweep (:mod:`mmppml.privacy.frontier`) and
-its report (:mod:`mmppml.privacy.frontier_report`)."""
+"""The Pareto front of the privacy-utility frontier, shared by the sweep (:mod:`.frontier`) and its report
+(:mod:`.frontier_report`)."""
 from typing import List, Sequence, Tuple
 
 

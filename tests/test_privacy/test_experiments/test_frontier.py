@@ -1,11 +1,16 @@
 """The frontier's pieces: settings and grids, cell configs, the Pareto front, the bag painter, prototypes."""
+import os.path as osp
+
 import numpy as np
 import pytest
 
-from mmppml.privacy.frontier import Cell, cell_config, encryption_params, grid_cells, pareto_front, parse_setting
-from mmppml.privacy.frontier_attacks import class_prototypes, paint_bags, typical_rank_order
-from mmppml.privacy.frontier_report import frontier_table, meets_goal
+from mmppml.privacy.experiments.frontier import (Cell, cell_config, encryption_params, grid_cells, pareto_front,
+                                                 parse_setting)
+from mmppml.privacy.experiments.frontier_attacks import class_prototypes, paint_bags, typical_rank_order
+from mmppml.privacy.experiments.frontier_report import frontier_table, meets_goal
 from mmppml.utils.fashion_runs import pipeline_variant
+
+CONFIGS = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'configs')
 
 
 def test_pareto_front_on_hand_made_points():
@@ -44,7 +49,7 @@ def test_settings_and_grids():
     (Cell('convex-mi', 8, 2), 'mmppml.RandomConvexMix', (2, 8)),
 ])
 def test_cell_config_sets_the_setting_everywhere(cell, enc_type, backbone):
-    cfg = cell_config(cell)
+    cfg = cell_config(cell, CONFIGS)
     assert (cfg.model.backbone.patch_size, cfg.model.backbone.img_size) == backbone
     pre = cfg.data_preprocessor  # on the device
     assert (pre.mode, pre.patch_size, pre.get('sub_patch_size')) == (cell.mode, cell.p, cell.s)
@@ -54,7 +59,7 @@ def test_cell_config_sets_the_setting_everywhere(cell, enc_type, backbone):
         assert step['type'] == enc_type and step['patch_size'] == cell.p
         assert step.get('sub_patch_size') == cell.s
     assert encryption_params(cfg)['type'] == enc_type
-    assert encryption_params(cell_config(Cell('plain', 8))) == {}
+    assert encryption_params(cell_config(Cell('plain', 8), CONFIGS)) == {}
 
 
 def test_bags_painted_by_typical_ranks():
@@ -102,7 +107,7 @@ def test_goal_and_table():
 
 
 def test_with_instance_scores_the_frontier_is_drawn_on_re_identification(tmp_path):
-    from mmppml.privacy.frontier_report import frontier_figure
+    from mmppml.privacy.experiments.frontier_report import frontier_figure
 
     def cell(mode, label, acc, rec, reid):
         return frontier_cell(

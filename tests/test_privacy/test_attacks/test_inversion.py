@@ -4,8 +4,8 @@ import pytest
 torch = pytest.importorskip('torch')
 
 from mmppml.crypto import mix_subpatches  # noqa: E402
-from mmppml.privacy.inversion import MixInverter, invert_mixed, train_inverter, unmix_layout  # noqa: E402
-from mmppml.privacy.mi_baselines import tile_mixed  # noqa: E402
+from mmppml.privacy.attacks.inversion import MixInverter, invert_mixed, train_inverter, unmix_layout  # noqa: E402
+from mmppml.privacy.attacks.mi_baselines import tile_mixed  # noqa: E402
 
 
 @pytest.mark.parametrize('p,s', [(16, 8), (8, 2)])

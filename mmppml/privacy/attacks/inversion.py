@@ -4,7 +4,7 @@ MI replaces each P x P patch by the mean of its r^2 sub-patches (r = P / S). The
 image at its own resolution and predicts, for every mixed pixel, the r^2 pixels it averages; their mean
 is forced to equal the mixed pixel, so every output is consistent with the ciphertext. Channels are
 inverted one at a time (one set of weights for gray and colour). Trained on (MI(x), x) pairs of public
-images; the trivial baselines are in :mod:`mmppml.privacy.mi_baselines`.
+images; the trivial baselines are in :mod:`mmppml.privacy.attacks.mi_baselines`.
 """
 import time
 from typing import Callable, Optional

@@ -3,7 +3,7 @@ strongest attack recovers (human-proxy top-1), in one resumable sweep.
 
 Each cell trains the demo's tiny model with the shared recipe (configs/demo/, one fresh process of
 tools/train.py, :mod:`mmppml.utils.fashion_runs`), keeps its predictions on the encrypted evaluation
-images, and runs the attacks of :mod:`mmppml.privacy.frontier_attacks` on the first of them. Finished
+images, and runs the attacks of :mod:`mmppml.privacy.experiments.frontier_attacks` on the first of them. Finished
 cells are kept in ``results.json`` and skipped on a rerun.
 """
 import json
@@ -23,10 +23,10 @@ from .pareto import pareto_front  # noqa: F401 (the front of the cells, as the r
 
 
 def demo_config(mode: Mode) -> str:
-    """The demo config of ``mode`` (configs/demo/), at the P = 8 (S = 4) its name carries."""
+    """The demo config of ``mode``, relative to configs/, at the P = 8 (S = 4) its name carries."""
     arch = 'vit' if mode.name == 'plain' else 'pevit'
     sizes = 'p8s4' if mode.needs_sub_patch else 'p8'
-    return f'configs/demo/{arch}-tiny-{mode.token}-{sizes}_1xb128-3e_fashion-mnist.py'
+    return f'demo/{arch}-tiny-{mode.token}-{sizes}_1xb128-3e_fashion-mnist.py'
 
 
 # name -> label, config, whether the setting has a sub-patch size S; every mode of the table
@@ -84,13 +84,12 @@ def grid_cells(modes: Sequence[str], settings: Sequence[str]) -> List[Cell]:
     return list(OrderedDict.fromkeys(cells))
 
 
-def cell_config(cell: Cell):
-    """The cell's mode config with its setting: the encryption's sizes on the device and as the pipeline
-    transform (``encrypt``), and the backbone's patch and image size."""
+def cell_config(cell: Cell, configs_dir: str):
+    """The cell's mode config (under ``configs_dir``, a checkout's configs/) with its setting: the
+    encryption's sizes on the device and as the pipeline transform (``encrypt``), and the backbone's patch
+    and image size."""
     from mmengine.config import Config
-
-    from mmppml.utils.fashion_runs import ROOT
-    cfg = Config.fromfile(osp.join(ROOT, MODES[cell.mode]['config']))
+    cfg = Config.fromfile(osp.join(configs_dir, MODES[cell.mode]['config']))
     backbone = cfg.model.backbone
     backbone.patch_size = cell.p if cell.s is None else cell.s
     backbone.img_size = SIDE if cell.s is None else SIDE * cell.s // cell.p
@@ -139,6 +138,8 @@ class FrontierOptions:
     data_root: str  # un-gzipped IDX folder
     work_dir: str
     budget_s: float
+    configs_dir: str  # a checkout's configs/ (the demo configs)
+    train_script: str  # a checkout's tools/train.py
     threads: int = 1
     seed: int = 0
     quick: bool = False
@@ -215,8 +216,8 @@ class Frontier:
             return None
         import torch
 
-        from .scores.instance import InstanceScores
-        from .scores.matcher import PlainEncoder, embed_images
+        from ..scores.instance import InstanceScores
+        from ..scores.matcher import PlainEncoder, embed_images
         instance = InstanceScores(self.pool, self.pool_labels, targets, public, labels, self.attack_cfg.gallery_size,
                                   self.opt.seed, self.log)
         path = osp.join(self.opt.work_dir, 'view_embedding.pth')
@@ -234,7 +235,7 @@ class Frontier:
     def _proxy(self, public, labels):
         import torch
 
-        from .proxy import ProxyNet, train_proxy
+        from ..scores.proxy import ProxyNet, train_proxy
         path = osp.join(self.opt.work_dir, 'proxy.pth')
         if osp.isfile(path):
             model = ProxyNet(1, int(labels.max()) + 1)
@@ -297,7 +298,7 @@ class Frontier:
             self.log(f'cell {i}/{len(todo)} {cell.label}: training the task model')
             work_dir = osp.join(self.opt.work_dir, cell.key.replace(' ', '_').replace('/', 's'))
             cfg = configure_run(
-                cell_config(cell),
+                cell_config(cell, self.opt.configs_dir),
                 self.opt.data_root,
                 work_dir,
                 self.opt.seed,
@@ -307,7 +308,8 @@ class Frontier:
                 val_split=self.opt.val_split is not None)
             dump = osp.join(work_dir, 'predictions.pkl')
             cfg.val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='DumpResults', out_file_path=dump)]
-            run = train_model(cell.key.replace(' ', '_').replace('/', 's'), cfg, self.opt.threads)
+            run = train_model(
+                cell.key.replace(' ', '_').replace('/', 's'), cfg, self.opt.threads, self.opt.train_script)
             if run['returncode'] != 0 or run['top1'] is None:
                 raise RuntimeError(f'{cell.label}: training failed (exit code {run["returncode"]}); see the log above')
             self.log(

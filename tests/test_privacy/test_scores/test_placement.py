@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mmppml.privacy.metrics import (chance_neighbour_score, direct_comparison, jigsaw_scores, neighbour_comparison,
-                                    placed_origins, shifted_direct_comparison)
+from mmppml.privacy.scores.placement import (chance_neighbour_score, direct_comparison, jigsaw_scores,
+                                             neighbour_comparison, placed_origins, shifted_direct_comparison)
 
 
 def test_identity_scores_one():

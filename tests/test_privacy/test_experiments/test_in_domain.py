@@ -1,0 +1,41 @@
+"""The in-domain stage: its human proxy learns from the plain public training images only."""
+import gzip
+
+import numpy as np
+import pytest
+
+from mmppml.privacy.experiments import in_domain
+from mmppml.privacy.scores import proxy
+
+
+def write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
+    with gzip.open(path, 'wb') as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_in_domain_stage_trains_the_proxy_on_plain_training_images_only(tmp_path, monkeypatch):
+    pytest.importorskip('skimage')
+    rng = np.random.default_rng(0)
+    # 16 test images of every class: the first 16 are attacked, and each finds a same-class gallery of 10
+    for split, n in (('train', 96), ('t10k', 160)):
+        write_idx(tmp_path / f'{split}-images-idx3-ubyte.gz', rng.integers(0, 256, (n, 28, 28)))
+        write_idx(tmp_path / f'{split}-labels-idx1-ubyte.gz', rng.permutation(np.arange(n) % 10))
+    plain_train, plain_labels = in_domain.load_padded('train', None, str(tmp_path))
+    seen = []
+    real_train_proxy = proxy.train_proxy
+
+    def spy(images, labels, **kwargs):
+        seen.append((images.copy(), labels.copy()))
+        return real_train_proxy(images, labels, **kwargs)
+
+    monkeypatch.setattr(proxy, 'train_proxy', spy)
+    cfg = in_domain.InDomainConfig.quick()
+    cfg.root, cfg.train_images, cfg.test_images = str(tmp_path), None, 16
+    stage = in_domain.InDomainAttacks(cfg, budget_s=60, log=lambda m: None).run()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0][0], plain_train)  # the plain images, not an encryption of them
+    np.testing.assert_array_equal(seen[0][1], plain_labels)
+    modes = {r['mode'] for r in stage.tables['strongest']}
+    assert modes == {'RS-8', 'keyed RS-8', 'MI-8/4', 'RS-on-MI-8/4', 'keyed RS-on-MI-8/4'}
+    assert all(0 <= r['proxy_top1'] <= 1 for r in stage.tables['attacks'])
