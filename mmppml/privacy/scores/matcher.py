@@ -208,7 +208,6 @@ def _train_pairs(images: np.ndarray, labels: np.ndarray, query_fn: Callable[[tor
                                                                             torch.Tensor], query_net: nn.Module,
                  plain_net: nn.Module, cfg: PairTraining, name: str) -> int:
     """The training loop shared by both matchers; returns the steps taken."""
-    torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     x_all = torch.from_numpy(np.asarray(images, dtype=np.float32))
@@ -257,6 +256,7 @@ def train_view_embedding(images: np.ndarray, labels: np.ndarray, **settings) -> 
         PlainEncoder: in eval mode, ``trained_steps`` set.
     """
     cfg = PairTraining(**settings)
+    torch.manual_seed(cfg.seed)  # the initial weights
     net = PlainEncoder(cfg.dims)
     net.trained_steps = _train_pairs(images, labels, lambda x, g: degrade(x, g), net, net, cfg, 'view embedding')
     return net
@@ -287,6 +287,7 @@ def train_cipher_matcher(images: np.ndarray, labels: np.ndarray, tokens: CipherT
     cfg = PairTraining(**settings)
     h, w = images.shape[1:3]
     n = (h // tokens.p) * (w // tokens.p)  # one token per P x P patch in every mode
+    torch.manual_seed(cfg.seed)  # the initial weights
     model = CipherMatcher(tokens, n, cfg.dims)
     model.trained_steps = _train_pairs(images, labels, tokens.encrypt, model.cipher, model.plain, cfg,
                                        f'{tokens.mode} matcher')

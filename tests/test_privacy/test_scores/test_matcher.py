@@ -58,6 +58,19 @@ def test_the_set_encoder_ignores_the_order_of_blocks(make_smooth):
     assert np.allclose(fa, fb, atol=1e-5)
 
 
+def test_a_matcher_is_fixed_by_its_seed_from_the_initial_weights_on(make_smooth):
+    """Whatever ran before (here: other draws from torch's global generator), a seed gives one matcher."""
+    x = np.stack([make_smooth((32, 32), seed=i) for i in range(8)])
+
+    def weights(seed):
+        torch.rand(int(torch.randint(1, 100, (1, ))))  # a different global state before every call
+        model = train_cipher_matcher(x, np.arange(8) % 2, CipherTokens('rs', 8), epochs=1, batch_size=4, seed=seed)
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    assert torch.equal(weights(3), weights(3))
+    assert not torch.equal(weights(3), weights(4))
+
+
 def test_a_learned_matcher_re_identifies_views_in_an_easy_case(make_smooth):
     # distinct smooth images, MI-8/4 (layout kept): a short training should find the instance well above chance
     images = np.stack([make_smooth((32, 32), sigma=3., seed=i) for i in range(600)])
