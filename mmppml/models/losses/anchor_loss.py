@@ -152,11 +152,12 @@ class EuclideanAnchorLoss(BaseAnchorLoss):
     Per sample: ``||f - radius * a_y||^2``, where ``f`` is the feature, L2-normalised and
     multiplied by ``radius`` first when ``normalize`` is True.
 
+    The other arguments are those of :class:`BaseAnchorLoss`.
+
     Args:
         radius (float): Norm of the anchors (and of the features when normalised). Defaults to 1.0.
         normalize (bool): Project the features onto the sphere of ``radius`` before measuring.
             Defaults to False.
-        num_classes, embed_dims, principle, seed, reduction, loss_weight: as in :class:`BaseAnchorLoss`.
     """
 
     def __init__(self,
@@ -188,9 +189,8 @@ class EuclideanAnchorLoss(BaseAnchorLoss):
 class CosineAnchorLoss(BaseAnchorLoss):
     """Cosine distance of each feature to its class anchor: ``1 - cos(f, a_y)``.
 
-    Only the direction of the feature matters; the loss lies in [0, 2].
-
-    Args: as :class:`BaseAnchorLoss`.
+    Only the direction of the feature matters; the loss lies in [0, 2]. Arguments: those of
+    :class:`BaseAnchorLoss`.
     """
 
     def distances(self, feats: torch.Tensor) -> torch.Tensor:

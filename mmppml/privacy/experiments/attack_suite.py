@@ -24,7 +24,10 @@ class AttackSuiteOptions:
         fashion_mnist (bool): run the stages on Fashion-MNIST (in-domain).
         instance (bool): in-domain linkage, re-identification and the SSIM margin.
         mixes (Sequence[tuple], optional): in-domain (P, S) of MI and RS-on-MI.
-        test_images, attacker_epochs, proxy_epochs, matcher_epochs: in-domain budgets (None: the stage's).
+        test_images (int, optional): in-domain attacked test images (None: the stage's default).
+        attacker_epochs (float, optional): in-domain epochs of each block attacker.
+        proxy_epochs (float, optional): in-domain epochs of the human proxy.
+        matcher_epochs (float, optional): in-domain epochs of each ciphertext matcher.
         quick (bool): tiny settings, for tests.
         threads (int): CPU threads (recorded; the caller sets them before NumPy and torch load).
         seed (int): seed of the experiments, never of a real key.
