@@ -84,12 +84,14 @@ def grid_cells(modes: Sequence[str], settings: Sequence[str]) -> List[Cell]:
     return list(OrderedDict.fromkeys(cells))
 
 
-def cell_config(cell: Cell, configs_dir: str):
-    """The cell's mode config (under ``configs_dir``, a checkout's configs/) with its setting: the
-    encryption's sizes on the device and as the pipeline transform (``encrypt``), and the backbone's patch
-    and image size."""
+def cell_config(cell: Cell, configs_dir: Optional[str] = None):
+    """The cell's mode config (under ``configs_dir``, by default the configs shipped with mmppml) with its
+    setting: the encryption's sizes on the device and as the pipeline transform (``encrypt``), and the
+    backbone's patch and image size."""
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(configs_dir, MODES[cell.mode]['config']))
+
+    from mmppml import config_path
+    cfg = Config.fromfile(osp.join(configs_dir or config_path(), MODES[cell.mode]['config']))
     backbone = cfg.model.backbone
     backbone.patch_size = cell.p if cell.s is None else cell.s
     backbone.img_size = SIDE if cell.s is None else SIDE * cell.s // cell.p
@@ -138,8 +140,8 @@ class FrontierOptions:
     data_root: str  # un-gzipped IDX folder
     work_dir: str
     budget_s: float
-    configs_dir: str  # a checkout's configs/ (the demo configs)
     train_script: str  # a checkout's tools/train.py
+    configs_dir: Optional[str] = None  # the demo configs' root; None: those shipped with mmppml
     threads: int = 1
     seed: int = 0
     quick: bool = False

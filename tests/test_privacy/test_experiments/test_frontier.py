@@ -59,7 +59,7 @@ def test_cell_config_sets_the_setting_everywhere(cell, enc_type, backbone):
         assert step['type'] == enc_type and step['patch_size'] == cell.p
         assert step.get('sub_patch_size') == cell.s
     assert encryption_params(cfg)['type'] == enc_type
-    assert encryption_params(cell_config(Cell('plain', 8), CONFIGS)) == {}
+    assert encryption_params(cell_config(Cell('plain', 8))) == {}  # the configs shipped with mmppml
 
 
 def test_bags_painted_by_typical_ranks():
