@@ -208,7 +208,7 @@ def frontier_figure(results: dict, out_file: str) -> None:
     ax.set_ylabel('task model top-1 (%)')
     ax.set_title(
         'Privacy-utility frontier' + (' (--quick: not a result)' if results['meta'].get('quick') else ''), fontsize=10)
-    ax.legend(fontsize=7, loc='center left')
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(0.08, 0.98))
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out_file)
