@@ -12,7 +12,7 @@ rerun skips finished cells.
 
 Examples::
 
-    python tools/analysis_tools/privacy_utility.py --budget-minutes 90            # the published frontier
+    python tools/analysis_tools/privacy_utility.py --budget-minutes 118           # the published frontier
     python tools/analysis_tools/privacy_utility.py --modes rs mi --settings 8 8/4 --work-dir work_dirs/f2
     python tools/analysis_tools/privacy_utility.py --val-split 5000 ...            # explore on held-out training images
     python tools/analysis_tools/privacy_utility.py --quick --work-dir /tmp/f       # a smoke test
