@@ -30,7 +30,7 @@ DEFAULT_CELLS = [
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from mmppml.privacy.experiments.frontier import MODES
+    from mmppml.crypto import MODE_TABLE
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument(
@@ -42,7 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--modes',
         nargs='+',
-        choices=list(MODES),
+        choices=list(MODE_TABLE),
         default=None,
         help='modes of the grid (with --settings); default: the published cells')
     parser.add_argument('--settings', nargs='+', default=['8', '8/4'], help='P or P/S settings of the grid')

@@ -349,10 +349,9 @@ def run_inversion(ctx: SuiteContext, jigsaw: JigsawResult, keys: KeyRecoveryResu
     bank = RandomCrops(TRAIN_PHOTOS, cfg.crop_size, seed=cfg.seed + 2).batch(cfg.bank_size)
     # evaluation needs roughly 40% of what is left; training shares the rest
     for i, (p, s) in enumerate(cfg.mixes):
-        seconds = max(5.0, 0.6 * ctx.clock.left() / (n_models - i))
-        ctx.log(f'training the MI-{p}/{s} inverter for up to {seconds:.0f}s on {len(bank)} public crops')
-        model = result.inverters[(p, s)] = _train(ctx, result,
-                                                  setting_label('mi', p, s) + ' photos', p, s, bank, seconds)
+        seconds, label = max(5.0, 0.6 * ctx.clock.left() / (n_models - i)), setting_label('mi', p, s)
+        ctx.log(f'training the {label} inverter for up to {seconds:.0f}s on {len(bank)} public crops')
+        model = result.inverters[(p, s)] = _train(ctx, result, f'{label} photos', p, s, bank, seconds)
         _evaluate_mix(ctx, result, p, s, model, jigsaw, keys)
     if cfg.fashion_mnist:
         _invert_fashion_mnist(ctx, result)
@@ -364,7 +363,7 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
     from ..attacks.inversion import invert_mixed
     cfg = ctx.cfg
     r = p // s
-    mode = setting_label('mi', p, s)
+    mode, shuffled_mode = setting_label('mi', p, s), setting_label('rs-on-mi', p, s)
     for name, img in ctx.photos.items():
         mixed = mix_subpatches(img, p, s)
         _score(
@@ -387,27 +386,21 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
         # RS-on-MI: the inverter on the shuffled blocks, and after the jigsaw
         g = cfg.image_size // p
         shuffled = shuffle_patches(mixed, s, ctx.rng.permutation(g * g))
-        _score(
-            result,
-            setting_label('rs-on-mi', p, s),
-            'learned inverter (no jigsaw)',
-            img,
-            invert_mixed(model, shuffled),
-            photo=name)
+        _score(result, shuffled_mode, 'learned inverter (no jigsaw)', img, invert_mixed(model, shuffled), photo=name)
         solved = jigsaw.solved_mixed.get((p, s), {}).get(name)
         if solved is not None:
             rec = invert_mixed(model, solved)
-            _score(result, setting_label('rs-on-mi', p, s), 'jigsaw + learned inverter', img, rec, photo=name)
+            _score(result, shuffled_mode, 'jigsaw + learned inverter', img, rec, photo=name)
             _score(
                 result,
-                setting_label('rs-on-mi', p, s),
+                shuffled_mode,
                 'jigsaw + smoothness prior',
                 img,
                 prior_unmix(solved, p, s, cfg.prior_iterations),
                 photo=name)
-            panel = jigsaw.figure.get(setting_label('rs-on-mi', p, s))
+            panel = jigsaw.figure.get(shuffled_mode)
             if name == cfg.figure_photo and panel is not None:
-                result.figure[setting_label('rs-on-mi', p, s)] = [panel[0], panel[1], rec]  # the inverted reassembly
+                result.figure[shuffled_mode] = [panel[0], panel[1], rec]  # the inverted reassembly
         # keyed MI: without the key, and with the key recovered from M images
         if keys.mi_key is not None and keys.mi_key.block_size == s and (p, s) == tuple(cfg.mixes[0]):
             keyed = apply_scramble(mixed, keys.mi_key)

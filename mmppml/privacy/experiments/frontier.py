@@ -29,15 +29,12 @@ def demo_config(mode: Mode) -> str:
     return f'demo/{arch}-tiny-{mode.token}-{sizes}_1xb128-3e_fashion-mnist.py'
 
 
-# name -> label, config, whether the setting has a sub-patch size S; every mode of the table
-MODES = OrderedDict((name, dict(label=mode.label, config=demo_config(mode), sub=mode.needs_sub_patch))
-                    for name, mode in MODE_TABLE.items())
 SIDE = 32  # the demo pads 28-px images to 32 px
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One point of the frontier: a mode of :data:`MODES` and its setting P (and S)."""
+    """One point of the frontier: a mode of :data:`~mmppml.crypto.MODE_TABLE` and its setting P (and S)."""
     mode: str
     p: int
     s: Optional[int] = None
@@ -52,7 +49,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return f'{MODES[self.mode]["label"]}-{self.setting}'
+        return MODE_TABLE[self.mode].setting_label(self.p, self.s)
 
 
 def parse_setting(text: str) -> Tuple[int, Optional[int]]:
@@ -74,11 +71,12 @@ def grid_cells(modes: Sequence[str], settings: Sequence[str]) -> List[Cell]:
     """Every mode with every setting of its kind (P for plain, RS and bags; P/S for the mixes)."""
     cells = []
     for mode in modes:
-        if mode not in MODES:
-            raise ValueError(f'unknown mode {mode!r}; choose from {list(MODES)}')
-        own = [parse_setting(t) for t in settings if (parse_setting(t)[1] is not None) == MODES[mode]['sub']]
+        if mode not in MODE_TABLE:
+            raise ValueError(f'unknown mode {mode!r}; choose from {list(MODE_TABLE)}')
+        sub = MODE_TABLE[mode].needs_sub_patch
+        own = [parse_setting(t) for t in settings if (parse_setting(t)[1] is not None) == sub]
         if not own:
-            kind = 'P/S' if MODES[mode]['sub'] else 'P'
+            kind = 'P/S' if sub else 'P'
             raise ValueError(f'mode {mode!r} needs a setting {kind} among --settings {list(settings)}')
         cells += [Cell(mode, p, s) for p, s in own]
     return list(OrderedDict.fromkeys(cells))
@@ -91,7 +89,7 @@ def cell_config(cell: Cell, configs_dir: Optional[str] = None):
     from mmengine.config import Config
 
     from mmppml import config_path
-    cfg = Config.fromfile(osp.join(configs_dir or config_path(), MODES[cell.mode]['config']))
+    cfg = Config.fromfile(osp.join(configs_dir or config_path(), demo_config(MODE_TABLE[cell.mode])))
     backbone = cfg.model.backbone
     backbone.patch_size = cell.p if cell.s is None else cell.s
     backbone.img_size = SIDE if cell.s is None else SIDE * cell.s // cell.p

@@ -141,26 +141,27 @@ class InDomainAttacks:
             self._setup_instance(train, train_labels)
 
         for p in cfg.rs_patches:
-            attacker = self._train_attacker(setting_label('rs', p), to_blocks_all(train, p), p)
+            label = setting_label('rs', p)
+            attacker = self._train_attacker(label, to_blocks_all(train, p), p)
             attackers -= 1
-            encrypted, _ = self._attack_shuffled(setting_label('rs', p), test, p, attacker, inverter=None, ratio=1)
-            self._instance_ciphers(setting_label('rs', p), 'rs', p, None, encrypted)
+            encrypted, _ = self._attack_shuffled(label, test, p, attacker, inverter=None, ratio=1)
+            self._instance_ciphers(label, 'rs', p, None, encrypted)
             if cfg.keyed:
-                self._attack_keyed(f'keyed RS-{p}', test, p, attacker, None, 1, p, None)
+                self._attack_keyed(f'keyed {label}', test, p, attacker, None, 1, p, None)
         for p, s in cfg.mixes:
             matchers = 2 * inverters if self.instance is not None else 0  # MI and RS-on-MI of each mix left
             inverter = self._train_inverter(train, p, s, self.inverter_seconds(inverters, attackers, matchers))
             inverters -= 1
             self._attack_mi(setting_label('mi', p, s), test, p, s, inverter)
+            label = setting_label('rs-on-mi', p, s)
             mixed_train = np.stack([mix_subpatches(x, p, s) for x in train])
-            attacker = self._train_attacker(setting_label('rs-on-mi', p, s), to_blocks_all(mixed_train, s), s)
+            attacker = self._train_attacker(label, to_blocks_all(mixed_train, s), s)
             attackers -= 1
             mixed_test = np.stack([mix_subpatches(x, p, s) for x in test])
-            encrypted, _ = self._attack_shuffled(
-                setting_label('rs-on-mi', p, s), mixed_test, s, attacker, inverter=inverter, ratio=p // s)
-            self._instance_ciphers(setting_label('rs-on-mi', p, s), 'rs-on-mi', p, s, encrypted)
+            encrypted, _ = self._attack_shuffled(label, mixed_test, s, attacker, inverter=inverter, ratio=p // s)
+            self._instance_ciphers(label, 'rs-on-mi', p, s, encrypted)
             if cfg.keyed:
-                self._attack_keyed(f'keyed RS-on-MI-{p}/{s}', mixed_test, s, attacker, inverter, p // s, p, s)
+                self._attack_keyed(f'keyed {label}', mixed_test, s, attacker, inverter, p // s, p, s)
         self.log('done')
         tables = dict(attacks=self.rows, strongest=self.summary(), training=self.training)
         if self.instance is not None:
