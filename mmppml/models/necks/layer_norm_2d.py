@@ -21,8 +21,12 @@ class LayerNorm2d(nn.LayerNorm):
         super().__init__(num_channels, eps=eps, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Args: x (torch.Tensor): (B, C, H, W). Returns: (B, C, H, W)."""
+        """Args: x (torch.Tensor): (B, C, H, W). Returns: (B, C, H, W), contiguous.
+
+        Contiguous, not the permuted view: mmcv's RoIAlign reads its input's memory as if it were
+        contiguous, so a channels-last view of a pyramid level gives an RoI head scrambled features.
+        """
         if x.dim() != 4:
             raise ValueError(f'LayerNorm2d expects a (B, C, H, W) tensor, got shape {tuple(x.shape)}')
         x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias, self.eps)
-        return x.permute(0, 3, 1, 2)
+        return x.permute(0, 3, 1, 2).contiguous()

@@ -37,7 +37,9 @@ def test_gradients_reach_the_input_from_every_level():
     neck = SimpleFPN(in_channels=8, out_channels=4, scale_factors=(4, 1, 0.5))
     for level in range(3):
         x = torch.randn(1, 8, 4, 4, requires_grad=True)
-        neck(x)[level].sum().backward()
+        out = neck(x)[level]
+        # a random weighting: a plain sum of a layer-normed map over its channels is constant
+        (out * torch.randn_like(out)).sum().backward()
         assert x.grad.abs().sum() > 0
 
 
@@ -64,3 +66,18 @@ def test_ln2d_normalises_each_position_over_channels():
     torch.testing.assert_close(norm(x), expected)
     unit = LayerNorm2d(6)(x)
     torch.testing.assert_close(unit.mean(dim=1), torch.zeros(2, 3, 5), atol=1e-5, rtol=0)
+
+
+def test_levels_are_contiguous_so_mmcv_roi_align_reads_them_right():
+    """mmcv's RoIAlign reads a strided (channels-last) view as if contiguous: pooled features must match."""
+    from mmcv.ops import RoIAlign
+    torch.manual_seed(0)
+    neck = SimpleFPN(in_channels=8, out_channels=8, scale_factors=(2, 1)).eval()
+    rois = torch.tensor([[0, 2., 3., 20., 25.], [1, 10., 0., 31., 17.]])
+    with torch.no_grad():
+        for level, stride in zip(neck(torch.randn(2, 8, 8, 8)), (8, 16)):
+            assert level.is_contiguous()
+            pool = RoIAlign(7, spatial_scale=1 / stride, sampling_ratio=0)
+            # the reference: each channel pooled alone, as a (1, 1, h, w) map whose layout cannot be strided
+            reference = torch.cat([pool(level[:, c:c + 1].clone(), rois) for c in range(level.shape[1])], dim=1)
+            torch.testing.assert_close(pool(level, rois), reference)
