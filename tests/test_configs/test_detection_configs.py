@@ -224,10 +224,10 @@ def test_yolos_plainft_starts_from_the_plain_backbone(tmp_path):
             torch.testing.assert_close(value, plain['backbone.' + name], atol=0, rtol=0)
 
 
-@pytest.mark.parametrize(
-    'name',
-    ['retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft', 'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft',
-     'faster-rcnn_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det-plainft'])
+@pytest.mark.parametrize('name', [
+    'retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft', 'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft',
+    'faster-rcnn_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det-plainft'
+])
 def test_plainft_configs_train_the_mi_embedding_ten_times_faster(name):
     from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', name + '.py'))
