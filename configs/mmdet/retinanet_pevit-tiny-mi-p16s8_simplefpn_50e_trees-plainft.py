@@ -3,10 +3,8 @@
 # linear MI embedding (kernel = sum of its 2 x 2 blocks of 8 x 8; see PEViT._adapt_checkpoint), so
 # training starts from the plain detector seen through MI. The new embedding learns at 10x the rate.
 # Train retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees.py first (or set load_from).
-_base_ = './retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees.py'
+_base_ = ['./retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees.py', './_base_/mi_adaptation.py']
 
 load_from = 'work_dirs/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees/epoch_50.pth'
-model = dict(backbone=dict(patch_cfg=dict(act_cfg=None)))  # linear MI embedding: conv k=s=S alone
-embed_lr_mult = 10.
-optim_wrapper = dict(
-    optimizer=dict(lr=5e-4), paramwise_cfg=dict(custom_keys={'backbone.patch_embed': dict(lr_mult=embed_lr_mult)}))
+model = dict(backbone=dict(**_base_.mi_adaptation_backbone))
+optim_wrapper = dict(optimizer=dict(lr=5e-4), paramwise_cfg=_base_.mi_adaptation_paramwise)
