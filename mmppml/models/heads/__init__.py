@@ -1,5 +1,8 @@
-"""Heads: the predefined-anchor classification head and the YOLOS set-prediction head."""
+"""Heads: the predefined-anchor classification head and the YOLOS set-prediction head (where mmdet imports)."""
+from ..detection_support import mmdet_import_error
 from .class_anchor_head import ClassAnchorHead
-from .yolos_head import YOLOSHead
 
-__all__ = ['ClassAnchorHead', 'YOLOSHead']
+__all__ = ['ClassAnchorHead']
+if mmdet_import_error() is None:
+    from .yolos_head import YOLOSHead  # noqa: F401
+    __all__ += ['YOLOSHead']
