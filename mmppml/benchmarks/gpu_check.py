@@ -217,23 +217,32 @@ def environment(device: torch.device, amp: bool) -> Dict:
     return env
 
 
-def run(settings: Settings, device: torch.device, work_dir: str) -> Dict:
-    """Every check; the record the tool writes as JSON."""
+PARTS = ('all', 'classification', 'detection')
+
+
+def run(settings: Settings, device: torch.device, work_dir: str, part: str = 'all') -> Dict:
+    """The checks of ``part`` (``'classification'``: the classifiers and ``tools/train.py``, which need no mmcv
+    op; ``'detection'``: the MI RetinaNet; ``'all'``); the record the tool writes as JSON."""
+    if part not in PARTS:
+        raise ValueError(f'part must be one of {PARTS}, got {part!r}')
     amp = device.type == 'cuda'
     if amp:
         torch.backends.cudnn.benchmark = True
     start = time.perf_counter()
-    record = dict(settings=asdict(settings), environment=environment(device, amp), classifiers=[], notes=[])
-    for label, path in IMAGENET.items():
-        name = 'DeiT-S' if label == 'plain' else f'PEViT-S {label}'
-        record['classifiers'].append(classifier_check(name, path, settings, device, amp))
-        if device.type == 'cuda':
-            torch.cuda.empty_cache()  # the model of the check is gone: its memory back for the next
-    reference = record['classifiers'][0]['images_per_s']
-    for result in record['classifiers'][1:]:
-        result['throughput_vs_deit'] = result['images_per_s'] / reference
-    record['detector'] = detector_check(settings, device, amp)
-    record['train'] = train_check(settings, work_dir, amp)
+    record = dict(settings=asdict(settings), environment=environment(device, amp), part=part, notes=[])
+    if part in ('all', 'classification'):
+        record['classifiers'] = []
+        for label, path in IMAGENET.items():
+            name = 'DeiT-S' if label == 'plain' else f'PEViT-S {label}'
+            record['classifiers'].append(classifier_check(name, path, settings, device, amp))
+            if device.type == 'cuda':
+                torch.cuda.empty_cache()  # the model of the check is gone: its memory back for the next
+        reference = record['classifiers'][0]['images_per_s']
+        for result in record['classifiers'][1:]:
+            result['throughput_vs_deit'] = result['images_per_s'] / reference
+        record['train'] = train_check(settings, work_dir, amp)
+    if part in ('all', 'detection'):
+        record['detector'] = detector_check(settings, device, amp)
     if not amp:
         record['notes'].append('no CUDA device: float32 steps at the tiny size, not a GPU result')
     record['seconds'] = time.perf_counter() - start
@@ -246,10 +255,11 @@ def check_row(check: str, value: str, target: str = '-', met: Optional[bool] = N
 
 
 def checks(record: Dict) -> List[Dict]:
-    """The rows of the printed table: what, value, target, met (None without a target)."""
+    """The rows of the printed table for what ran: what, value, target, met (None without a target)."""
     rows = []
-    det = record['detector']
-    for result in record['classifiers']:
+    classifiers = record.get('classifiers', [])
+    det = record.get('detector')
+    for result in classifiers:
         rows.append(
             check_row(f'{result["label"]} train step (B={result["batch"]}, {result["side"]}px)',
                       f'{result["images_per_s"]:.1f} img/s'))
@@ -260,21 +270,24 @@ def checks(record: Dict) -> List[Dict]:
                           >= THROUGHPUT_TARGET))
         if 'encrypt_share' in result:
             rows.append(share_row(result))
-    rows.append(
-        check_row(f'{det["label"]} train step (B={det["batch"]}, {det["size"][0]}x{det["size"][1]})',
-                  f'{det["step_s"] * 1e3:.1f} ms'))
-    rows.append(share_row(det))
+    if det:
+        rows.append(
+            check_row(f'{det["label"]} train step (B={det["batch"]}, {det["size"][0]}x{det["size"][1]})',
+                      f'{det["step_s"] * 1e3:.1f} ms'))
+        rows.append(share_row(det))
+    stepped = classifiers + ([det] if det else [])
     rows += [
-        check_row(f'{result["label"]} peak memory', f'{result["peak_mib"]:.0f} MiB')
-        for result in record['classifiers'] + [det] if result['peak_mib'] is not None
+        check_row(f'{result["label"]} peak memory', f'{result["peak_mib"]:.0f} MiB') for result in stepped
+        if result['peak_mib'] is not None
     ]
-    finite = all(r['finite'] for r in record['classifiers'] + [det])
+    finite = all(r['finite'] for r in stepped)
     rows.append(check_row('losses and weights finite (every step above)', str(finite), 'True', finite))
-    train = record['train']
-    rows.append(
-        check_row(f'{train["label"]}, {train["iterations"]} iterations of {osp.basename(train["config"])}',
-                  f'exit {train["returncode"]}, {train["seconds"]:.0f} s, AmpOptimWrapper: {train["amp_wrapper"]}',
-                  'exit 0, finite losses', train['returncode'] == 0 and train['finite']))
+    train = record.get('train')
+    if train:
+        rows.append(
+            check_row(f'{train["label"]}, {train["iterations"]} iterations of {osp.basename(train["config"])}',
+                      f'exit {train["returncode"]}, {train["seconds"]:.0f} s, AmpOptimWrapper: {train["amp_wrapper"]}',
+                      'exit 0, finite losses', train['returncode'] == 0 and train['finite']))
     return rows
 
 

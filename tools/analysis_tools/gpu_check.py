@@ -5,7 +5,9 @@ On one CUDA GPU (about a minute or two; at most 5): training images/s of PEViT-S
 DeiT-S at batch 128 and 224 px, each under AMP (float16, dynamic loss scale); the share of each step spent
 in the encryption; a training step of the MI RetinaNet (PEViT-S, COCO config, 2 photos of 800 x 1344); peak
 memory of each; no NaN or inf in any loss or weight; and ``tools/train.py --amp`` for 20 iterations of the
-demo's RS config. Writes a JSON record and prints a table. Without CUDA it runs the same checks in float32
+demo's RS config. Writes a JSON record and prints a table. ``--part classification`` runs the classifiers and
+``tools/train.py`` only (they need no compiled mmcv op, so they run with mmcv-lite while mmcv's ops build),
+``--part detection`` the RetinaNet. Without CUDA it runs the same checks in float32
 at a tiny size (``--tiny``, what the tests run), which says nothing about a GPU.
 
 Examples::
@@ -26,6 +28,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default='auto', choices=('auto', 'cpu', 'cuda'), help='auto: cuda when available')
     parser.add_argument('--tiny', action='store_true', help='tiny sizes and 2 steps (the default without CUDA)')
     parser.add_argument('--threads', type=int, default=None, help='torch threads on CPU (default: torch\'s)')
+    parser.add_argument(
+        '--part',
+        default='all',
+        choices=('all', 'classification', 'detection'),
+        help='classification: the classifiers and tools/train.py (no mmcv op needed); detection: the RetinaNet')
     return parser.parse_args(argv)
 
 
@@ -48,7 +55,7 @@ def main(argv=None) -> int:
     settings = gpu_check.TINY if args.tiny or device == 'cpu' else gpu_check.FULL
     work_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(work_dir, exist_ok=True)
-    record = gpu_check.run(settings, torch.device(device), work_dir)
+    record = gpu_check.run(settings, torch.device(device), work_dir, args.part)
     record['command'] = ' '.join(['python', 'tools/analysis_tools/gpu_check.py'] +
                                  (sys.argv[1:] if argv is None else argv))
     rows = gpu_check.checks(record)
