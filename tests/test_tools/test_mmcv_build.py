@@ -160,3 +160,18 @@ def test_cpu_ops_refused_where_cuda_ops_are_wanted():
     gpu_plan = mmcv_build.plan_build(H100, {})
     with pytest.raises(mmcv_build.SetupError, match='compiled without CUDA'):
         mmcv_build.verify(sys.executable, gpu_plan)
+
+
+def test_pypi_nvcc_found_in_any_visible_site_packages(tmp_path):
+    """A venv over a Python whose own site-packages holds PyPI's nvcc (the machine's) finds it there."""
+    venv_site, system_site = tmp_path / 'venv-site', tmp_path / 'system-site'
+    venv_site.mkdir()
+    fake_toolkit(system_site / 'nvidia' / 'cu13', '13.0')
+    sites = [str(venv_site), str(system_site)]
+    assert mmcv_build.pypi_nvcc_site(sites, '13.0') == str(system_site)
+    assert mmcv_build.pypi_nvcc_site(sites, '12.8') is None
+    fake_toolkit(venv_site / 'nvidia' / 'cuda_nvcc', '12.8', runtime_header=False)
+    assert mmcv_build.pypi_nvcc_site(sites, '12.8') == str(venv_site)
+    import sys
+    own = mmcv_build.site_packages(sys.executable)
+    assert own[0].endswith('site-packages') and len(set(own)) == len(own)

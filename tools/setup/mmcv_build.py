@@ -225,11 +225,23 @@ def pip(python: str, *args: str, offline_dir: Optional[str] = None, quiet: bool 
     subprocess.run(cmd + list(args), check=True)
 
 
-def site_packages(python: str) -> str:
-    return subprocess.run([python, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
-                          capture_output=True,
-                          text=True,
-                          check=True).stdout.strip()
+def site_packages(python: str) -> List[str]:
+    """The site-packages folders of ``python``, its own first (a venv's, then the system's it may see)."""
+    code = 'import json, sys, sysconfig\nown = sysconfig.get_paths()["purelib"]\n' \
+        'print(json.dumps([own] + [p for p in sys.path if p.endswith("-packages") and p != own]))'
+    out = subprocess.run([python, '-c', code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def pypi_nvcc_site(sites: Sequence[str], cuda: str) -> Optional[str]:
+    """The first of ``sites`` holding PyPI's nvcc wheel of CUDA major ``cuda`` (``nvidia/cu13/bin/nvcc`` or,
+    for CUDA 12, ``nvidia/cuda_nvcc/bin/nvcc``)."""
+    major = cuda.split('.')[0]
+    for site in sites:
+        for folder in (f'cu{major}', 'cuda_nvcc'):
+            if osp.isfile(osp.join(site, 'nvidia', folder, 'bin', 'nvcc')):
+                return site
+    return None
 
 
 def installed_version(python: str, dist: str) -> Optional[str]:
@@ -249,14 +261,21 @@ def provide_toolkit(plan: BuildPlan, python: str, offline: bool, env: Dict[str, 
     if find_toolkit(plan.cuda, [assembled]):
         log(f'CUDA toolkit {plan.cuda}: {assembled} (from PyPI, assembled before)')
         return assembled
+    sites = site_packages(python)
+    site = pypi_nvcc_site(sites, plan.cuda)  # PyPI's nvcc, installed before or with the machine's Python
+    if site:
+        home = assemble_cuda_home(site, assembled, plan.cuda)
+        if find_toolkit(plan.cuda, [home]):
+            log(f'CUDA toolkit {plan.cuda}: {home} (from the CUDA wheels in {site})')
+            return home
     if offline:
-        raise SetupError(f'no CUDA toolkit {plan.cuda} here (nvcc of that release under CUDA_HOME, on PATH or in '
-                         f'/usr/local/cuda-{plan.cuda}) and no network to install one: set CUDA_HOME to a '
-                         f'toolkit {plan.cuda}, or build CPU ops with FORCE_CUDA=0')
+        raise SetupError(f'no CUDA toolkit {plan.cuda} here (nvcc of that release with its headers under '
+                         f'CUDA_HOME, on PATH, in /usr/local/cuda-{plan.cuda} or as PyPI wheels) and no network to '
+                         f'install one: set CUDA_HOME to a toolkit {plan.cuda}')
     requirement = toolkit_requirement(plan.cuda, installed_version(python, 'cuda-toolkit'))
     log(f'no local CUDA toolkit {plan.cuda}: installing nvcc and headers from PyPI ({requirement})')
     pip(python, requirement)
-    return assemble_cuda_home(site_packages(python), assembled, plan.cuda)
+    return assemble_cuda_home(site_packages(python)[0], assembled, plan.cuda)
 
 
 def fetch_sdist(python: str, dest: str, env: Dict[str, str]) -> str:
