@@ -313,7 +313,7 @@ def build_wheel(python: str, plan: BuildPlan, sdist: Optional[str], out_dir: str
         # The build's setuptools goes into a folder of its own, first on the build's path: the environment
         # keeps its own, so whatever runs in it meanwhile is undisturbed.
         build_tools = osp.join(work, 'build-tools')
-        pip(python, '--target', build_tools, BUILD_SETUPTOOLS, offline_dir=offline_dir)
+        pip(python, '--target', build_tools, '--no-warn-conflicts', BUILD_SETUPTOOLS, offline_dir=offline_dir)
         env = dict(env, PYTHONPATH=os.pathsep.join(p for p in (build_tools, env.get('PYTHONPATH')) if p))
         if sdist is None:
             if offline:

@@ -10,4 +10,3 @@ __all__ = [
 if mmdet_import_error() is None:
     from .det_preprocessor import EncryptingDetDataPreprocessor  # noqa: F401
     __all__ += ['EncryptingDetDataPreprocessor']
-
