@@ -1,4 +1,8 @@
-"""Bringing an image to a block multiple (pad or crop bottom/right), and centre-square crops."""
+"""Bringing an image to a block multiple (pad or crop bottom/right), and centre-square crops.
+
+Padding before MI must not leave a pixel mixed with padding only: :func:`unmixed_pixels` finds such
+pixels and :func:`drop_unmixed` drops them.
+"""
 from typing import Tuple
 
 import numpy as np
@@ -64,6 +68,77 @@ def align_image(img: np.ndarray, block: int, size_mismatch: str = 'error', pad_v
     out[h:] = pad_val
     out[:h, w:] = pad_val
     return out
+
+
+def _lone_lines(length: int, patch_size: int, sub_patch_size: int) -> np.ndarray:
+    """The rows (or columns) of ``length`` whose MI group, padded to multiples of P, holds one content line."""
+    p, s = patch_size, sub_patch_size
+    lines = np.arange(length, dtype=np.intp)
+    first = lines // p * p + lines % s  # the first line of each line's group: sub-patch 0 of its patch
+    in_content = np.minimum((length - 1 - first) // s + 1, p // s)  # lines of the group inside the image
+    return lines[in_content == 1]
+
+
+def unmixed_pixels(height: int, width: int, patch_size: int, sub_patch_size: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The pixels of a ``height x width`` image that MI would hand over mixed with padding only.
+
+    Padded bottom and right to multiples of P, an image is mixed pixel by pixel: output pixel (y, x)
+    of patch (i, j) is the mean of the (P / S)^2 pixels (iP + aS + y, jP + bS + x). Where the image
+    ends inside a patch, some of these are padding; a content pixel whose group holds no other content
+    pixel comes out as itself times (S / P)^2 plus the padding's share: a copy recoverable by a scale.
+    That happens only in the bottom-right patch, when the image reaches less than 2 S into it both
+    down and across (e.g. all of an 8 x 8 image, or the bottom-right 8 x 8 of a 40 x 72 one, at
+    P = 16, S = 8).
+
+    Args:
+        height (int): H of the image before padding.
+        width (int): W of the image before padding.
+        patch_size (int): P.
+        sub_patch_size (int): S, a proper divisor of P.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``rows`` and ``cols`` (intp): pixel (y, x) is mixed with
+        padding only iff y is in ``rows`` and x in ``cols``; both empty for multiples of P.
+    """
+    return _lone_lines(height, patch_size, sub_patch_size), _lone_lines(width, patch_size, sub_patch_size)
+
+
+def check_mixable(height: int, width: int, patch_size: int, sub_patch_size: int) -> None:
+    """Refuse an image that MI would mix with padding only, every pixel of it: one that fits in one
+    S x S sub-patch but not in a P x P patch (so it would be padded)."""
+    if height <= sub_patch_size and width <= sub_patch_size:  # S < P: never a multiple of P
+        raise ValueError(f'image size {height}x{width} (HxW) fits in one sub-patch of sub_patch_size={sub_patch_size}:'
+                         f' padded to patch_size={patch_size}, MI would mix it with padding only and hand over a '
+                         'scaled copy of it')
+
+
+def drop_unmixed(img: np.ndarray,
+                 height: int,
+                 width: int,
+                 patch_size: int,
+                 sub_patch_size: int,
+                 pad_val: float = 0) -> np.ndarray:
+    """Set the pixels of :func:`unmixed_pixels` to ``pad_val`` in ``img``, in place (as a crop drops them).
+
+    Args:
+        img (np.ndarray): (H', W'[, C]), a ``height x width`` image padded bottom and right.
+        height (int): H of the image before padding.
+        width (int): W of the image before padding.
+        patch_size (int): P.
+        sub_patch_size (int): S.
+        pad_val (float): the padding value.
+
+    Returns:
+        np.ndarray: ``img``.
+
+    Raises:
+        ValueError: if every pixel would be dropped (the image fits in one S x S sub-patch).
+    """
+    check_mixable(height, width, patch_size, sub_patch_size)
+    rows, cols = unmixed_pixels(height, width, patch_size, sub_patch_size)
+    if len(rows) and len(cols):
+        img[rows[:, None], cols] = pad_val
+    return img
 
 
 def center_square(img: np.ndarray) -> np.ndarray:

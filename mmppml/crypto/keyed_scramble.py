@@ -16,6 +16,7 @@ Conventions: output pixel ``j`` of a block (raster order inside the block) is in
 ``float_max - v`` when given). Channels are those of the array the key is applied to (BGR for images
 read with OpenCV or MMCV).
 """
+import io
 import os
 import uuid
 import zipfile
@@ -204,10 +205,12 @@ def save_key(path: Union[str, os.PathLike], key: ScrambleKey, overwrite: bool = 
         raise FileExistsError(f'key file {path} exists; refusing to overwrite it (pass overwrite=True)')
     # Write a private temporary file (mode set at creation), then move it into place.
     tmp = f'{path}.tmp-{uuid.uuid4().hex}'
+    buf = io.BytesIO()  # built in memory: a failed write (disk full) then leaves no half-closed archive behind
+    np.savez(buf, **arrays)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, 'wb') as f:
-            np.savez(f, **arrays)
+            f.write(buf.getvalue())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

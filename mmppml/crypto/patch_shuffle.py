@@ -2,7 +2,8 @@
 import numpy as np
 
 from .keys import SeedLike, new_rng
-from .patches import check_block_size, check_image, check_permutation, check_shuffle_grid, permute_blocks
+from .patches import (changing_permutation, check_block_size, check_image, check_permutation, check_shuffle_grid,
+                      permute_blocks)
 
 
 def shuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.ndarray:
@@ -29,7 +30,9 @@ def unshuffle_patches(img: np.ndarray, patch_size: int, perm: np.ndarray) -> np.
 def random_patch_shuffle(img: np.ndarray, patch_size: int, seed: SeedLike = None) -> np.ndarray:
     """RS: shuffle the P x P patches of ``img`` with a uniformly random permutation.
 
-    The permutation is drawn from OS entropy and then discarded; nothing returned reveals it.
+    The permutation is drawn from OS entropy and then discarded; nothing returned reveals it. A draw
+    that would leave the image as it was (1 in 24 for 2 x 2 patches) is drawn again, so the output
+    differs from ``img`` unless all its patches are the same.
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), any dtype, H and W multiples of ``patch_size``.
@@ -44,6 +47,5 @@ def random_patch_shuffle(img: np.ndarray, patch_size: int, seed: SeedLike = None
         ValueError: if the image has fewer than ``MIN_SHUFFLED_BLOCKS`` (4) patches.
     """
     patch_size = check_block_size('patch_size', patch_size)
-    n = check_shuffle_grid(check_image(img, patch_size), patch_size)
-    perm = new_rng(seed).permutation(n)
-    return permute_blocks(img, patch_size, perm)
+    check_shuffle_grid(check_image(img, patch_size), patch_size)
+    return permute_blocks(img, patch_size, changing_permutation(new_rng(seed), img, patch_size))

@@ -32,6 +32,8 @@ def check_image(img: np.ndarray, block: int, what: str = 'patch_size') -> Tuple[
 
 # A shuffle of fewer blocks hides next to nothing (one block: the output is the input).
 MIN_SHUFFLED_BLOCKS = 4
+# A permutation that leaves its image unchanged is drawn again, up to this many draws in all.
+SHUFFLE_DRAWS = 32
 
 
 def check_shuffle_grid(grid: Tuple[int, int], block: int, what: str = 'patch_size') -> int:
@@ -136,3 +138,41 @@ def block_lines(height: int, width: int, block: int, perm: np.ndarray) -> np.nda
     lines = starts.take(perm).take(position)
     lines += offsets
     return lines
+
+
+def keeps_image(img: np.ndarray, block: int, perm: np.ndarray) -> bool:
+    """Whether moving the blocks of ``img`` as ``perm`` says (output block ``i`` is block ``perm[i]``)
+    gives ``img`` back: the identity, or a permutation of identical blocks only.
+
+    Compares the moved blocks in place (no copy of the image), stopping at the first that differs
+    from the block it replaces.
+
+    Args:
+        img (np.ndarray): (H, W[, C]), H and W multiples of ``block``.
+        block (int): side of a block.
+        perm (np.ndarray): a permutation of the N blocks, raster order.
+    """
+    gw = img.shape[1] // block
+    for i in np.flatnonzero(perm != np.arange(perm.size)):
+        j = perm[i]
+        a = img[i // gw * block:(i // gw + 1) * block, i % gw * block:(i % gw + 1) * block]
+        b = img[j // gw * block:(j // gw + 1) * block, j % gw * block:(j % gw + 1) * block]
+        if not np.array_equal(a, b):
+            return False
+    return True
+
+
+def changing_permutation(rng: np.random.Generator, img: np.ndarray, block: int) -> np.ndarray:
+    """A uniform permutation of the blocks of ``img`` that changes it: one that would leave it as it was
+    (:func:`keeps_image`) is drawn again, up to :data:`SHUFFLE_DRAWS` draws.
+
+    Returns:
+        np.ndarray: the first draw that changes ``img``; the last draw if none does (every block of
+        ``img`` is then the same, so that no order tells anything).
+    """
+    n = (img.shape[0] // block) * (img.shape[1] // block)
+    for _ in range(SHUFFLE_DRAWS):
+        perm = rng.permutation(n)
+        if not keeps_image(img, block, perm):
+            break
+    return perm

@@ -8,7 +8,7 @@ block-position attacker only see value histograms.
 import numpy as np
 
 from .keys import SeedLike, new_rng
-from .patches import check_block_size, check_image, check_shuffle_grid, from_blocks, to_blocks
+from .patches import changing_permutation, check_block_size, check_image, check_shuffle_grid, from_blocks, to_blocks
 
 
 def permute_block_pixels(img: np.ndarray, block_size: int, pixel_perms: np.ndarray) -> np.ndarray:
@@ -38,7 +38,8 @@ def permute_block_pixels(img: np.ndarray, block_size: int, pixel_perms: np.ndarr
 
 
 def random_pixel_bags(img: np.ndarray, block_size: int, seed: SeedLike = None) -> np.ndarray:
-    """Pixel bags: a fresh pixel permutation inside every block, then a fresh shuffle of the blocks.
+    """Pixel bags: a fresh pixel permutation inside every block, then a fresh shuffle of the blocks (drawn
+    again while it would leave the blocks where they were, as in :func:`~mmppml.crypto.random_patch_shuffle`).
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), any dtype, H and W multiples of ``block_size``.
@@ -56,8 +57,8 @@ def random_pixel_bags(img: np.ndarray, block_size: int, seed: SeedLike = None) -
     n = check_shuffle_grid(grid, b, 'block_size')
     rng = new_rng(seed)
     pixel_perms = np.argsort(rng.random((n, b * b)), axis=1)
-    blocks = to_blocks(permute_block_pixels(img, b, pixel_perms), b)
-    return from_blocks(blocks[rng.permutation(n)], grid)
+    bags = permute_block_pixels(img, b, pixel_perms)
+    return from_blocks(to_blocks(bags, b)[changing_permutation(rng, bags, b)], grid)
 
 
 def sorted_block_values(img: np.ndarray, block_size: int) -> np.ndarray:

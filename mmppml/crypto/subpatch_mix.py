@@ -7,7 +7,8 @@ import numpy as np
 
 from .keys import SeedLike, new_rng
 from .patch_shuffle import random_patch_shuffle
-from .patches import block_lines, check_block_size, check_image, check_permutation, check_shuffle_grid
+from .patches import (SHUFFLE_DRAWS, block_lines, check_block_size, check_image, check_permutation, check_shuffle_grid,
+                      keeps_image)
 
 
 def check_mix_sizes(patch_size: int, sub_patch_size: int) -> int:
@@ -160,7 +161,8 @@ def shuffle_mixed_blocks(img: np.ndarray,
     """RS-on-MI: mix sub-patches (MI), then shuffle the S x S mixed blocks with a fresh permutation.
 
     Removes the patch layout that MI keeps and the edge continuity that jigsaw solvers use; for
-    classification only (boxes lose their meaning).
+    classification only (boxes lose their meaning). A draw that would leave the MI image as it was is
+    drawn again, as in :func:`~mmppml.crypto.random_patch_shuffle`.
 
     Args:
         img (np.ndarray): (H, W) or (H, W, C), H and W multiples of ``patch_size``.
@@ -178,7 +180,13 @@ def shuffle_mixed_blocks(img: np.ndarray,
     r = check_mix_sizes(patch_size, sub_patch_size)
     n = check_shuffle_grid(check_image(img, patch_size), patch_size)
     if img.dtype == np.uint8 and r <= MAX_EXACT_UINT16_RATIO:
-        perm = new_rng(seed).permutation(n)
-        return _sums_to_image(subpatch_sums(img, patch_size, sub_patch_size, perm), r, channels_first)
+        rng = new_rng(seed)
+        for _ in range(SHUFFLE_DRAWS):
+            perm = rng.permutation(n)
+            sums = subpatch_sums(img, patch_size, sub_patch_size, perm)
+            # Output block i is mixed block perm[i]: unchanged iff each equals the block it replaced.
+            if not keeps_image(sums, sub_patch_size, np.argsort(perm)):
+                break
+        return _sums_to_image(sums, r, channels_first)
     mixed = random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)
     return as_channels_first(mixed) if channels_first else mixed

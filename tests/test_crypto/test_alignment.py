@@ -59,3 +59,23 @@ def test_encrypt_dispatches_the_modes_by_name():
         encrypt(img, 'mi', 16)
     with pytest.raises(ValueError, match='mode must be one of'):
         encrypt(img, 'aes', 16)
+
+
+@pytest.mark.parametrize('p, s', [(16, 8), (16, 4), (32, 8), (12, 4)])
+def test_unmixed_pixels_are_exactly_those_mixed_with_padding_only(p, s):
+    """Brute force on many sizes: MI of a padded image of ones counts the content pixels behind each output pixel."""
+    from mmppml.crypto import drop_unmixed, mix_subpatches, unmixed_pixels
+    r = p // s
+    for h in range(1, 2 * p + 3):
+        for w in (1, s, s + 1, p - 1, p, p + 2 * s - 1, 2 * p + 1):
+            ones = align_image(np.ones((h, w)), p, 'pad')
+            counts = np.rint(mix_subpatches(ones, p, s) * r * r)
+            lone = {(y, x) for y in range(h) for x in range(w) if counts[y // p * s + y % s, x // p * s + x % s] == 1}
+            rows, cols = unmixed_pixels(h, w, p, s)
+            assert {(y, x) for y in rows for x in cols} == lone, (h, w)
+            if h <= s and w <= s:
+                with pytest.raises(ValueError, match='fits in one sub-patch'):
+                    drop_unmixed(ones, h, w, p, s)
+                continue
+            counts = np.rint(mix_subpatches(drop_unmixed(ones, h, w, p, s), p, s) * r * r)
+            assert counts.max() >= 2 and not (counts == 1).any(), (h, w)

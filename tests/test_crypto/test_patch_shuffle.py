@@ -112,3 +112,27 @@ def test_shuffle_is_the_block_permutation_definition(shape, p):
     grid = (shape[0] // p, shape[1] // p)
     perm = np.random.default_rng(1).permutation(grid[0] * grid[1])
     np.testing.assert_array_equal(shuffle_patches(img, p, perm), from_blocks(to_blocks(img, p)[perm], grid))
+
+
+def test_no_shuffle_hands_back_what_it_shuffled():
+    """2 x 2 blocks: 1 draw in 24 is the identity (about 25 of 600 without the redraw), with a fixed seed."""
+    from mmppml.crypto import random_pixel_bags, shuffle_mixed_blocks, sorted_block_values
+    rng = new_rng(0)
+    for dtype in (np.uint8, np.float32):  # the fused uint8 RS-on-MI path and the generic one
+        img = random_image((32, 32, 3), dtype)
+        mixed = mix_subpatches(img, 16, 8)
+        for _ in range(300):
+            assert not np.array_equal(random_patch_shuffle(img[:16, :16], 8, rng), img[:16, :16])
+            assert not np.array_equal(shuffle_mixed_blocks(img, 16, 8, rng), mixed)
+    img = random_image((8, 8))
+    bags = sorted_block_values(img, 4)
+    assert all(not np.array_equal(sorted_block_values(random_pixel_bags(img, 4, rng), 4), bags) for _ in range(300))
+
+
+def test_a_shuffle_of_identical_blocks_returns_after_the_redraws():
+    from mmppml.crypto import SHUFFLE_DRAWS, keeps_image
+    img = np.zeros((16, 16), np.uint8)
+    np.testing.assert_array_equal(random_patch_shuffle(img, 8, seed=0), img)
+    img[8:, 8:] = 1  # one block differs: only the permutations that keep it in place leave the image as it was
+    assert keeps_image(img, 8, np.array([1, 0, 2, 3])) and not keeps_image(img, 8, np.array([0, 1, 3, 2]))
+    assert SHUFFLE_DRAWS >= 16
