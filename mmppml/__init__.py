@@ -1,7 +1,7 @@
 """mmppml: train OpenMMLab models on human-imperceptible, machine-recognizable images.
 
-Importing the package creates its registries and, where torch is loaded, allow-lists the types
-MMEngine's checkpoints hold for torch's safe loader (:func:`mmppml.utils.register_safe_globals`);
+Importing the package creates its registries and allow-lists the types MMEngine's checkpoints hold
+for torch's safe loader (:func:`mmppml.utils.register_safe_globals`), now or when torch is imported;
 models and transforms are imported lazily when a config first asks for ``type='mmppml.<Name>'``.
 Without MMEngine installed, the NumPy encryption core
 (:mod:`mmppml.crypto`) still works, for data owners who only encrypt.
@@ -20,10 +20,14 @@ else:
 
     # A tool that has torch and imports mmppml (a config's custom_imports included: mmdet's and
     # mmpretrain's own test tools and inferencers) loads MMEngine's checkpoints under torch's safe
-    # loader; mmppml.models does the same when it is imported. Without torch nothing is imported here.
+    # loader, whether torch was imported before mmppml or is imported after it; mmppml.models does
+    # the same when it is imported. Without torch nothing is imported here.
     if 'torch' in sys.modules:
         from .utils.safe_globals import register_safe_globals
         register_safe_globals()
+    else:
+        from ._torch_hook import register_safe_globals_after_torch
+        register_safe_globals_after_torch()
 
 
 def config_path(relative: str = '') -> str:

@@ -11,7 +11,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmppml.crypto import (align_image, aligned_size, check_mix_sizes, check_shuffle_grid, check_size_mismatch,
-                           mix_subpatches, new_rng, random_patch_shuffle, shuffle_mixed_blocks)
+                           drop_unmixed, mix_subpatches, new_rng, random_patch_shuffle, shuffle_mixed_blocks)
 from mmppml.crypto.keys import PerProcess
 from mmppml.crypto.patches import check_block_size
 from mmppml.registry import TRANSFORMS
@@ -65,10 +65,24 @@ def check_seed(seed: Optional[int]) -> Optional[int]:
     return seed
 
 
-def check_pad_val(pad_val: float) -> float:
+def check_pad_val(pad_val: float, name: str = 'pad_val') -> float:
+    """Return ``pad_val`` or raise: a finite number."""
     if isinstance(pad_val, bool) or not isinstance(pad_val, (int, float, np.integer, np.floating)):
-        raise TypeError(f'pad_val must be a number, got {pad_val!r}')
+        raise TypeError(f'{name} must be a number, got {pad_val!r}')
+    if not np.isfinite(pad_val):
+        raise ValueError(f'{name} must be a finite number, got {pad_val!r}')
     return pad_val
+
+
+def check_pad_val_fits(pad_val: float, dtype: np.dtype, name: str = 'pad_val') -> None:
+    """Refuse a padding value that an image of ``dtype`` would hold as another value (300 or 1.5 in uint8)."""
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        if float(pad_val) != int(pad_val) or not info.min <= int(pad_val) <= info.max:
+            raise ValueError(f'{name}={pad_val!r} does not fit a {dtype} image (integers {info.min} to {info.max})')
+    elif np.issubdtype(dtype, np.floating) and not np.isfinite(dtype.type(pad_val)):
+        raise ValueError(f'{name}={pad_val!r} does not fit a {dtype} image')
 
 
 def worker_stream() -> Tuple[int, int]:
@@ -83,8 +97,9 @@ class BlockEncryption(BaseTransform):
     """Base of the encryption transforms: block alignment, the checks and the per-process generator.
 
     A subclass implements :meth:`encrypt` and declares what it does: ``shuffles`` (blocks move with
-    a fresh permutation per image, so at least 4 blocks wholly of image content are needed and boxes,
-    masks, segmentation maps and keypoints are refused) and ``shrink`` (r, the image shrinks by it
+    a fresh permutation per image, drawn again while it would leave the image as it was, so at least 4
+    blocks wholly of image content are needed and boxes, masks, segmentation maps and keypoints are
+    refused) and ``shrink`` (r, the image shrinks by it
     and keeps its layout when the mode does not shuffle: ``img_shape``, ``scale_factor`` and
     ``gt_bboxes`` are rescaled by 1 / r; masks, segmentation maps and keypoints are refused).
 
@@ -93,7 +108,10 @@ class BlockEncryption(BaseTransform):
         size_mismatch (str): what to do with an image whose height or width is not a multiple of
             ``patch_size``: ``'error'`` (default) raises, ``'pad'`` pads bottom and right with
             ``pad_val``, ``'crop'`` crops bottom and right (boxes are clipped, emptied ones dropped).
-        pad_val (int | float): padding value for ``size_mismatch='pad'``.
+            The mixing modes drop what padding would leave mixed with padding only (see
+            :meth:`MixSubPatches.aligned_image`).
+        pad_val (int | float): padding value for ``size_mismatch='pad'``: finite, and a value the
+            image's dtype holds (an integer of 0 to 255 for uint8).
         seed (int, optional): ``None`` (default) draws every permutation from OS entropy. An int
             makes the permutations reproducible by anyone who knows it: insecure, for research only.
             Each data loader worker (and distributed rank) then draws its own stream derived from
@@ -170,6 +188,11 @@ class BlockEncryption(BaseTransform):
             raise ValueError(f'{type(self).__name__}: {e}.{hint}') from None
         if (new_h, new_w) != (h, w) and self.size_mismatch == 'crop':
             crop_boxes(results, new_h, new_w)
+        if (new_h, new_w) != (h, w) and self.size_mismatch == 'pad':
+            try:
+                check_pad_val_fits(self.pad_val, img.dtype)
+            except ValueError as e:
+                raise ValueError(f'{type(self).__name__}: {e}') from None
         return align_image(img, self.block_size, self.size_mismatch, self.pad_val)
 
     def check_shuffle_grid(self, img: np.ndarray) -> None:
@@ -266,6 +289,19 @@ class MixSubPatches(BlockEncryption):
     @property
     def shrink(self) -> int:
         return self.ratio
+
+    def aligned_image(self, results: dict) -> np.ndarray:
+        """The aligned image, where padded with the pixels that MI would mix with padding only (a scaled
+        copy of themselves, :func:`~mmppml.crypto.unmixed_pixels`) set to ``pad_val``; an image that
+        fits in one S x S sub-patch is refused."""
+        img = super().aligned_image(results)
+        h, w = results['img'].shape[:2]  # as it came in
+        if self.size_mismatch == 'pad' and img.shape[:2] != (h, w):
+            try:
+                drop_unmixed(img, h, w, self.block_size, self.sub_patch_size, self.pad_val)  # a padded copy
+            except ValueError as e:
+                raise ValueError(f'{type(self).__name__}: {e}') from None
+        return img
 
     def encrypt(self, img: np.ndarray) -> np.ndarray:
         """MI of ``img``: float32 (H / r, W / r[, C]), laid out as :func:`channels_first` says."""

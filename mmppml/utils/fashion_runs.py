@@ -21,6 +21,8 @@ from mmppml.idx import read_idx_header
 
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
 QUICK_SAMPLES = dict(train=256, test=128)
+# The side of a Fashion-MNIST image.
+FASHION_SIDE = 28
 
 
 def check_data(folder: str) -> Dict[str, int]:
@@ -149,6 +151,9 @@ def pipeline_variant(cfg):
     ``[cfg.pad, cfg.encrypt, PackInputs]`` (no ``encrypt`` for plain), read by one persistent worker and
     collated by MMEngine's default (a list); the data preprocessor becomes mmpretrain's
     ``ClsDataPreprocessor`` with the same normalisation. The model, recipe and budget are unchanged.
+    A mix pads the image itself instead (``size_mismatch='pad'`` with ``cfg.pad``'s value, when that
+    gives ``cfg.pad``'s size), so that it drops what padding alone would mix, as the device path does:
+    after a separate ``Pad`` it could not tell padding from content.
 
     Args:
         cfg (mmengine.Config): a config of configs/demo/ (its datasets ``mmppml.InMemoryFashionMNIST``).
@@ -158,7 +163,11 @@ def pipeline_variant(cfg):
     """
     from mmengine.config import ConfigDict
     cfg = copy.deepcopy(cfg)
-    steps = [cfg.pad] + ([cfg.encrypt] if cfg.get('encrypt') else []) + [dict(type='PackInputs')]
+    encrypt = cfg.get('encrypt')
+    steps = [cfg.pad] + ([encrypt] if encrypt else []) + [dict(type='PackInputs')]
+    if encrypt and encrypt.get('sub_patch_size') and all(
+            -(-FASHION_SIDE // encrypt.patch_size) * encrypt.patch_size == side for side in cfg.pad.size):
+        steps[:2] = [dict(encrypt, size_mismatch='pad', pad_val=cfg.pad.get('pad_val', 0))]
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader, dataset = cfg[name], cfg[name].dataset
         keep = {k: dataset[k] for k in ('data_root', 'split', 'test_mode', 'indices') if k in dataset}

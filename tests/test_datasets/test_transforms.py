@@ -9,8 +9,9 @@ from det_inputs import det_results
 from mmengine.registry import init_default_scope
 
 import mmppml  # noqa: F401  (creates the registries; transforms import lazily)
-from mmppml.crypto import mix_subpatches, to_blocks
-from mmppml.datasets import MixSubPatches, RandomPatchShuffle, ShuffledMixSubPatches
+from mmppml.crypto import mix_subpatches, sorted_block_values, to_blocks, unmixed_pixels
+from mmppml.datasets import (MixSubPatches, NoisyShuffledMix, RandomConvexMix, RandomPatchShuffle, RandomPixelBags,
+                             ShuffledMixSubPatches)
 
 
 def image(h, w, c=3, seed=0):
@@ -288,9 +289,13 @@ def test_padding_does_not_count_toward_the_shuffle_minimum(make):
 
 
 def test_padding_matches_numpy_pad():
+    """np.pad, with the pixels MI would mix with padding only (bottom-right) set to the padding value too."""
     img = image(30, 37)
-    mi = MixSubPatches(16, 8, size_mismatch='pad', pad_val=9.7)(dict(img=img))['img']
-    padded = np.pad(img, [(0, 2), (0, 11), (0, 0)], constant_values=9.7)
+    mi = MixSubPatches(16, 8, size_mismatch='pad', pad_val=9)(dict(img=img))['img']
+    padded = np.pad(img, [(0, 2), (0, 11), (0, 0)], constant_values=9)
+    rows, cols = unmixed_pixels(30, 37, 16, 8)
+    assert (list(rows), list(cols)) == ([22, 23], list(range(32, 37)))  # rows 30, 31 and columns 40+ pad
+    padded[np.ix_(rows, cols)] = 9
     np.testing.assert_array_equal(mi, mix_subpatches(padded, 16, 8))
 
 
@@ -302,3 +307,75 @@ def test_each_transform_declares_what_the_table_of_modes_says():
             continue
         cls = TRANSFORMS.get(f'mmppml.{mode.transform}')
         assert cls.shuffles == mode.shuffles and (not cls.shuffles) == mode.keeps_layout, mode.name
+
+
+# Fault injection: outputs that used to equal (or scale) their input ----------------------------------
+
+
+@pytest.mark.parametrize('build, reference', [
+    (lambda: RandomPatchShuffle(patch_size=8, seed=0), lambda img: img),
+    (lambda: ShuffledMixSubPatches(16, 8, seed=0), lambda img: mix_subpatches(img, 16, 8)),
+    (lambda: NoisyShuffledMix(16, 8, sigma=0., seed=0), lambda img: mix_subpatches(img, 16, 8)),
+])
+def test_shuffles_never_hand_back_the_image_as_it_was(build, reference):
+    """4 distinct blocks: 1 draw in 24 is the identity, handed back unshuffled ~21 times in 500 without the redraw."""
+    transform = build()
+    img = image(16, 16) if isinstance(transform, RandomPatchShuffle) else image(32, 32)
+    expected = reference(img)  # what is shuffled: the image, or its MI image
+    assert len({block.tobytes() for block in to_blocks(np.ascontiguousarray(expected), 8)}) == 4
+    for _ in range(500):
+        assert not np.array_equal(transform(dict(img=img.copy()))['img'], expected)
+
+
+def test_pixel_bags_never_leave_every_bag_in_place():
+    transform, img = RandomPixelBags(patch_size=4, seed=0), image(8, 8)
+    bags = sorted_block_values(img, 4)
+    for _ in range(500):
+        assert not np.array_equal(sorted_block_values(transform(dict(img=img.copy()))['img'], 4), bags)
+
+
+@pytest.mark.parametrize('transform', [
+    MixSubPatches(16, 8, size_mismatch='pad'),
+    ShuffledMixSubPatches(16, 8, size_mismatch='pad'),
+    RandomConvexMix(16, 8, size_mismatch='pad'),
+    NoisyShuffledMix(16, 8, sigma=0., size_mismatch='pad'),
+])
+def test_mixing_never_hands_over_a_pixel_mixed_with_padding_only(transform):
+    """An 8 x 8 image at P 16, S 8 used to come out as plain / 4, and so did the bottom-right 8 x 8 of a
+    40 x 72 image: refused, and dropped (the padding value), respectively."""
+    small = np.random.default_rng(0).integers(1, 256, (8, 8, 3), dtype=np.uint8)  # no zeros: padding is 0
+    with pytest.raises(ValueError, match='8x8.*fits in one sub-patch'):
+        transform(dict(img=small))
+    photo = np.random.default_rng(1).integers(1, 256, (40, 72, 3), dtype=np.uint8)
+    out = transform(dict(img=photo))['img']
+    assert out.shape == (24, 40, 3)
+    empty = [block for block in to_blocks(np.ascontiguousarray(out), 8) if not block.any()]
+    assert len(empty) == 1  # the bottom-right one, shuffled or not; every other block holds mixed content
+    if not transform.shuffles:
+        assert not out[16:, 32:].any()
+
+
+@pytest.mark.parametrize('size', [(8, 8), (9, 23), (17, 40), (40, 72), (30, 37), (25, 25), (5, 70)])
+def test_no_pixel_of_content_is_mixed_with_padding_only(size):
+    """Mixing an image of ones counts the content pixels behind each output pixel: never exactly one."""
+    ones = np.ones(size + (1, ), np.float32)
+    try:
+        counts = MixSubPatches(16, 8, size_mismatch='pad')(dict(img=ones))['img'] * 4
+    except ValueError as e:
+        assert size == (8, 8) and 'fits in one sub-patch' in str(e)
+        return
+    assert counts.max() >= 2 and not np.isclose(counts, 1).any()
+
+
+def test_pad_val_must_be_finite_and_fit_the_image():
+    for bad in (float('nan'), float('inf')):
+        with pytest.raises(ValueError, match='pad_val must be a finite number'):
+            RandomPatchShuffle(patch_size=8, size_mismatch='pad', pad_val=bad)
+    img = image(30, 37)
+    for pad_val in (300, -1, 9.7):
+        transform = RandomPatchShuffle(8, 'pad', pad_val) if pad_val == 300 else MixSubPatches(16, 8, 'pad', pad_val)
+        with pytest.raises(ValueError, match=r'pad_val=.* does not fit a uint8 image'):
+            transform(dict(img=img))
+    # A float image holds them; an aligned image is not padded at all.
+    assert RandomPatchShuffle(8, 'pad', pad_val=300)(dict(img=img.astype(np.float32)))['img'].max() == 300
+    RandomPatchShuffle(8, 'pad', pad_val=300)(dict(img=image(32, 32)))

@@ -8,12 +8,13 @@ scale); only the float rounding differs from encrypting the pixels first.
 """
 import math
 import os
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
 
-from mmppml.crypto import MODE_TABLE, check_shuffle_grid, load_key
+from mmppml.crypto import MODE_TABLE, SHUFFLE_DRAWS, check_shuffle_grid, load_key, unmixed_pixels
+from mmppml.crypto.alignment import check_mixable
 from mmppml.crypto.keys import PerProcess
 
 
@@ -45,11 +46,24 @@ def shuffle_batch(x: torch.Tensor, block: int, generator: Optional[torch.Generat
         generator (torch.Generator, optional): where the permutations come from.
 
     Returns:
-        torch.Tensor: same shape; every image holds the same blocks as before, in a new order.
+        torch.Tensor: same shape; every image holds the same blocks as before, in a new order that
+        differs from the old one unless all its blocks are the same (see :func:`_shuffle_blocks`).
     """
-    blocks = _blocks(x, block)
-    perm = _random_perms(x.shape[0], blocks.shape[1], x, generator)
-    return _unblocks(_take_blocks(blocks, perm), block, x.shape)
+    return _unblocks(_shuffle_blocks(_blocks(x, block), x, generator), block, x.shape)
+
+
+def _shuffle_blocks(blocks: torch.Tensor, like: torch.Tensor, generator: Optional[torch.Generator]) -> torch.Tensor:
+    """(B, N, ...) blocks in a fresh random order per image. The permutation of an image that it leaves as
+    it was (the identity, or one that swaps identical blocks only) is drawn again, up to
+    :data:`~mmppml.crypto.SHUFFLE_DRAWS` draws, as the offline tool and the pipeline transforms do."""
+    b, n = blocks.shape[:2]
+    out = _take_blocks(blocks, _random_perms(b, n, like, generator))
+    for _ in range(SHUFFLE_DRAWS - 1):
+        same = (out == blocks).reshape(b, -1).all(1).nonzero()[:, 0]
+        if same.numel() == 0:
+            break
+        out[same] = _take_blocks(blocks[same], _random_perms(same.numel(), n, like, generator))
+    return out
 
 
 def _take_blocks(blocks: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
@@ -124,7 +138,7 @@ def pixel_bags_batch(x: torch.Tensor, block: int, generator: Optional[torch.Gene
     b, n, c, k = blocks.shape
     pixel_perm = _random_perms(b * n, k, x, generator).reshape(b, n, 1, k)
     blocks = torch.gather(blocks, 3, pixel_perm.expand_as(blocks))
-    return _unblocks(_take_blocks(blocks, _random_perms(b, n, x, generator)), block, x.shape)
+    return _unblocks(_shuffle_blocks(blocks, x, generator), block, x.shape)
 
 
 def scramble_batch(x: torch.Tensor, pixel_perm: torch.Tensor, sign_mask: torch.Tensor,
@@ -149,6 +163,85 @@ def scramble_batch(x: torch.Tensor, pixel_perm: torch.Tensor, sign_mask: torch.T
     mask = sign_mask.to(x.device)[None, :, None, None, :]
     moved = torch.where(mask, offset.to(x).reshape(1, c, 1, 1, 1) - moved, moved)
     return moved.reshape(b, c, gh, gw, side, side).permute(0, 1, 2, 4, 3, 5).reshape(b, c, h, w)
+
+
+def check_pad_size_divisor(value, name: str = 'pad_size_divisor') -> int:
+    """Return ``value`` or raise: a positive integer (2.5 is refused, not rounded)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f'{name} must be a positive integer, got {value!r}')
+    return int(value)
+
+
+def check_pixel_pad_value(value: Optional[float], name: str = 'pixel_pad_value') -> Optional[float]:
+    """Return ``value`` or raise: None or a finite number."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f'{name} must be a number, got {value!r}')
+    if not math.isfinite(value):
+        raise ValueError(f'{name} must be a finite number, got {value!r}')
+    return value
+
+
+def check_batch(inputs, channels: Optional[int], pad_value: Optional[float] = None) -> List[Tuple[int, int]]:
+    """Check a batch before preprocessing: images, their channels and a padding value that fits them.
+
+    Args:
+        inputs (torch.Tensor | list[torch.Tensor]): (B, C, H, W), or (C, H_i, W_i) images.
+        channels (int, optional): the channels normalisation expects (those of ``mean`` and ``std``).
+        pad_value (float, optional): a pixel padding value, refused unless the images' dtype holds it.
+
+    Returns:
+        list[tuple[int, int]]: (H_i, W_i) of every image.
+
+    Raises:
+        ValueError: an empty batch, a channel count other than ``channels``, a ``pad_value`` an
+            integer dtype would change (300 or 1.5 for uint8).
+    """
+    images = list(inputs) if isinstance(inputs, (list, tuple)) else None
+    if images is None and not (isinstance(inputs, torch.Tensor) and inputs.dim() == 4):
+        raise ValueError(f'expected a (B, C, H, W) batch or a list of (C, H, W) images, got '
+                         f'{type(inputs).__name__} of shape {tuple(getattr(inputs, "shape", ()))}')
+    if images is None:
+        images = inputs.unbind(0) if inputs.shape[0] else []
+    if not images:
+        raise ValueError('the batch is empty (no images)')
+    for img in images:
+        if not isinstance(img, torch.Tensor) or img.dim() != 3 or 0 in img.shape:
+            raise ValueError(f'expected (C, H, W) images, got {type(img).__name__} of shape '
+                             f'{tuple(getattr(img, "shape", ()))}')
+        if channels is not None and img.shape[0] != channels:
+            raise ValueError(f'the batch has {img.shape[0]}-channel images, but mean and std have {channels} '
+                             'values (one per channel)')
+    dtype = images[0].dtype
+    if pad_value is not None and not dtype.is_floating_point and dtype != torch.bool:
+        info = torch.iinfo(dtype)
+        if float(pad_value) != int(pad_value) or not info.min <= int(pad_value) <= info.max:
+            raise ValueError(f'pixel_pad_value={pad_value!r} does not fit {dtype} images (integers {info.min} '
+                             f'to {info.max})')
+    return [tuple(img.shape[-2:]) for img in images]
+
+
+def drop_unmixed_batch(inputs, patch_size: int, sub_patch_size: int, value: float):
+    """Set the pixels that MI would mix with padding only (:func:`mmppml.crypto.unmixed_pixels`) to ``value``,
+    in copies of the images that will be padded: before padding a (B, C, H, W) batch or (C, H_i, W_i)
+    images to multiples of P (bottom and right), so that no pixel is handed over as a scaled copy.
+
+    Raises:
+        ValueError: for an image that fits in one S x S sub-patch (MI would mix it with padding only).
+    """
+
+    def drop(img: torch.Tensor) -> torch.Tensor:
+        h, w = img.shape[-2:]
+        check_mixable(h, w, patch_size, sub_patch_size)
+        rows, cols = unmixed_pixels(h, w, patch_size, sub_patch_size)
+        if not len(rows) or not len(cols):
+            return img
+        img = img.clone()
+        img[..., torch.from_numpy(rows).to(img.device)[:, None], torch.from_numpy(cols).to(img.device)] = value
+        return img
+
+    return drop(inputs) if isinstance(inputs, torch.Tensor) else [drop(img) for img in inputs]
 
 
 # Modes with their own parameter: name -> (parameter, default).

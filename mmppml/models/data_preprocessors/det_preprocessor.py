@@ -8,7 +8,8 @@ from mmdet.models.data_preprocessors import DetDataPreprocessor
 
 from mmppml.crypto import MODE_TABLE
 from mmppml.registry import MODELS
-from .batch_encryption import BatchEncryption
+from .batch_encryption import (BatchEncryption, check_batch, check_pad_size_divisor, check_pixel_pad_value,
+                               drop_unmixed_batch)
 from .encrypting_preprocessor import image_sizes
 
 
@@ -35,7 +36,8 @@ class EncryptingDetDataPreprocessor(DetDataPreprocessor):
     keyed scramble; the metainfo and boxes are updated as :class:`mmppml.MixSubPatches` updates them.
 
     Each image is padded bottom and right to a multiple of P with ``pixel_pad_value`` on the pixel
-    scale (what ``MixSubPatches(size_mismatch='pad')`` does), then normalised and padded to one batch
+    scale (what ``MixSubPatches(size_mismatch='pad')`` does, the pixels that MI would mix with padding
+    only set to it first, so none is handed over as a scaled copy), then normalised and padded to one batch
     size (a multiple of ``pad_size_divisor`` and P) with ``pad_value`` as ``DetDataPreprocessor`` does;
     batch augments run next; then the batch is mixed, which shrinks it by r = P / S. In every data sample
     ``img_shape`` (the padded image), ``pad_shape`` and ``batch_input_shape`` shrink by r,
@@ -51,8 +53,9 @@ class EncryptingDetDataPreprocessor(DetDataPreprocessor):
         sub_patch_size (int): S, a proper divisor of P.
         concentration (float, optional): Dirichlet concentration of ``'convex-mi'`` (default 1).
         key_file (str, optional): a keyed scramble of the S x S mixed blocks (see :class:`mmppml.KeyedScramble`).
-        pixel_pad_value (float): pads each image to a multiple of P, on the pixel scale. Default: 0.
-        pad_size_divisor (int): in photo pixels (before the mix); the MI batch is a multiple of
+        pixel_pad_value (float): pads each image to a multiple of P, on the pixel scale: finite, and a
+            value the images' dtype holds (0 to 255 for uint8). Default: 0.
+        pad_size_divisor (int): a positive integer, in photo pixels (before the mix); the MI batch is a multiple of
             ``pad_size_divisor / r``. The least common multiple with P is used. Default: 1.
         seed (int, optional): insecure reproducible draws, for research and tests; ``None`` uses OS entropy.
         **kwargs: the other arguments of ``DetDataPreprocessor`` (``mean``, ``std``, ``bgr_to_rgb``,
@@ -77,16 +80,20 @@ class EncryptingDetDataPreprocessor(DetDataPreprocessor):
             mode, patch_size, sub_patch_size, concentration=concentration, key_file=key_file, seed=seed)
         self.mode = mode
         self.patch_size, self.sub_patch_size = self.encryption.patch_size, self.encryption.sub_patch_size
-        self.pixel_pad_value = pixel_pad_value
-        divisor = int(pad_size_divisor)
-        if divisor < 1:
-            raise ValueError(f'pad_size_divisor must be a positive integer, got {pad_size_divisor!r}')
+        self.pixel_pad_value = check_pixel_pad_value(pixel_pad_value)
+        divisor = check_pad_size_divisor(pad_size_divisor)
+        check_pixel_pad_value(kwargs.get('pad_value', 0), 'pad_value')
         super().__init__(pad_size_divisor=math.lcm(divisor, self.patch_size), **kwargs)
 
     def normalise(self, data: dict, training: bool = False) -> dict:
         """Everything but the mix: pad to P, then ``DetDataPreprocessor`` (normalise, pad, batch augments)."""
         data = self.cast_data(data)
-        data['inputs'] = self.pad_to_patches(data['inputs'])
+        try:
+            check_batch(data['inputs'], self.mean.shape[0] if self._enable_normalize else None, self.pixel_pad_value)
+            inputs = drop_unmixed_batch(data['inputs'], self.patch_size, self.sub_patch_size, self.pixel_pad_value)
+        except ValueError as e:
+            raise ValueError(f'{type(self).__name__}: {e}') from None
+        data['inputs'] = self.pad_to_patches(inputs)
         return super().forward(data, training)
 
     def encrypt(self, x: torch.Tensor) -> torch.Tensor:

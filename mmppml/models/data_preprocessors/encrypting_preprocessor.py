@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from mmpretrain.models.utils.data_preprocessor import ClsDataPreprocessor
 
 from mmppml.registry import MODELS
-from .batch_encryption import BatchEncryption, mix_batch, shuffle_batch
+from .batch_encryption import (BatchEncryption, check_batch, check_pad_size_divisor, check_pixel_pad_value,
+                               drop_unmixed_batch, mix_batch, shuffle_batch)
 
 __all__ = ['EncryptingClsDataPreprocessor', 'mix_batch', 'shuffle_batch', 'pad_pixels', 'image_sizes']
 
@@ -73,9 +74,14 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
         pixel_pad_value (float, optional): when given, images are padded bottom and right to a multiple
             of ``pad_size_divisor`` with this pixel value before normalisation (as a pipeline ``Pad``
             does); otherwise ``ClsDataPreprocessor`` pads after normalisation with ``pad_value``.
+            Finite, and a value the images' dtype holds (0 to 255 for uint8). The modes that mix first
+            set the pixels that MI would mix with padding only to it (0 without it), as
+            ``MixSubPatches(size_mismatch='pad')`` does; an image within one S x S sub-patch is refused.
         seed (int, optional): insecure reproducible draws, for research and tests; ``None`` uses OS entropy.
         **kwargs: the arguments of ``ClsDataPreprocessor`` (``mean``, ``std``, ``to_rgb``,
-            ``pad_size_divisor``, ``batch_augments``, ...). Padded sizes must be multiples of P.
+            ``pad_size_divisor``, ``batch_augments``, ...). Padded sizes must be multiples of P;
+            ``pad_size_divisor`` is a positive integer. An empty batch, or images with other than one
+            channel per value of ``mean`` and ``std``, are refused with a ValueError.
     """
 
     def __init__(self,
@@ -88,7 +94,9 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
                  pixel_pad_value: Optional[float] = None,
                  seed: Optional[int] = None,
                  **kwargs):
-        pad_size_divisor = kwargs.pop('pad_size_divisor', 1)
+        pad_size_divisor = check_pad_size_divisor(kwargs.pop('pad_size_divisor', 1))
+        pixel_pad_value = check_pixel_pad_value(pixel_pad_value)
+        check_pixel_pad_value(kwargs.get('pad_value', 0), 'pad_value')
         if pixel_pad_value is not None:
             kwargs['pad_size_divisor'] = 1  # padded here, before normalisation
         else:
@@ -125,9 +133,11 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
     def normalise(self, data: dict, training: bool = False) -> dict:
         """Everything but the encryption: (pad,) normalise, batch augments; the batch as it is then encrypted."""
         inputs = self.cast_data(data['inputs'])
-        sizes = image_sizes(inputs)
         try:
+            sizes = check_batch(inputs, self.mean.shape[0] if self._enable_normalize else None, self.pixel_pad_value)
             self.encryption.check(min(h for h, _ in sizes), min(w for _, w in sizes))
+            if self.sub_patch_size is not None:  # padding must leave no pixel mixed with padding only
+                inputs = drop_unmixed_batch(inputs, self.patch_size, self.sub_patch_size, self.pixel_pad_value or 0)
         except ValueError as e:
             raise ValueError(f'{type(self).__name__}: {e}') from None
         if self.pixel_pad_value is not None:

@@ -112,3 +112,23 @@ def test_refusals():
     pre = EncryptingDetDataPreprocessor(mode='mi', patch_size=16, sub_patch_size=8, **NORM)
     with pytest.raises(ValueError, match='masks'):
         pre(pseudo_collate([packed([], results)]))
+
+
+def test_unclear_batches_settings_and_padding_are_refused_by_name():
+    pre = EncryptingDetDataPreprocessor(patch_size=16, sub_patch_size=8, **NORM)
+    with pytest.raises(ValueError, match='the batch is empty'):
+        pre(dict(inputs=[], data_samples=[]))
+    with pytest.raises(ValueError, match='4-channel images, but mean and std have 3'):
+        pre(dict(inputs=[torch.zeros(4, 32, 32, dtype=torch.uint8)], data_samples=None))
+    with pytest.raises(ValueError, match='pad_size_divisor must be a positive integer, got 2.5'):
+        EncryptingDetDataPreprocessor(pad_size_divisor=2.5)
+    with pytest.raises(ValueError, match='pixel_pad_value must be a finite number'):
+        EncryptingDetDataPreprocessor(pixel_pad_value=float('nan'))
+    with pytest.raises(ValueError, match='pixel_pad_value=300 does not fit torch.uint8'):
+        EncryptingDetDataPreprocessor(pixel_pad_value=300)(dict(inputs=[torch.zeros(3, 30, 32, dtype=torch.uint8)]))
+    # MI of the padded images: the 8 x 8 image and the bottom-right 8 x 8 of 40 x 72 used to come out as plain / 4.
+    pre = EncryptingDetDataPreprocessor(patch_size=16, sub_patch_size=8)
+    with pytest.raises(ValueError, match='8x8.*fits in one sub-patch'):
+        pre(dict(inputs=[torch.randint(1, 256, (3, 8, 8), dtype=torch.uint8)], data_samples=None))
+    out = pre(dict(inputs=[torch.randint(1, 256, (3, 40, 72), dtype=torch.uint8)], data_samples=None))['inputs']
+    assert out.shape == (1, 3, 24, 40) and not out[0, :, 16:, 32:].any() and out[0, :, :16].all()
