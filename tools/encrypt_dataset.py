@@ -25,11 +25,13 @@ from mmppml.offline import MAX_FILE_BYTES, MAX_PIXELS, EncryptionError, Encrypti
 from mmppml.offline.shards import parse_shard
 
 EXIT_CODES = '''exit codes:
-  0    done: every image of the source is encrypted
+  0    done: every image of a supported format is encrypted (the summary names image files of other
+       formats, e.g. GIF or HEIC, that were not)
   2    bad request (arguments, paths, settings, key or annotation file, a folder name that is not
-       UTF-8 or that the tool writes); nothing was encrypted
+       UTF-8 or that the tool writes, a symbolic link in the output); nothing was encrypted
   3    done, but some source files were skipped (listed in the report)
-  4    the output cannot be written (read-only, disk full, I/O error); rerun to resume
+  4    the output, the new key or the report cannot be written (read-only, disk full, I/O error), or
+       a worker process died (e.g. out of memory); rerun to resume
   5    another run is writing to the output directory
   130  interrupted; rerun to resume
 '''
@@ -44,7 +46,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Encrypt an image folder or a COCO set into a new directory (PNG, lossless).',
         epilog=EXIT_CODES,
         formatter_class=HelpFormatter)
-    parser.add_argument('source', help='image folder (class subfolders are kept), or the COCO image folder')
+    parser.add_argument(
+        'source', help='image folder (class subfolders kept, folders below a class join it), or the COCO image folder')
     parser.add_argument('output', help='new directory (not inside the source); an interrupted one resumes')
     parser.add_argument(
         '--mode',
@@ -69,7 +72,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         'not inside OUTPUT)')
     parser.add_argument('--new-key', action='store_true', help='create --key-file from OS entropy')
     parser.add_argument(
-        '--keep-names', action='store_true', help='keep file names (as .png) instead of per-folder indices')
+        '--keep-names',
+        action='store_true',
+        help='keep file names (as .png, without folders below the class) instead of per-class indices')
     parser.add_argument('--workers', type=int, default=min(8, os.cpu_count() or 1), help='processes')
     parser.add_argument('--png-compression', type=int, default=1, help='0-9 (lossless either way)')
     parser.add_argument(

@@ -1,5 +1,10 @@
-"""COCO annotations of an encrypted copy: image entries renamed and resized, geometry rescaled (MI)."""
+"""COCO annotations of an encrypted copy: image entries renamed and resized, geometry rescaled (MI).
+
+Only the fields mmdet reads are handed over (a whitelist per kind of entry): anything else may name
+people, places or the owner's folders (attributes, captions, source paths, e-mail addresses).
+"""
 import json
+from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Dict, Iterable, List, Tuple
 
@@ -8,8 +13,13 @@ import numpy as np
 from mmppml.crypto import align_image
 from .spec import EncryptionError, EncryptionSpec
 
+# The fields handed over, per kind of entry; the rest is dropped (and counted in the report).
+TOP_LEVEL_KEPT = ('images', 'annotations', 'categories')
 # Image fields that may point at the plain picture (URLs, capture dates) are not copied.
 IMAGE_FIELDS_KEPT = ('id', 'file_name', 'width', 'height')
+ANNOTATION_FIELDS_KEPT = ('id', 'image_id', 'category_id', 'bbox', 'area', 'iscrowd', 'segmentation', 'keypoints',
+                          'num_keypoints', 'ignore')
+CATEGORY_FIELDS_KEPT = ('id', 'name', 'supercategory', 'keypoints', 'skeleton')
 
 
 def load_coco(path: Path) -> dict:
@@ -33,15 +43,39 @@ def check_coco_mode(coco: dict, spec: EncryptionSpec) -> None:
 
 
 def coco_output_names(coco: dict, keep_names: bool) -> Dict[str, str]:
-    """Map each image's file_name to its output name: ``<id:012d>.png`` or the same stem as PNG."""
+    """Map each image's file_name to its output name: ``<id:012d>.png``, or with ``keep_names`` the file's
+    own name as PNG; folders of the file_name never reach the output (their names may identify people)."""
     names = {}
     for img in coco['images']:
         src = img['file_name']
-        dst = str(PurePosixPath(src).with_suffix('.png')) if keep_names else f'{img["id"]:012d}.png'
+        dst = PurePosixPath(src).stem + '.png' if keep_names else f'{img["id"]:012d}.png'
         names[src] = dst
     if len(set(names.values())) != len(names) or len(names) != len(coco['images']):
-        raise EncryptionError('COCO file names are not unique (or clash once renamed to .png)')
+        raise EncryptionError('COCO file names are not unique (or clash once renamed to .png without their '
+                              'folders); drop --keep-names')
     return names
+
+
+def dropped_fields(coco: dict) -> Dict[str, Dict[str, int]]:
+    """The fields of a checked annotation file that are not handed over: names and counts, no values.
+
+    Returns:
+        dict[str, dict[str, int]]: for ``'top_level'``, ``'images'``, ``'annotations'`` and
+        ``'categories'`` (those with any), each dropped field name -> the number of entries holding it.
+    """
+    entries = dict(top_level=[coco], images=coco['images'])
+    entries.update(annotations=coco.get('annotations', []), categories=coco.get('categories', []))
+    kept = dict(
+        top_level=TOP_LEVEL_KEPT,
+        images=IMAGE_FIELDS_KEPT,
+        annotations=ANNOTATION_FIELDS_KEPT,
+        categories=CATEGORY_FIELDS_KEPT)
+    dropped = {}
+    for kind, entries in entries.items():
+        counts = Counter(k for entry in entries for k in entry if k not in kept[kind])
+        if counts:
+            dropped[kind] = dict(sorted(counts.items()))
+    return dropped
 
 
 def _scale_points(points: Iterable[float], sx: float, sy: float, stride: int = 2) -> List[float]:
@@ -58,8 +92,10 @@ def _rescale_rle(segm: dict, resized: Tuple[int, int], spec: EncryptionSpec, out
     import cv2
     from pycocotools import mask as mask_utils
 
-    h, w = segm['size']
-    rle = mask_utils.frPyObjects(segm, h, w) if isinstance(segm['counts'], list) else segm
+    h, w = (int(v) for v in segm['size'])
+    counts = segm['counts']
+    rle = mask_utils.frPyObjects(dict(size=[h, w], counts=counts), h, w) if isinstance(counts, list) else dict(
+        size=[h, w], counts=counts.encode('ascii'))
     mask = mask_utils.decode(rle)
     mask = cv2.resize(mask, resized[::-1], interpolation=cv2.INTER_NEAREST)
     mask = align_image(mask, spec.patch_size, spec.size_mismatch)
@@ -70,12 +106,13 @@ def _rescale_rle(segm: dict, resized: Tuple[int, int], spec: EncryptionSpec, out
 
 
 def rescale_annotation(ann: dict, spec: EncryptionSpec, src_hw: Tuple[int, int]) -> dict:
-    """Map an annotation of a ``src_hw`` image onto its MI-encrypted image (a pure rescale)."""
+    """Map an annotation of a ``src_hw`` image onto its MI-encrypted image (a pure rescale); only the
+    fields of :data:`ANNOTATION_FIELDS_KEPT` are kept."""
     resized = spec.resized_size(*src_hw)
     out_hw = spec.output_size(*src_hw)
     sy = resized[0] / src_hw[0] / spec.shrink
     sx = resized[1] / src_hw[1] / spec.shrink
-    ann = dict(ann)
+    ann = {k: ann[k] for k in ANNOTATION_FIELDS_KEPT if k in ann}
     if 'bbox' in ann:
         x, y, w, h = ann['bbox']
         ann['bbox'] = [x * sx, y * sy, w * sx, h * sy]
@@ -95,9 +132,11 @@ def encrypted_coco(coco: dict, spec: EncryptionSpec, names: Dict[str, str], done
     """The annotation file of the encrypted copy.
 
     Only images in ``done`` (source file names with an output) are kept, with their annotations;
-    image entries keep only id, file_name (the output name), width and height. Of the rest only
-    ``categories`` is copied: ``info``, ``licenses`` and other top-level fields (descriptions, URLs,
-    dates that may identify the source) are dropped.
+    image entries keep only id, file_name (the output name), width and height, annotations and
+    categories the fields mmdet reads (:data:`ANNOTATION_FIELDS_KEPT`, :data:`CATEGORY_FIELDS_KEPT`).
+    Of the rest only ``categories`` is copied: ``info``, ``licenses`` and other top-level fields
+    (descriptions, URLs, dates that may identify the source) are dropped; :func:`dropped_fields` says
+    what.
     """
     images, hw = [], {}
     for img in coco['images']:
@@ -112,4 +151,5 @@ def encrypted_coco(coco: dict, spec: EncryptionSpec, names: Dict[str, str], done
     annotations = [
         rescale_annotation(a, spec, hw[a['image_id']]) for a in coco.get('annotations', []) if a.get('image_id') in hw
     ]
-    return dict(images=images, annotations=annotations, categories=coco.get('categories', []))
+    categories = [{k: c[k] for k in CATEGORY_FIELDS_KEPT if k in c} for c in coco.get('categories', [])]
+    return dict(images=images, annotations=annotations, categories=categories)

@@ -6,13 +6,26 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mmppml.crypto import MODE_TABLE, align_image, mix_subpatches, random_patch_shuffle, round_to_uint8
+from mmppml.crypto import MODE_TABLE, align_image, drop_unmixed, mix_subpatches, random_patch_shuffle, round_to_uint8
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
 from .spec import EncryptionError, EncryptionSpec
 
 # PIL modes of more than 8 bits per channel, and of an alpha channel.
 HIGH_DEPTH_MODES = ('I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F')
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def _deeper_than_8_bits(im: Image.Image, data: bytes) -> bool:
+    """Whether an image Pillow opens in an 8-bit mode stores more bits per channel (16-bit RGB PNG, TIFF, PPM)."""
+    if data.startswith(PNG_SIGNATURE):
+        return len(data) > 24 and data[24] == 16  # the IHDR bit depth
+    bits = getattr(im, 'tag_v2', {}).get(258)  # TIFF BitsPerSample
+    if bits is not None:
+        return max(bits if isinstance(bits, tuple) else (bits, )) > 8
+    if im.format == 'PPM' and im.tile:
+        args = im.tile[0].args if hasattr(im.tile[0], 'args') else im.tile[0][3]
+        return isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], int) and args[1] > 255  # maxval
+    return False
 
 
 def read_header(data: bytes, max_pixels: int) -> List[str]:
@@ -32,6 +45,7 @@ def read_header(data: bytes, max_pixels: int) -> List[str]:
         with Image.open(io.BytesIO(data)) as im:
             (width, height), mode, transparent = im.size, im.mode, 'transparency' in im.info
             frames = getattr(im, 'n_frames', 1)
+            deep = _deeper_than_8_bits(im, data)
     except Exception:  # Pillow raises many types for unrecognised or broken headers
         raise EncryptionError('cannot decode the file as an image (corrupt or unsupported format)') from None
     finally:
@@ -42,8 +56,8 @@ def read_header(data: bytes, max_pixels: int) -> List[str]:
     losses = []
     if mode.upper().endswith('A') or transparent:
         losses.append('alpha')
-    if mode in HIGH_DEPTH_MODES or (data.startswith(PNG_SIGNATURE) and len(data) > 24 and data[24] == 16):
-        losses.append('16-bit')  # a 16-bit RGB PNG opens as 8-bit 'RGB' in Pillow: read its IHDR
+    if mode in HIGH_DEPTH_MODES or deep:
+        losses.append('16-bit')
     if frames > 1:
         losses.append('frames')
     return losses
@@ -78,7 +92,9 @@ def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
     """Resize (area averaging when shrinking) and align to multiples of P as ``spec`` says.
 
     For RS and RS-on-MI, the blocks wholly of image content (padding adds none) must reach the
-    shuffle minimum, so that padding cannot leave most of a small image in one intact block.
+    shuffle minimum, so that padding cannot leave most of a small image in one intact block. For MI
+    and RS-on-MI, the pixels that padding would leave mixed with padding only (a scaled copy of
+    themselves, see :func:`~mmppml.crypto.unmixed_pixels`) are dropped: set to the padding value.
     """
     h, w = img.shape[:2]
     rh, rw = spec.resized_size(h, w)
@@ -88,11 +104,13 @@ def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
     spec.aligned_size(h, w)  # raises EncryptionError for a size it cannot align
     if MODE_TABLE[spec.mode].shuffles:
         spec.check_shuffle_grid(rh, rw)
-    return align_image(img, spec.patch_size, spec.size_mismatch)
-
-
-# A shuffle that leaves an image unchanged is drawn again this many times before the image is refused.
-SHUFFLE_DRAWS = 32
+    aligned = align_image(img, spec.patch_size, spec.size_mismatch)
+    if spec.mode != 'rs' and spec.size_mismatch == 'pad' and aligned.shape[:2] != (rh, rw):
+        try:
+            drop_unmixed(aligned, rh, rw, spec.patch_size, spec.sub_patch_size)  # a padded copy: ours to change
+        except ValueError as e:
+            raise EncryptionError(str(e)) from None
+    return aligned
 
 
 def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleKey] = None) -> np.ndarray:
@@ -114,11 +132,8 @@ def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleK
         img = round_to_uint8(mix_subpatches(img, spec.patch_size, spec.sub_patch_size))
     out = img
     if MODE_TABLE[spec.mode].shuffles:
-        for _ in range(SHUFFLE_DRAWS):
-            out = random_patch_shuffle(img, spec.block_size)
-            if not np.array_equal(out, img):
-                break
-        else:
+        out = random_patch_shuffle(img, spec.block_size)  # draws again (SHUFFLE_DRAWS) while unchanged
+        if np.array_equal(out, img):
             raise EncryptionError('every draw left the image unchanged (all its blocks are identical); '
                                   'refusing to write it as an encrypted copy')
     if key is not None:

@@ -2,12 +2,14 @@
 
 The lock is ``fcntl.flock`` on ``OUT/.mmppml-lock``, which also records the owner's pid. The
 kernel releases it when the owner and its workers are gone, so a lock left by a killed run is
-never stale; a second run is refused while the first (or any of its workers) is alive.
+never stale; a second run is refused while the first (or any of its workers) is alive. The lock
+file is never opened through a link, and must be a plain file with one link (it is truncated).
 """
 import fcntl
 import os
 from pathlib import Path
 
+from .files import open_run_file
 from .spec import LockedError, OutputError
 
 LOCK_NAME = '.mmppml-lock'
@@ -25,6 +27,7 @@ class OutputLock:
     Raises:
         LockedError: another process holds it (exclusively, or at all for an exclusive lock).
         OutputError: the lock file cannot be created (e.g. a read-only directory).
+        EncryptionError: the lock file is a link, a hard link or not a regular file (exit code 2).
     """
 
     def __init__(self, output: Path, name: str = LOCK_NAME, shared: bool = False):
@@ -34,7 +37,7 @@ class OutputLock:
 
     def __enter__(self) -> 'OutputLock':
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = open_run_file(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as e:
             raise OutputError(f'cannot create the lock file {self.path}: {e.strerror or type(e).__name__}') from None
         try:

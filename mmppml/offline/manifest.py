@@ -1,15 +1,16 @@
 """The manifest (what was done, nothing secret) and the report (what was skipped) of an encrypted copy.
 
 The manifest lets whoever trains check how the copy was made and lets a rerun resume safely: a rerun
-must use the same settings, key and source listing. It holds no permutation, key material, source
-path or image content. The report names source files, so it is written outside the hand-over folder.
+must use the same settings, key and number of sources. It holds no permutation, key material, source
+path, image content or hash of source names (a recipient could test guessed names against one). The
+report names source files, so it is written outside the hand-over folder, readable by its owner only.
 """
 import datetime
 import json
 from pathlib import Path
 from typing import Optional
 
-from .files import Journal, printable_name
+from .files import Journal, printable_name, read_run_file
 from .lock import LOCK_NAME
 from .shards import is_shard_file
 from .spec import EncryptionError, EncryptionSpec
@@ -18,7 +19,9 @@ MANIFEST_NAME = 'manifest.json'
 # Files of the run itself in the output folder; hidden, and never taken for a foreign folder's content.
 RUN_FILES = (LOCK_NAME, Journal.NAME)
 MANIFEST_FORMAT = 'mmppml-encrypted-dataset'
-MANIFEST_VERSION = 1
+# The report names source files: readable by its owner only, like the key.
+REPORT_MODE = 0o600
+MANIFEST_VERSION = 2  # 2: no hash of the source names
 
 
 def now() -> str:
@@ -34,7 +37,6 @@ def new_manifest(spec: EncryptionSpec,
                  layout: str,
                  keep_names: bool,
                  key_id: Optional[str],
-                 source_sha256: str,
                  num_sources: int,
                  annotation_file: Optional[str] = None) -> dict:
     """The manifest of a run that is starting (``complete`` is False until it ends)."""
@@ -53,7 +55,7 @@ def new_manifest(spec: EncryptionSpec,
                 'key_id': key_id
             },
             'file_names': 'kept' if keep_names else 'index',
-            'source_listing_sha256': source_sha256,
+            'sources': num_sources,
         },
         'model_hint': {
             'embed_mode': 'rs' if spec.mode == 'rs' else 'mi',
@@ -70,11 +72,15 @@ def new_manifest(spec: EncryptionSpec,
 
 def read_manifest(output: Path) -> Optional[dict]:
     path = output / MANIFEST_NAME
-    if not path.exists():
+    try:
+        content = read_run_file(path)  # EncryptionError for a link or a hard link
+    except OSError as e:
+        raise EncryptionError(f'cannot read {path}: {type(e).__name__}: {e}') from None
+    if content is None:
         return None
     try:
-        manifest = json.loads(path.read_text(encoding='utf-8'))
-    except (OSError, ValueError) as e:
+        manifest = json.loads(content.decode('utf-8'))
+    except ValueError as e:
         raise EncryptionError(f'cannot read {path}: {type(e).__name__}: {e}') from None
     if not isinstance(manifest, dict) or manifest.get('format') != MANIFEST_FORMAT \
             or not isinstance(manifest.get('settings'), dict):
@@ -98,6 +104,10 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
     diff = sorted(
         k for k in set(old['settings']) | set(manifest['settings'])
         if old['settings'].get(k) != manifest['settings'].get(k))
+    if 'source_listing_sha256' in old['settings']:
+        raise EncryptionError(f'output directory {output} was written by an older version of the tool (its '
+                              'manifest holds a hash of the source names): finish it with that version, or '
+                              'choose a new directory')
     if diff:
         raise EncryptionError(
             f'output directory {output} holds a copy made with other settings ({", ".join(diff)} differ); '
@@ -107,8 +117,8 @@ def check_resume(output: Path, manifest: dict) -> Optional[dict]:
 
 def report(summary, counts: dict, source: Path) -> dict:
     """The report for the data owner: counts, the source files (relative to ``source``) that were
-    skipped, ignored or decoded with a loss, and the COCO annotations that name no image. Not for
-    hand-over."""
+    skipped, ignored or decoded with a loss, the COCO annotations that name no image and the COCO
+    fields not handed over (names and counts). Not for hand-over."""
     return {
         'created': now(),
         'source': printable_name(str(Path(source).resolve())),
@@ -120,4 +130,5 @@ def report(summary, counts: dict, source: Path) -> dict:
             for loss, files in summary.lossy.items()
         },
         'annotations_without_image': summary.annotations_without_image,
+        'coco_fields_dropped': summary.coco_fields_dropped,
     }

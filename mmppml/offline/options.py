@@ -110,6 +110,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def is_report(path: Path) -> bool:
     """Whether ``path`` holds a report this tool wrote (a rerun may write over it, nothing else)."""
+    if not path.is_file():  # a FIFO or a device is never read
+        return False
     try:
         report_obj = json.loads(path.read_text(encoding='utf-8'))
     except (OSError, ValueError):
@@ -139,6 +141,17 @@ def check_written_files(source: Path, output: Path, report_file: Path, options: 
             raise EncryptionError(f'the new key file {key_file} must not be inside the source directory')
         if coco_ann is not None and _same_file(key_file, coco_ann):
             raise EncryptionError('the key file must not be the COCO annotation file')
+
+
+def check_pixel_cap(spec: EncryptionSpec, max_pixels: int) -> None:
+    """Refuse a ``--resize`` or ``--short-side`` that makes every image larger than ``max_pixels`` (exit code 2;
+    other images over the cap once resized are skipped and reported)."""
+    if spec.resize is not None and spec.resize[0] * spec.resize[1] > max_pixels:
+        raise EncryptionError(f'--resize {spec.resize[0]} {spec.resize[1]} makes every image '
+                              f'{spec.resize[0] * spec.resize[1]} pixels, over the cap of {max_pixels} (--max-pixels)')
+    if spec.short_side is not None and spec.short_side**2 > max_pixels:
+        raise EncryptionError(f'--short-side {spec.short_side} makes every image at least {spec.short_side**2} '
+                              f'pixels, over the cap of {max_pixels} (--max-pixels)')
 
 
 def check_output_location(output: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from .files import TEMP_PREFIX, Journal, write_json_atomic
+from .files import TEMP_PREFIX, Journal, read_run_file, write_json_atomic
 from .lock import LOCK_NAME
 from .spec import EncryptionError
 
@@ -70,11 +70,28 @@ def shard_states(output: Path) -> Dict[Tuple[int, int], Optional[dict]]:
         match = SHARD_FILE.match(path.name)
         if match:
             try:
-                state = json.loads(path.read_text(encoding='utf-8'))
-            except (OSError, ValueError):
+                content = read_run_file(path)  # EncryptionError for a link or a hard link
+            except OSError:
+                content = None
+            try:
+                state = json.loads(content.decode('utf-8')) if content is not None else None
+            except ValueError:  # malformed
                 state = None
             states[int(match[1]), int(match[2])] = state if isinstance(state, dict) else None
     return states
+
+
+def describe_shards(shards: Iterable[Tuple[int, int]]) -> str:
+    """``'0/2, 1/2, 0/3'``."""
+    return ', '.join(f'{k}/{n}' for k, n in sorted(shards, key=lambda s: (s[1], s[0])))
+
+
+def removal_hint(output: Path, shards: Iterable[Tuple[int, int]]) -> str:
+    """How to drop the files of ``shards`` from ``output``, e.g. of a shard started by mistake (their images
+    are checked against the journals and redone where needed, so nothing else has to go)."""
+    own = [shard_files(shard) for shard in sorted(shards)]
+    names = [name for files in own for name in (files.state, files.journal, files.lock)]
+    return f'delete their state, journal and lock files in {output}: {" ".join(names)}'
 
 
 def check_shards_finished(output: Path, settings: dict) -> int:
@@ -84,8 +101,13 @@ def check_shards_finished(output: Path, settings: dict) -> int:
     if not counts:
         raise EncryptionError(f'--merge: no shard has run in {output} (run the shards with --shard K/N first)')
     if len(counts) > 1:
-        raise EncryptionError(f'--merge: {output} holds shards of runs split in {counts} parts; '
-                              'shards of one run must share N')
+        sizes = {n: sum(1 for _, m in states if m == n) for n in counts}
+        kept = max(counts, key=lambda n: (sizes[n], -n))  # the split most shards ran with
+        stray = [s for s in states if s[1] != kept]
+        raise EncryptionError(f'--merge: {output} holds finished shards of runs split in {counts} parts '
+                              f'({describe_shards(states)}); the shards of one run share N. If '
+                              f'{describe_shards(stray)} ran by mistake, {removal_hint(output, stray)}; '
+                              'then run --merge again')
     n = counts[0]
     unfinished = [k for k in range(n) if not (states.get((k, n)) or {}).get('complete')]
     if unfinished:

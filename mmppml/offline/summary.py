@@ -1,7 +1,9 @@
 """What an encryption run did, as printed and written to the report."""
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
+
+from .files import UNSUPPORTED_FORMAT
 
 # What decoding to 8-bit loses, as said in the summary.
 LOSS_NOTES = {
@@ -19,7 +21,9 @@ class Summary:
     encrypted, ``ignored`` the same for entries of the source that are not images to encrypt
     (hidden, other types, links not followed), ``lossy`` maps each of :data:`LOSS_NOTES` to the
     sources that lost it in decoding, ``annotations_without_image`` lists the COCO annotations
-    whose image_id is no image of the file (``{'annotation': index, 'image_id': id}``), and
+    whose image_id is no image of the file (``{'annotation': index, 'image_id': id}``),
+    ``coco_fields_dropped`` the fields of the COCO file not handed over (kind of entry -> field name ->
+    number of entries holding it; no values), and
     ``report_file`` is where all of it was written.
     """
     sources: int
@@ -29,6 +33,7 @@ class Summary:
     ignored: List[dict] = field(default_factory=list)
     lossy: dict = field(default_factory=dict)
     annotations_without_image: List[dict] = field(default_factory=list)
+    coco_fields_dropped: Dict[str, Dict[str, int]] = field(default_factory=dict)
     temp_files_removed: int = 0
     seconds: float = 0.
     report_file: Optional[Path] = None
@@ -49,12 +54,23 @@ class Summary:
         out += [f'  skipped {s["file"]}: {s["reason"]}' for s in self.skipped[:10]]
         if len(self.skipped) > 10:
             out.append(f'  ... {len(self.skipped) - 10} more in {self.report_file}')
-        if self.ignored:
-            reasons = sorted({i['reason'] for i in self.ignored})
-            out.append(f'ignored {len(self.ignored)} entr{"y" if len(self.ignored) == 1 else "ies"} of the source '
+        unsupported = [i['file'] for i in self.ignored if i['reason'].startswith(UNSUPPORTED_FORMAT)]
+        if unsupported:
+            kinds = sorted({Path(name).suffix.lower() for name in unsupported})
+            out.append(f'{len(unsupported)} image file(s) NOT encrypted, their format is not supported '
+                       f'({", ".join(kinds)}): convert them to PNG and rerun (all listed in the report)')
+            out += [f'  not encrypted {name}' for name in unsupported[:10]]
+        others = [i for i in self.ignored if not i['reason'].startswith(UNSUPPORTED_FORMAT)]
+        if others:
+            reasons = sorted({i['reason'] for i in others})
+            out.append(f'ignored {len(others)} entr{"y" if len(others) == 1 else "ies"} of the source '
                        f'that are not images to encrypt ({"; ".join(reasons)})')
         for loss, files in sorted(self.lossy.items()):
             out.append(f'{len(files)} image(s) decoded with their {LOSS_NOTES[loss]}')
+        if self.coco_fields_dropped:
+            fields = sum(len(counts) for counts in self.coco_fields_dropped.values())
+            out.append(f'{fields} field(s) of the COCO file that mmdet does not read were not handed over (their '
+                       'names and counts are in the report)')
         if self.annotations_without_image:
             out.append(f'{len(self.annotations_without_image)} COCO annotation(s) name no image of the file and '
                        'were left out (listed in the report)')

@@ -1,17 +1,22 @@
-"""Encrypting the sources of a run, one file per task, in worker processes that die with the run."""
+"""Encrypting the sources of a run, one file per task, in worker processes that die with the run.
+
+The workers form a ``concurrent.futures.ProcessPoolExecutor``: a worker that dies (killed, e.g. by the
+out-of-memory killer) breaks the pool, which stops the run with exit code 4 instead of waiting forever
+for its images; the rerun redoes them. Workers ignore Ctrl-C: the run stops them and exits 130.
+"""
 import hashlib
-import multiprocessing
 import os
 import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import cv2
 
 from mmppml.crypto.keyed_scramble import ScrambleKey
-from .files import Journal, read_source, write_atomic
+from .files import Journal, read_source, write_output
 from .image_ops import decode_image, encode_png, encrypt_image, read_header
 from .progress import Progress
 from .spec import EncryptionError, EncryptionSpec, OutputError
@@ -55,6 +60,20 @@ class WorkerConfig:
         return message
 
 
+def check_pixels(spec: EncryptionSpec, height: int, width: int, max_pixels: int) -> None:
+    """Refuse an image that ``spec`` would resize (and align) to more than ``max_pixels`` pixels, before
+    resizing it: the cap holds for what is decoded and for what is made and written."""
+    sizes = [spec.resized_size(height, width)]
+    try:
+        sizes.append(spec.aligned_size(height, width))
+    except EncryptionError:
+        pass  # a size it cannot align is refused when it is prepared
+    h, w = max(sizes, key=lambda hw: hw[0] * hw[1])
+    if h * w > max_pixels:
+        raise EncryptionError(f'the {width}x{height} (WxH) image would be resized to {w}x{h}, {w * h} pixels, '
+                              f'over the cap of {max_pixels} (--max-pixels)')
+
+
 def encrypt_one(config: WorkerConfig, task: Task) -> dict:
     """Encrypt one source file.
 
@@ -71,6 +90,7 @@ def encrypt_one(config: WorkerConfig, task: Task) -> dict:
         data = read_source(config.source / src, config.max_file_bytes)
         losses = read_header(data, config.max_pixels)
         img = decode_image(data, config.spec.grayscale)
+        check_pixels(config.spec, *img.shape[:2], config.max_pixels)
         if expected_hw is not None and tuple(img.shape[:2]) != tuple(expected_hw):
             raise EncryptionError(f'the annotation file says {expected_hw[1]}x{expected_hw[0]} (WxH) but the '
                                   f'image is {img.shape[1]}x{img.shape[0]}')
@@ -81,21 +101,28 @@ def encrypt_one(config: WorkerConfig, task: Task) -> dict:
         return dict(result, reason=f'cannot read the file: {e.strerror or type(e).__name__}')
     except Exception as e:  # a bad file must not stop the run; it is reported
         return dict(result, reason=config.scrub(f'{type(e).__name__}: {e}'))
-    out = config.output / dst
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, png, fsync=config.fsync, pause=config.pause, prefix=config.temp_prefix)
+        write_output(config.output, dst, png, fsync=config.fsync, pause=config.pause, prefix=config.temp_prefix)
     except OSError as e:
         raise OutputError(f'cannot write the output {dst}: {e.strerror or type(e).__name__}') from None
+    except EncryptionError as e:  # a link on the way, put there while the run writes
+        raise OutputError(str(e)) from None
     return dict(result, sha256=hashlib.sha256(png).hexdigest(), size=len(png), losses=losses)
 
 
-def _start_worker(parent_pid: Optional[int]) -> None:
-    """Run in each worker: one OpenCV thread, and end when the run that started it ends, even by
-    SIGKILL (Linux)."""
+# The run's configuration in a worker process (set once, by the pool's initializer).
+_CONFIG: Optional[WorkerConfig] = None
+
+
+def _start_worker(parent_pid: Optional[int], config: Optional[WorkerConfig] = None) -> None:
+    """Run in each worker: one OpenCV thread, Ctrl-C left to the run, and end when the run that started
+    it ends, even by SIGKILL (Linux)."""
+    global _CONFIG
+    _CONFIG = config
     cv2.setNumThreads(1)
     if parent_pid is None:
         return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
@@ -106,9 +133,62 @@ def _start_worker(parent_pid: Optional[int]) -> None:
         os._exit(1)
 
 
+def _encrypt_chunk(tasks: List[Task]) -> List[dict]:
+    """Run in a worker: encrypt ``tasks`` with the run's configuration."""
+    return [encrypt_one(_CONFIG, task) for task in tasks]
+
+
+def _stop_pool(pool: ProcessPoolExecutor, kill: bool) -> None:
+    """Shut ``pool`` down: wait for its workers, or (``kill``: the run is stopping) end them first."""
+    if not kill:
+        pool.shutdown(wait=True)
+        return
+    workers = list((getattr(pool, '_processes', None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()  # a temporary file it leaves is removed by the next run
+    for worker in workers:
+        worker.join(5)
+
+
+def _run_pool(tasks: List[Task], workers: int, config: WorkerConfig, collect: Callable[[dict], None]) -> None:
+    """Encrypt ``tasks`` in ``workers`` processes, a few chunks in flight at a time."""
+    size = max(1, min(32, len(tasks) // (workers * 16)))
+    chunks = (tasks[i:i + size] for i in range(0, len(tasks), size))
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(), config))
+    pending, stopped = set(), True
+
+    def collect_some() -> None:
+        nonlocal pending
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            for result in future.result():
+                collect(result)
+
+    try:
+        for chunk in chunks:
+            pending.add(pool.submit(_encrypt_chunk, chunk))
+            if len(pending) >= 2 * workers:
+                collect_some()
+        while pending:
+            collect_some()
+        stopped = False
+    except BrokenProcessPool:
+        raise OutputError('a worker process died (killed, e.g. by the out-of-memory killer), so the run stopped; '
+                          'what it wrote is kept: rerun the same command to resume (with fewer --workers if memory '
+                          'is short)') from None
+    finally:
+        _stop_pool(pool, kill=stopped)
+
+
 def run_tasks(tasks: List[Task], workers: int, config: WorkerConfig, journal: Journal, summary: Summary,
               progress: Progress) -> None:
-    """Encrypt ``tasks`` in ``workers`` processes (1: in this process); record each in the journal."""
+    """Encrypt ``tasks`` in ``workers`` processes (1: in this process); record each in the journal.
+
+    Raises:
+        OutputError: an output cannot be written, or a worker process died.
+    """
 
     def collect(result: dict) -> None:
         if 'reason' in result:
@@ -126,10 +206,7 @@ def run_tasks(tasks: List[Task], workers: int, config: WorkerConfig, journal: Jo
             for task in tasks:
                 collect(encrypt_one(config, task))
         else:
-            chunk = max(1, min(32, len(tasks) // (workers * 16)))
-            with multiprocessing.Pool(workers, _start_worker, (os.getpid(), )) as pool:
-                for result in pool.imap_unordered(partial(encrypt_one, config), tasks, chunksize=chunk):
-                    collect(result)
+            _run_pool(tasks, workers, config, collect)
     finally:
         progress.close()
         journal.close()

@@ -252,10 +252,10 @@ def test_not_marked_complete_while_temp_files_remain(tmp_path, monkeypatch):
 def test_unwritable_output_stops_with_exit_4(tmp_path, monkeypatch, capsys, err):
     src = make_folder(tmp_path / 'src')
 
-    def fail(path, data, fsync=False, pause=0., prefix=None):
+    def fail(root, name, data, fsync=False, pause=0., prefix=None):
         raise OSError(err, os.strerror(err))
 
-    monkeypatch.setattr('mmppml.offline.worker.write_atomic', fail)
+    monkeypatch.setattr('mmppml.offline.worker.write_output', fail)
     assert run(src, tmp_path / 'out', '--mode', 'rs', '-P', '8', '--workers', '1') == 4
     assert os.strerror(err) in capsys.readouterr().err
 

@@ -5,12 +5,16 @@ and checks the documented exit code, the one-line message and that nothing was l
 """
 import json
 import os
+import resource
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from test_encrypt_dataset_faults import make_folder, noise, pngs, report_of, run
+from test_encrypt_dataset_faults import TOOL, make_folder, noise, patch_multiset, pngs, report_of, run
 
 from mmppml.crypto import mix_subpatches, new_scramble_key, round_to_uint8, save_key, to_blocks
 from mmppml.offline import EncryptionError, EncryptionSpec
@@ -51,6 +55,36 @@ def test_padding_does_not_count_toward_the_block_minimum(tmp_path, mode):
     # 33 x 33: four blocks wholly of content, so it is encrypted.
     cv2.imwrite(str(src / 'small.png'), noise(33))
     assert run(src.parent, tmp_path / 'out2', '--mode', *mode, '--size-mismatch', 'pad') == 0
+
+
+@pytest.mark.parametrize('mode', ['mi', 'rs-on-mi'])
+def test_mi_with_padding_hands_over_no_scaled_copy(tmp_path, mode):
+    """P 16, S 8: an 8 x 8 image, and the bottom-right 8 x 8 of a 40 x 72 photo, were mixed with zeros only
+    and handed over as plain / 4 (four times the output equalled the source within 2 levels)."""
+    src = tmp_path / 'src' / 'a'
+    src.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    photo = rng.integers(1, 256, (40, 72, 3), dtype=np.uint8)  # no zeros: the padding is 0
+    cv2.imwrite(str(src / 'photo.png'), photo)
+    cv2.imwrite(str(src / 'small.png'), rng.integers(1, 256, (8, 8, 3), dtype=np.uint8))
+    out = tmp_path / 'out'
+    assert run(src.parent, out, '--mode', mode, '-P', '16', '-S', '8', '--size-mismatch', 'pad') == 3
+    skipped = report_of(out)['skipped']
+    assert [s['file'] for s in skipped] == ['a/small.png']
+    if mode == 'mi':
+        assert 'fits in one sub-patch' in skipped[0]['reason']
+    [written] = pngs(out)
+    enc = cv2.imread(str(written))
+    assert enc.shape == (24, 40, 3)
+    scaled_copies = [b for b in to_blocks(enc, 8) if np.abs(b.astype(int) * 4 - photo[32:, 64:]).max() <= 2]
+    assert not scaled_copies
+    assert sum(not b.any() for b in to_blocks(enc, 8)) == 1  # the corner's content is dropped, as a crop would
+    if mode == 'mi':
+        assert not enc[16:, 32:].any()
+        rows, cols = np.arange(32, 40)[:, None], np.arange(64, 72)  # the rest is the MI of the padded photo
+        photo[rows, cols] = 0
+        expected = round_to_uint8(mix_subpatches(np.pad(photo, [(0, 8), (0, 8), (0, 0)]), 16, 8))
+        np.testing.assert_array_equal(enc, expected)
 
 
 # 3. Where the report goes -------------------------------------------------------------------------
@@ -176,6 +210,152 @@ def test_coco_annotations_of_unknown_images_are_reported_and_info_dropped(tmp_pa
     assert 'Smith' not in (out / 'ann.json').read_text()
 
 
+PRIVATE = ('Alice Martin', '/home/alice', 'alice@example.org', 'wedding in Lyon')
+
+
+def test_only_the_fields_mmdet_reads_are_handed_over(tmp_path):
+    """Annotation and category fields used to be copied verbatim: names, home-folder paths, captions, e-mails."""
+    coco = coco_source(tmp_path)
+    coco['images'][0].update(flickr_url='http://example.org/alice.jpg', caption=PRIVATE[3])
+    coco['annotations'][0].update(
+        attributes=dict(person=PRIVATE[0]),
+        source_file=PRIVATE[1] + '/Pictures/0.png',
+        caption=PRIVATE[3],
+        num_keypoints=0,
+        ignore=0)
+    coco['annotations'].append(dict(id=2, image_id=2, category_id=1, bbox=[0, 0, 4, 4], email=PRIVATE[2]))
+    coco['categories'][0].update(supercategory='object', contact=PRIVATE[2], description=PRIVATE[3])
+    coco['info'] = dict(contributor=PRIVATE[0])
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    out = tmp_path / 'out'
+    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
+    text = (out / 'ann.json').read_text()
+    assert not any(value in text for value in PRIVATE)
+    handed_over = json.loads(text)
+    assert handed_over['annotations'][0] == dict(
+        id=1, image_id=1, category_id=1, bbox=[0.5, 1., 5., 6.], area=30., iscrowd=0, num_keypoints=0, ignore=0)
+    assert handed_over['categories'] == [dict(id=1, name='thing', supercategory='object')]
+    report = report_of(out)
+    assert report['coco_fields_dropped'] == dict(
+        top_level=dict(info=1),
+        images=dict(caption=1, flickr_url=1),
+        annotations=dict(attributes=1, caption=1, email=1, source_file=1),
+        categories=dict(contact=1, description=1))
+    assert not any(value in json.dumps(report) for value in PRIVATE)  # names and counts, no values
+
+
+@pytest.mark.parametrize('path, value, named', [
+    (('annotations', 0, 'id'), 'Alice Martin', 'annotations[0] id'),
+    (('annotations', 0, 'category_id'), 'alice@example.org', 'annotations[0] category_id'),
+    (('annotations', 0, 'iscrowd'), 'yes', 'annotations[0] iscrowd'),
+    (('categories', 0, 'name'), ['Alice'], 'categories[0] name'),
+    (('categories', 0, 'id'), None, 'categories[0]'),
+    (('categories', 0), 'thing', 'categories[0] is str'),
+])
+def test_kept_fields_carry_only_what_mmdet_reads(tmp_path, capsys, path, value, named):
+    """A whitelist of field names is not enough: a kept field must hold the type mmdet reads."""
+    coco = coco_source(tmp_path)
+    set_path(coco, path, value)
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    out = tmp_path / 'out'
+    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 2
+    err = capsys.readouterr().err
+    assert named in err and 'Traceback' not in err and not out.exists()
+
+
+def rle(mask: np.ndarray) -> dict:
+    from pycocotools import mask as mask_utils
+    encoded = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return dict(size=list(encoded['size']), counts=encoded['counts'].decode())
+
+
+@pytest.mark.parametrize(
+    'segmentation, named',
+    [
+        (dict(size=[32, 32], counts='0ZZZZ'), 'not a valid compressed RLE'),  # cut short inside a value
+        (dict(size=[32, 32], counts='`0`0`0'), 'cover'),  # decodes, to more pixels than 32 x 32
+        (dict(size=[32, 32], counts='\u00e9t\u00e9'), 'not a valid compressed RLE'),
+        (dict(size=[40000, 40000], counts='0'), 'but its image is [32, 32]'),  # 1.6 GB if decoded
+        (dict(size=[32, 33], counts=[32 * 33]), 'but its image is [32, 32]'),
+        (dict(size=[32, 32], counts=[1000, 100]), 'cover 1100'),
+        (dict(size=[32, 32], counts=[512]), 'cover 512'),
+    ])
+def test_rle_masks_are_checked_against_their_image_before_encrypting(tmp_path, capsys, segmentation, named):
+    """A malformed compressed RLE used to crash the run after every image was written (on every rerun),
+    and a 40000 x 40000 RLE on a small image was decoded whole at the end."""
+    coco = coco_source(tmp_path)
+    coco['annotations'][0].update(iscrowd=1, segmentation=segmentation)
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    out = tmp_path / 'out'
+    for _ in range(2):
+        assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 2
+        err = capsys.readouterr().err
+        assert 'annotations[0]' in err and named in err and 'Traceback' not in err, err
+        assert not out.exists()
+
+
+def test_valid_rle_masks_still_pass_and_are_rescaled(tmp_path):
+    coco = coco_source(tmp_path)
+    mask = np.zeros((32, 32), bool)
+    mask[4:20, 8:24] = True
+    coco['annotations'][0].update(iscrowd=1, segmentation=rle(mask))
+    coco['annotations'].append(
+        dict(
+            id=2,
+            image_id=2,
+            category_id=1,
+            bbox=[0, 0, 32, 32],
+            iscrowd=1,
+            segmentation=dict(size=[32.0, 32], counts=[0, 1024])))
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    out = tmp_path / 'out'
+    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
+    from pycocotools import mask as mask_utils
+    masks = [mask_utils.decode(a['segmentation']) for a in json.loads((out / 'ann.json').read_text())['annotations']]
+    assert masks[0].shape == (16, 16) and masks[0].sum() == 64 and masks[1].all()
+
+
+def test_a_huge_rle_is_refused_within_a_small_memory_limit(tmp_path):
+    """As the issue ran it: a 40000 x 40000 RLE on a 64 x 64 image, the tool limited to 1.5 GB of memory."""
+    (tmp_path / 'img').mkdir()
+    cv2.imwrite(str(tmp_path / 'img' / '0.png'), noise(64))
+    coco = dict(
+        images=[dict(id=1, file_name='0.png', width=64, height=64)],
+        categories=[dict(id=1, name='x')],
+        annotations=[
+            dict(
+                id=1,
+                image_id=1,
+                category_id=1,
+                iscrowd=1,
+                bbox=[0, 0, 64, 64],
+                segmentation=dict(size=[40000, 40000], counts=[40000 * 40000]))
+        ])
+    (tmp_path / 'ann.json').write_text(json.dumps(coco))
+    limit = 1536 * 2**20
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    args = [
+        tmp_path / 'img', tmp_path / 'out', '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', tmp_path / 'ann.json',
+        '--workers', '1', '--quiet'
+    ]
+    proc = subprocess.run(
+        [sys.executable, str(TOOL)] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,
+        timeout=300)
+    assert proc.returncode == 2 and 'annotations[0]' in proc.stderr and 'but its image is [64, 64]' in proc.stderr, \
+        proc.stderr[-1000:]
+    assert not (tmp_path / 'out').exists()
+
+
 # 6. Merging shards checks content ---------------------------------------------------------------
 
 
@@ -298,3 +478,61 @@ def test_multi_frame_images_are_noted_in_the_report(tmp_path, capsys):
     assert run(src.parent, out, '--mode', 'rs', '-P', '8') == 0
     assert report_of(out)['decoded_with_loss'] == {'frames': ['a/stack.tif']}
     assert 'first frame kept' in capsys.readouterr().out
+
+
+# Folders below the class level ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('keep_names', [False, True])
+def test_folders_below_a_class_never_reach_the_hand_over(tmp_path, keep_names):
+    """``cats/2021-06-12 Alice and Bob wedding, Lyon/...`` used to reach the hand-over and its journal, and
+    the manifest counted it as a class: its images now join the class."""
+    src = tmp_path / 'src'
+    private = '2021-06-12 Alice and Bob wedding, Lyon'
+    images = [('cats/' + private, 'IMG_0001.png'), ('cats/' + private + '/day 2', 'IMG_0002.png'),
+              ('cats', 'tabby.png'), ('dogs', 'rex.png')]
+    for seed, (folder, name) in enumerate(images):
+        (src / folder).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(src / folder / name), noise(32, seed=seed))
+    out = tmp_path / 'out'
+    extra = ('--keep-names', ) if keep_names else ()
+    assert run(src, out, '--mode', 'rs', '-P', '8', *extra) == 0
+    written = sorted(str(p.relative_to(out)) for p in pngs(out))
+    if keep_names:
+        assert written == ['cats/IMG_0001.png', 'cats/IMG_0002.png', 'cats/tabby.png', 'dogs/rex.png']
+    else:
+        assert written == ['cats/000000.png', 'cats/000001.png', 'cats/000002.png', 'dogs/000000.png']
+    assert sorted(p.name for p in (out / 'cats').iterdir()) == sorted(Path(w).name for w in written[:3])
+    for path in out.rglob('*'):
+        assert 'Alice' not in str(path)
+        if path.is_file() and not path.name.endswith('.png'):  # the journal, the manifest
+            assert 'Alice' not in path.read_text(errors='replace')
+    assert json.loads((out / 'manifest.json').read_text())['counts']['classes'] == 2
+    # Each output is the shuffle of the source it is named after (the same class, all of them).
+    sources = sorted(src.rglob('*.png'))
+    assert sorted(patch_multiset(cv2.imread(str(p)), 8)
+                  for p in pngs(out)) == sorted(patch_multiset(cv2.imread(str(p)), 8) for p in sources)
+    # A rerun finds everything done.
+    assert run(src, out, '--mode', 'rs', '-P', '8', *extra) == 0
+
+
+def test_keep_names_with_clashing_files_in_sub_folders_is_refused(tmp_path, capsys):
+    src = tmp_path / 'src'
+    for folder in ('cats/a', 'cats/b'):
+        (src / folder).mkdir(parents=True)
+        cv2.imwrite(str(src / folder / 'same.png'), noise(32))
+    assert run(src, tmp_path / 'out', '--mode', 'rs', '-P', '8', '--keep-names') == 2
+    assert 'cats/same.png' in capsys.readouterr().err and not (tmp_path / 'out').exists()
+
+
+def test_coco_file_name_folders_never_reach_the_hand_over(tmp_path):
+    coco = coco_source(tmp_path)
+    (tmp_path / 'img' / 'Alice wedding').mkdir()
+    os.replace(tmp_path / 'img' / '0.png', tmp_path / 'img' / 'Alice wedding' / '0.png')
+    coco['images'][0]['file_name'] = 'Alice wedding/0.png'
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    out = tmp_path / 'out'
+    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--keep-names') == 0
+    assert sorted(str(p.relative_to(out)) for p in pngs(out)) == ['images/0.png', 'images/1.png']
+    assert all('Alice' not in str(p) for p in out.rglob('*')) and 'Alice' not in (out / 'ann.json').read_text()
