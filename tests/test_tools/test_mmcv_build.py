@@ -175,3 +175,18 @@ def test_pypi_nvcc_found_in_any_visible_site_packages(tmp_path):
     import sys
     own = mmcv_build.site_packages(sys.executable)
     assert own[0].endswith('site-packages') and len(set(own)) == len(own)
+
+
+def test_toolkit_behind_a_wrapper_script_on_path(tmp_path):
+    """An nvcc on PATH that is a wrapper script (``exec /opt/cuda-13.0/bin/nvcc "$@"``) leads to its toolkit."""
+    real = fake_toolkit(tmp_path / 'opt' / 'cuda-13.0', '13.0')
+    with open(osp.join(real, 'bin', 'nvcc'), 'a') as f:  # nvcc --dryrun reports the folder it runs from
+        f.write(f'echo "#\\$ TOP={real}/bin/.." >&2\n')
+    wrapper_bin = tmp_path / 'usr' / 'bin'
+    wrapper_bin.mkdir(parents=True)
+    wrapper = wrapper_bin / 'nvcc'
+    wrapper.write_text(f'#!/bin/sh\nexec {real}/bin/nvcc "$@"\n')
+    wrapper.chmod(0o755)
+    assert mmcv_build.nvcc_top(str(wrapper)) == real
+    candidates = mmcv_build.toolkit_candidates('13.0', dict(PATH=str(wrapper_bin)))
+    assert mmcv_build.find_toolkit('13.0', candidates) == real

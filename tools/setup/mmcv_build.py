@@ -153,13 +153,24 @@ def toolkit_candidates(cuda: str, env: Dict[str, str]) -> List[str]:
     found = [env.get(name) for name in ('MMPPML_CUDA_HOME', 'CUDA_HOME', 'CUDA_PATH')]
     nvcc = shutil.which('nvcc', path=env.get('PATH'))
     if nvcc:
-        found.append(osp.dirname(osp.dirname(osp.realpath(nvcc))))
+        found += [nvcc_top(nvcc), osp.dirname(osp.dirname(osp.realpath(nvcc)))]
     found += [f'/usr/local/cuda-{cuda}', '/usr/local/cuda']
     unique = []
     for path in found:
         if path and path not in unique:
             unique.append(path)
     return unique
+
+
+def nvcc_top(nvcc: str) -> Optional[str]:
+    """The toolkit folder an nvcc says it runs from (its ``TOP``), which a wrapper script on PATH hides."""
+    try:
+        out = subprocess.run([nvcc, '--dryrun', '-c', 'mmppml-probe.cu'], capture_output=True, text=True,
+                             timeout=60).stderr
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r'^#\$ TOP=(.+)$', out, re.MULTILINE)
+    return osp.normpath(match.group(1).strip()) if match else None
 
 
 def find_toolkit(cuda: str, candidates: Sequence[str]) -> Optional[str]:
