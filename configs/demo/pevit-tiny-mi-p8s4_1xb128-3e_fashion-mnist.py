@@ -17,6 +17,6 @@ model = dict(
         img_size=16,
         patch_size=4,
         in_channels=1,
-        embed_mode='mi',
-        pos_embed='learned',
-        ref_pos_embed=False))
+        patch_cfg=dict(type='mmppml.MIPatchEmbed'),
+        pos_embed_cfg=dict(type='learned'),
+        ref_pos_cfg=None))

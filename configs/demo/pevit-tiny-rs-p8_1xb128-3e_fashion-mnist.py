@@ -14,5 +14,5 @@ model = dict(
         img_size=32,
         patch_size=8,
         in_channels=1,
-        embed_mode='rs',
-        pos_embed=None))  # the layout is hidden: position-free
+        patch_cfg=dict(type='mmppml.ConvPatchEmbed'),
+        pos_embed_cfg=None))  # the layout is hidden: position-free

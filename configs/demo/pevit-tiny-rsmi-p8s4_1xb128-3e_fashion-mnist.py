@@ -4,4 +4,5 @@ _base_ = './pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py'
 
 data_preprocessor = dict(mode='rs-on-mi')  # on the device, P and S as MI
 encrypt = dict(type='mmppml.ShuffledMixSubPatches', patch_size=8, sub_patch_size=4)
-model = dict(backbone=dict(pos_embed=None, ref_pos_embed=True))  # as the RS model
+# As the RS model: position-free, with the reference position encoding (`_delete_`: the base has none).
+model = dict(backbone=dict(pos_embed_cfg=None, ref_pos_cfg=dict(_delete_=True, type='mmppml.ReferencePosEmbed')))

@@ -8,7 +8,8 @@ _base_ = './pevit-small-rs-p16_4xb256_in1k-encrypted.py'
 data_root = 'data/imagenet_rsmi16-8'
 
 # The MI embedding (8-px conv, GELU, 1x1 conv) on the 14 x 14 mixed blocks; no position embedding.
-model = dict(backbone=dict(img_size=112, patch_size=8, embed_mode='mi', pos_embed=None))  # position-free
+model = dict(backbone=dict(img_size=112, patch_size=8, patch_cfg=dict(type='mmppml.MIPatchEmbed'),
+                           pos_embed_cfg=None))  # position-free
 
 # Flips commute up to a permutation; brightness, contrast and saturation commute exactly.
 train_dataloader = dict(dataset=dict(data_root=data_root))

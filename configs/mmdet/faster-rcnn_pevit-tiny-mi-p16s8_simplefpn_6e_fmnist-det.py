@@ -11,6 +11,6 @@ mix = dict(type='mmppml.MixSubPatches', patch_size=patch_size, sub_patch_size=su
 model = dict(
     data_preprocessor=dict(
         type='mmppml.EncryptingDetDataPreprocessor', mode='mi', patch_size=patch_size, sub_patch_size=sub_patch_size),
-    backbone=dict(patch_size=sub_patch_size, embed_mode='mi', img_size=96),
+    backbone=dict(patch_size=sub_patch_size, patch_cfg=dict(type='mmppml.MIPatchEmbed'), img_size=96),
     rpn_head=dict(anchor_generator=dict(strides=strides)),
     roi_head=dict(bbox_roi_extractor=dict(featmap_strides=strides, finest_scale=28)))

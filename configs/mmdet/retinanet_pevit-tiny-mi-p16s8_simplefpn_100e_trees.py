@@ -14,7 +14,11 @@ model = dict(
         type='mmppml.EncryptingDetDataPreprocessor', mode='mi', patch_size=patch_size, sub_patch_size=sub_patch_size),
     # MI keeps the layout: a learned position embedding, on the grid of a 208-px MI tile (26 x 26 tokens)
     # and resized to each input's grid.
-    backbone=dict(patch_size=sub_patch_size, embed_mode='mi', pos_embed='learned', img_size=208),
+    backbone=dict(
+        patch_size=sub_patch_size,
+        patch_cfg=dict(type='mmppml.MIPatchEmbed'),
+        pos_embed_cfg=dict(type='learned'),
+        img_size=208),
     bbox_head=dict(anchor_generator=dict(strides=[4, 8, 16])))  # 8, 16, 32 on the photo
 
 train_pipeline = _base_.train_pipeline

@@ -9,7 +9,7 @@ plain_checkpoint = 'work_dirs/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees
 model = dict(
     backbone=dict(
         **_base_.mi_adaptation_backbone,  # the linear MI embedding, into which the plain patch conv converts
-        pos_embed='learned',
+        pos_embed_cfg=dict(type='learned'),
         img_size=208,  # the grid the plain backbone learned its position embedding on (26 x 26 tokens)
         drop_path_rate=0.,
         out_indices=-1,

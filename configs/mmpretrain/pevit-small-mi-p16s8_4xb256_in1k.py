@@ -3,7 +3,12 @@
 # embedding (8-px conv, GELU, 1x1 conv) turns its 14 x 14 blocks into tokens.
 _base_ = './pevit-small-rs-p16_4xb256_in1k.py'
 
-model = dict(backbone=dict(img_size=112, patch_size=8, embed_mode='mi',
-                           pos_embed='learned'))  # MI keeps the layout: a position embedding
+# MI keeps the layout: a position embedding (`_delete_`: the RS base has none).
+model = dict(
+    backbone=dict(
+        img_size=112,
+        patch_size=8,
+        patch_cfg=dict(type='mmppml.MIPatchEmbed'),
+        pos_embed_cfg=dict(_delete_=True, type='learned')))
 
 data_preprocessor = dict(mode='mi', sub_patch_size=8)

@@ -10,8 +10,8 @@ model = dict(
         arch='deit-small',
         img_size=224,
         patch_size=16,
-        embed_mode='rs',
-        pos_embed=None))  # RS hides the layout: position-free
+        patch_cfg=dict(type='mmppml.ConvPatchEmbed'),
+        pos_embed_cfg=None))  # RS hides the layout: position-free
 
 # Encrypted on the training device after the DeiT batch augments (Mixup, CutMix), as the official
 # training mixes plain images and encrypts the mix; normalisation comes first and commutes with it.

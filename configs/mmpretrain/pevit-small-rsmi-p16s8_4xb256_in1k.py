@@ -3,4 +3,4 @@
 _base_ = './pevit-small-mi-p16s8_4xb256_in1k.py'
 
 data_preprocessor = dict(mode='rs-on-mi')
-model = dict(backbone=dict(pos_embed=None))  # the layout is hidden: position-free
+model = dict(backbone=dict(pos_embed_cfg=None))  # the layout is hidden: position-free

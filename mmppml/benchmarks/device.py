@@ -52,7 +52,7 @@ def load_config(path: str, tiny: bool = False, img_size: int = 224):
     backbone = cfg.model.backbone
     backbone.pop('init_cfg', None)
     if tiny:
-        shrink = 1 if backbone.get('embed_mode') != 'mi' else 2
+        shrink = 2 if backbone.get('patch_cfg', {}).get('type') == 'mmppml.MIPatchEmbed' else 1
         backbone.update(arch=TINY_ARCH, img_size=img_size // shrink)
         cfg.model.head.in_channels = TINY_ARCH['embed_dims']
     return cfg

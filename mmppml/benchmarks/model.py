@@ -43,7 +43,7 @@ def build_model(kind: str, arch, img_size: int) -> Tuple[torch.nn.Module, int]:
         return PEViT(arch=arch, patch_size=P, img_size=img_size), img_size
     if kind == 'pevit_mi':
         mi_size = img_size * S // P
-        return PEViT(arch=arch, patch_size=S, embed_mode='mi', img_size=mi_size), mi_size
+        return PEViT(arch=arch, patch_size=S, patch_cfg=dict(type='mmppml.MIPatchEmbed'), img_size=mi_size), mi_size
     raise ValueError(f'unknown model kind {kind!r}')
 
 

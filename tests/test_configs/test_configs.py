@@ -185,15 +185,15 @@ def test_position_embedding_follows_what_the_encryption_keeps(path):
     backbone = cfg.model.backbone
     if 'PEViT' not in backbone.type and 'YOLOS' not in backbone.type:
         pytest.skip('not a PEViT backbone')
-    assert 'pos_embed' in backbone, f'{path}: state pos_embed explicitly'
+    assert 'pos_embed_cfg' in backbone, f'{path}: state pos_embed_cfg explicitly'
     types = {t['type'] for p in pipelines(cfg).values() for t in p}
     mode = preprocessor_mode(cfg)
     from mmppml.crypto import MODE_TABLE
     shuffled = mode is not None and MODE_TABLE[mode].shuffles
     if types & set(SHUFFLES) or shuffled or path.startswith(OFFLINE_DIR):  # offline: shuffled
-        assert backbone.pos_embed is None, path
+        assert backbone.pos_embed_cfg is None, path
     elif types & {'mmppml.MixSubPatches', 'mmppml.RandomConvexMix'} or mode in ('mi', 'convex-mi'):
-        assert backbone.pos_embed in ('learned', 'sincos'), path
+        assert backbone.pos_embed_cfg is not None and backbone.pos_embed_cfg.type in ('learned', 'sincos'), path
     else:
         assert mode is None, path
 

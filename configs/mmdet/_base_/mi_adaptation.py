@@ -4,5 +4,5 @@
 #     model = dict(backbone=dict(**_base_.mi_adaptation_backbone))
 #     optim_wrapper = dict(optimizer=dict(lr=...), paramwise_cfg=_base_.mi_adaptation_paramwise)
 embed_lr_mult = 10.
-mi_adaptation_backbone = dict(patch_cfg=dict(act_cfg=None))
+mi_adaptation_backbone = dict(patch_cfg=dict(type='mmppml.MIPatchEmbed', act_cfg=None))
 mi_adaptation_paramwise = dict(custom_keys={'backbone.patch_embed': dict(lr_mult=embed_lr_mult)})

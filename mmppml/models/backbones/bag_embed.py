@@ -5,7 +5,10 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from mmppml.registry import MODELS
 
+
+@MODELS.register_module()
 class BagPatchEmbed(BaseModule):
     """Embed every ``patch_size`` x ``patch_size`` block from the sorted values of its pixels.
 
@@ -14,11 +17,11 @@ class BagPatchEmbed(BaseModule):
     per channel) then go through ``Linear -> GELU -> Linear``.
 
     Args:
-        in_channels (int): image channels C (each sorted on its own).
-        embed_dims (int): token dimension D.
-        patch_size (int): the side b of a block.
-        bias (bool): bias of the first linear layer. Defaults to True.
-        init_cfg (dict, optional): initialization config.
+        in_channels (int): Image channels C (each sorted on its own).
+        embed_dims (int): Token dimension D.
+        patch_size (int): The side b of a block.
+        bias (bool): Bias of the first linear layer. Defaults to True.
+        init_cfg (dict, optional): Initialization config.
     """
     mode = 'bag'
 

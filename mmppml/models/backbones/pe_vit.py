@@ -1,10 +1,13 @@
 """PEViT: a Vision Transformer without absolute position embedding, for RS / MI encrypted images."""
+import logging
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import ModuleList
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
@@ -13,12 +16,68 @@ from mmpretrain.models.utils import build_norm_layer, resize_pos_embed, to_2tupl
 
 from mmppml.registry import MODELS
 from ..utils.checkpoint import LoadReport, adapt_vit_state_dict, load_pretrained_backbone
-from .bag_embed import BagPatchEmbed
-from .patch_embed import ConvPatchEmbed
-from .ref_pos_embed import ReferencePosEmbed, sincos_pos_embed
+from .ref_pos_embed import sincos_pos_embed
 
 ARCH_KEYS = ('embed_dims', 'num_layers', 'num_heads', 'feedforward_channels')
 POS_EMBEDS = (None, 'learned', 'sincos')
+# The stems' registered types, and the old ``embed_mode`` each replaces.
+PATCH_EMBEDS = dict(rs='mmppml.ConvPatchEmbed', mi='mmppml.MIPatchEmbed', bag='mmppml.BagPatchEmbed')
+REF_POS_EMBED = 'mmppml.ReferencePosEmbed'
+# The keys an absolute position embedding's cfg may hold besides ``type``.
+POS_EMBED_KEYS = dict(learned=(), sincos=('temperature', ))
+
+
+def translate_deprecated_args(deprecated: dict, patch_cfg: dict, ref_pos_cfg: Optional[dict],
+                              pos_embed_cfg: Optional[dict]) -> Tuple[dict, Optional[dict], Optional[dict]]:
+    """The ``(patch_cfg, ref_pos_cfg, pos_embed_cfg)`` that PEViT's old keywords stand for.
+
+    ``embed_mode='rs' | 'mi' | 'bag'`` sets ``patch_cfg['type']`` (its other keys kept),
+    ``ref_pos_embed=True | False | dict`` sets ``ref_pos_cfg`` and ``pos_embed=None | 'learned' | 'sincos'``
+    sets ``pos_embed_cfg``; each old keyword given wins over the cfg it replaces (a config of the old
+    spelling may inherit one of the new) and warns with a ``DeprecationWarning`` naming the new spelling.
+
+    Args:
+        deprecated (dict): The keywords PEViT did not recognise; any but the three old ones is an error.
+        patch_cfg (dict): The new ``patch_cfg``.
+        ref_pos_cfg (dict, optional): The new ``ref_pos_cfg``.
+        pos_embed_cfg (dict, optional): The new ``pos_embed_cfg``.
+
+    Returns:
+        tuple: ``(patch_cfg, ref_pos_cfg, pos_embed_cfg)``.
+    """
+    unknown = sorted(set(deprecated) - {'embed_mode', 'ref_pos_embed', 'pos_embed'})
+    if unknown:
+        raise TypeError(f'PEViT got unexpected keyword arguments {unknown}')
+
+    def warn(old: str, new: str):
+        message = (f'PEViT: {old} is deprecated and will be removed in the next release; write {new} '
+                   '(it replaces the cfg of the new spelling where both are given)')
+        warnings.warn(message, DeprecationWarning, stacklevel=4)
+        print_log(message, logger='current', level=logging.WARNING)
+
+    if 'embed_mode' in deprecated:
+        embed_mode = deprecated['embed_mode']
+        if embed_mode not in PATCH_EMBEDS:
+            raise ValueError(f'embed_mode must be one of {tuple(PATCH_EMBEDS)}, got {embed_mode!r}; '
+                             f"better, write patch_cfg=dict(type=...) with one of {tuple(PATCH_EMBEDS.values())}")
+        warn(f'embed_mode={embed_mode!r}', f'patch_cfg=dict(type={PATCH_EMBEDS[embed_mode]!r})')
+        patch_cfg = dict(patch_cfg, type=PATCH_EMBEDS[embed_mode])
+    if 'ref_pos_embed' in deprecated:
+        ref_pos_embed = deprecated['ref_pos_embed']
+        if isinstance(ref_pos_embed, bool):
+            ref_pos_cfg = dict(type=REF_POS_EMBED) if ref_pos_embed else None
+        elif isinstance(ref_pos_embed, dict):
+            ref_pos_cfg = dict(ref_pos_embed, type=REF_POS_EMBED)
+        else:
+            raise TypeError(f'ref_pos_embed must be a bool or a dict of arguments, got {ref_pos_embed!r}')
+        warn(f'ref_pos_embed={ref_pos_embed!r}', f'ref_pos_cfg={ref_pos_cfg!r}')
+    if 'pos_embed' in deprecated:
+        pos_embed = deprecated['pos_embed']
+        if pos_embed not in POS_EMBEDS:
+            raise ValueError(f'pos_embed must be one of {POS_EMBEDS}, got {pos_embed!r}')
+        pos_embed_cfg = None if pos_embed is None else dict(type=pos_embed)
+        warn(f'pos_embed={pos_embed!r}', f'pos_embed_cfg={pos_embed_cfg!r}')
+    return patch_cfg, ref_pos_cfg, pos_embed_cfg
 
 
 @MODELS.register_module()
@@ -26,10 +85,12 @@ class PEViT(BaseBackbone):
     """Vision Transformer for patch-shuffled (RS) and sub-patch-mixed (MI) images, position-free by default.
 
     Patch embedding, optional reference position encoding on the patch tokens, optional cls
-    token, then mmpretrain's pre-norm ``TransformerEncoderLayer`` blocks. With no absolute position
-    embedding (the default) the cls-token and mean-pooled outputs are invariant to the order of the
-    patches, and the token outputs follow it (permutation equivariant). Parameter names follow
-    mmpretrain's ``VisionTransformer``, so its checkpoints load directly (see :meth:`_adapt_checkpoint`).
+    token, then mmpretrain's pre-norm ``TransformerEncoderLayer`` blocks. The stems are registered
+    modules built from ``*_cfg`` dicts, as mmpretrain's ``VisionTransformer`` builds its patch
+    embedding. With no absolute position embedding (the default) the cls-token and mean-pooled
+    outputs are invariant to the order of the patches, and the token outputs follow it (permutation
+    equivariant). Parameter names follow mmpretrain's ``VisionTransformer``, so its checkpoints load
+    directly (see :meth:`_adapt_checkpoint`).
 
     Args:
         arch (str | dict): ``'deit-tiny'`` / ``'deit-small'`` / ``'deit-base'`` (aliases ``'t'``,
@@ -38,20 +99,24 @@ class PEViT(BaseBackbone):
         patch_size (int): Kernel = stride of the patch embedding on the image the backbone gets:
             P for plain / RS images, the sub-patch size S for MI images. Defaults to 16.
         in_channels (int): Image channels. Defaults to 3.
-        embed_mode (str): ``'rs'`` (conv), ``'mi'`` (conv, GELU, 1x1 conv) or ``'bag'`` (sorted values of
-            each block, then an MLP: invariant to the order of pixels inside a block, for pixel bags).
-            Defaults to ``'rs'``.
-        patch_cfg (dict): Extra arguments of :class:`ConvPatchEmbed`, e.g. ``dict(act_cfg=None)`` for
-            the linear MI embedding (the conv alone), into which a plain patch conv converts exactly
-            (see :meth:`_adapt_checkpoint`). Defaults to ``dict()``.
+        patch_cfg (dict): The patch embedding, (B, in_channels, H, W) -> (B, H * W / patch_size^2, C):
+            ``type`` ``'mmppml.ConvPatchEmbed'`` (conv; plain and RS images, the default when no type
+            is given), ``'mmppml.MIPatchEmbed'`` (conv, GELU, 1x1 conv; ``act_cfg=None`` for the linear
+            MI embedding, into which a plain patch conv converts exactly) or ``'mmppml.BagPatchEmbed'``
+            (sorted values of each block, then an MLP: for pixel bags), and their other arguments;
+            ``in_channels``, ``embed_dims``, ``patch_size`` and ``bias=not pre_norm`` are filled in.
+            Defaults to ``dict(type='mmppml.ConvPatchEmbed')``.
         with_cls_token (bool): Prepend a learnable cls token. Defaults to True.
-        ref_pos_embed (bool | dict): Add the reference position encoding
-            ``x + sigmoid(W2 relu(W1 (x - r)))`` to the patch tokens; a dict gives its arguments
-            (``hidden_dims``, ``act_cfg``). Defaults to True.
-        pos_embed (str, optional): Absolute position embedding: None (position-free, for RS and
-            RS-on-MI images, whose layout is hidden), ``'learned'`` (resized by interpolation for
-            other grids; for MI images, which keep the layout) or ``'sincos'`` (fixed, built for each
-            grid). Either breaks the order invariance. Defaults to None.
+        ref_pos_cfg (dict, optional): The reference position encoding ``x + sigmoid(W2 relu(W1 (x - r)))``
+            added to the (B, N, C) patch tokens, e.g. ``dict(type='mmppml.ReferencePosEmbed',
+            hidden_dims=...)`` (``embed_dims`` filled in); None for none.
+            Defaults to ``dict(type='mmppml.ReferencePosEmbed')``.
+        pos_embed_cfg (dict, optional): The absolute position embedding: None (position-free, for RS
+            and RS-on-MI images, whose layout is hidden), ``dict(type='learned')`` (a (1, L, C)
+            parameter ``pos_embed`` on the grid of ``img_size``, resized by ``interpolate_mode`` for
+            other grids; for MI images, which keep the layout) or ``dict(type='sincos')`` (fixed 2D
+            sin-cos, built for each grid; optional ``temperature``). Either breaks the order
+            invariance. Defaults to None.
         img_size (int | tuple): Typical size of the images the backbone gets (for MI: the mixed
             size); sets the grid of a learned position embedding only. Defaults to 224.
         out_type (str): ``'cls_token'`` (B, C), ``'avg_featmap'`` (B, C) normed mean of the patch
@@ -74,6 +139,10 @@ class PEViT(BaseBackbone):
         init_cfg (dict | list[dict], optional): ``dict(type='Pretrained', checkpoint=...)`` loads an
             mmpretrain ViT / DeiT checkpoint (``prefix='backbone.'`` for a classifier's), adapted by
             :meth:`_adapt_checkpoint`.
+        **deprecated: The old spellings, accepted for one release with a ``DeprecationWarning``:
+            ``embed_mode='rs' | 'mi' | 'bag'`` (now ``patch_cfg=dict(type=...)``), ``ref_pos_embed=bool
+            | dict`` (now ``ref_pos_cfg``) and ``pos_embed=None | 'learned' | 'sincos'`` (now
+            ``pos_embed_cfg``); see :func:`translate_deprecated_args`.
     """
     arch_zoo = {
         **dict.fromkeys(['t', 'deit-t', 'deit-tiny'],
@@ -89,11 +158,10 @@ class PEViT(BaseBackbone):
                  arch: Union[str, dict] = 'deit-small',
                  patch_size: int = 16,
                  in_channels: int = 3,
-                 embed_mode: str = 'rs',
-                 patch_cfg: dict = dict(),
+                 patch_cfg: dict = dict(type=PATCH_EMBEDS['rs']),
                  with_cls_token: bool = True,
-                 ref_pos_embed: Union[bool, dict] = True,
-                 pos_embed: Optional[str] = None,
+                 ref_pos_cfg: Optional[dict] = dict(type=REF_POS_EMBED),
+                 pos_embed_cfg: Optional[dict] = None,
                  img_size: Union[int, Tuple[int, int]] = 224,
                  out_type: str = 'cls_token',
                  out_indices: Union[int, Sequence[int]] = -1,
@@ -106,8 +174,12 @@ class PEViT(BaseBackbone):
                  pre_norm: bool = False,
                  layer_cfgs: Union[dict, Sequence[dict]] = dict(),
                  interpolate_mode: str = 'bicubic',
-                 init_cfg=None):
+                 init_cfg=None,
+                 **deprecated):
         super().__init__(init_cfg=init_cfg)
+        if deprecated:  # the old spellings, for one release
+            patch_cfg, ref_pos_cfg, pos_embed_cfg = translate_deprecated_args(deprecated, patch_cfg, ref_pos_cfg,
+                                                                              pos_embed_cfg)
         self.arch_settings = self._parse_arch(arch)
         self.embed_dims = self.arch_settings['embed_dims']
         self.num_layers = self.arch_settings['num_layers']
@@ -117,8 +189,7 @@ class PEViT(BaseBackbone):
         if out_type == 'cls_token' and not with_cls_token:
             raise ValueError("out_type='cls_token' needs with_cls_token=True; "
                              "use out_type='avg_featmap' for a model without cls token")
-        if pos_embed not in POS_EMBEDS:
-            raise ValueError(f'pos_embed must be one of {POS_EMBEDS}, got {pos_embed!r}')
+        pos_embed = self._parse_pos_embed_cfg(pos_embed_cfg)
         self.out_type = out_type
         self.out_indices = self._parse_out_indices(out_indices)
         if not (isinstance(frozen_stages, int) and -1 <= frozen_stages <= self.num_layers):
@@ -126,23 +197,20 @@ class PEViT(BaseBackbone):
         self.frozen_stages = frozen_stages
 
         # Stem: patch tokens, their content-based encoding, the cls token, an optional absolute one.
-        if embed_mode == 'bag':
-            self.patch_embed = BagPatchEmbed(in_channels, self.embed_dims, patch_size, bias=not pre_norm)
-        else:
-            self.patch_embed = ConvPatchEmbed(
-                in_channels, self.embed_dims, patch_size, mode=embed_mode, bias=not pre_norm, **patch_cfg)
-        self.ref_pos_embed = self._build_ref_pos_embed(ref_pos_embed)
+        self.patch_embed = self._build_patch_embed(patch_cfg, in_channels, patch_size, bias=not pre_norm)
+        self.ref_pos_embed = self._build_ref_pos_embed(ref_pos_cfg)
         self.with_cls_token = with_cls_token
         self.num_extra_tokens = int(with_cls_token)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims)) if with_cls_token else None
 
+        self.pos_embed_cfg = None if pos_embed_cfg is None else dict(pos_embed_cfg)
         self.pos_embed_type = pos_embed
         self.interpolate_mode = interpolate_mode
         self.img_size = to_2tuple(img_size)
         self.patch_resolution = (self.img_size[0] // patch_size, self.img_size[1] // patch_size)
         if pos_embed == 'learned':
             if self.img_size[0] % patch_size or self.img_size[1] % patch_size:
-                raise ValueError(f"pos_embed='learned' needs img_size {self.img_size} to be a multiple of "
+                raise ValueError(f'a learned pos_embed_cfg needs img_size {self.img_size} to be a multiple of '
                                  f'patch_size={patch_size}')
             num_tokens = self.patch_resolution[0] * self.patch_resolution[1] + self.num_extra_tokens
             self.pos_embed = nn.Parameter(torch.zeros(1, num_tokens, self.embed_dims))
@@ -211,12 +279,39 @@ class PEViT(BaseBackbone):
             parsed.append(index % self.num_layers)
         return parsed
 
-    def _build_ref_pos_embed(self, ref_pos_embed: Union[bool, dict]) -> Optional[ReferencePosEmbed]:
-        if isinstance(ref_pos_embed, dict):
-            return ReferencePosEmbed(self.embed_dims, **ref_pos_embed)
-        if isinstance(ref_pos_embed, bool):
-            return ReferencePosEmbed(self.embed_dims) if ref_pos_embed else None
-        raise TypeError(f'ref_pos_embed must be a bool or a dict of arguments, got {ref_pos_embed!r}')
+    @staticmethod
+    def _parse_pos_embed_cfg(pos_embed_cfg: Optional[dict]) -> Optional[str]:
+        """The type (None, ``'learned'`` or ``'sincos'``) of a checked ``pos_embed_cfg``."""
+        if pos_embed_cfg is None:
+            return None
+        if not isinstance(pos_embed_cfg, dict):
+            raise TypeError(f'pos_embed_cfg must be None or a dict, got {pos_embed_cfg!r}')
+        pos_embed = pos_embed_cfg.get('type')
+        if pos_embed not in POS_EMBEDS[1:]:
+            raise ValueError(f"pos_embed_cfg['type'] must be one of {POS_EMBEDS[1:]}, got {pos_embed!r}")
+        extra = sorted(set(pos_embed_cfg) - {'type', *POS_EMBED_KEYS[pos_embed]})
+        if extra:
+            raise ValueError(f'pos_embed_cfg of type {pos_embed!r} takes no {extra}')
+        return pos_embed
+
+    def _build_patch_embed(self, patch_cfg: dict, in_channels: int, patch_size: int, bias: bool) -> nn.Module:
+        if not isinstance(patch_cfg, dict):
+            raise TypeError(f'patch_cfg must be a dict, got {patch_cfg!r}')
+        cfg = dict(
+            type=PATCH_EMBEDS['rs'],
+            in_channels=in_channels,
+            embed_dims=self.embed_dims,
+            patch_size=patch_size,
+            bias=bias)
+        cfg.update(patch_cfg)
+        return MODELS.build(cfg)
+
+    def _build_ref_pos_embed(self, ref_pos_cfg: Optional[dict]) -> Optional[nn.Module]:
+        if ref_pos_cfg is None:
+            return None
+        if not isinstance(ref_pos_cfg, dict):
+            raise TypeError(f'ref_pos_cfg must be None or a dict, got {ref_pos_cfg!r}')
+        return MODELS.build(dict(dict(type=REF_POS_EMBED, embed_dims=self.embed_dims), **ref_pos_cfg))
 
     # ------------------------------------------------------------------ weights
     def init_weights(self):
@@ -298,7 +393,8 @@ class PEViT(BaseBackbone):
         if self.pos_embed_type == 'learned':
             return resize_pos_embed(self.pos_embed, self.patch_resolution, grid, self.interpolate_mode,
                                     self.num_extra_tokens)
-        table = sincos_pos_embed(grid, self.embed_dims)
+        options = {key: value for key, value in self.pos_embed_cfg.items() if key != 'type'}
+        table = sincos_pos_embed(grid, self.embed_dims, **options)
         return F.pad(table, (0, 0, self.num_extra_tokens, 0))
 
     def _format_output(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:

@@ -7,7 +7,10 @@ from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
+from mmppml.registry import MODELS
 
+
+@MODELS.register_module()
 class ReferencePosEmbed(BaseModule):
     """Reference-based position encoding: ``x + sigmoid(W2 act(W1 (x - r)))``.
 
@@ -59,7 +62,7 @@ def sincos_pos_embed(grid: Tuple[int, int], embed_dims: int, temperature: float 
         torch.Tensor: (1, h * w, C), float32; row ``i * w + j`` encodes the token at (i, j).
     """
     if embed_dims % 4:
-        raise ValueError(f"pos_embed='sincos' needs embed_dims divisible by 4, got {embed_dims}")
+        raise ValueError(f"pos_embed_cfg=dict(type='sincos') needs embed_dims divisible by 4, got {embed_dims}")
     quarter = embed_dims // 4
     omega = temperature**(-torch.arange(quarter, dtype=torch.float32) / quarter)
     ys, xs = torch.meshgrid(

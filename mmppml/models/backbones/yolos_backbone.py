@@ -13,19 +13,19 @@ from .pe_vit import PEViT
 class YOLOSBackbone(PEViT):
     """PEViT whose token sequence ends with ``num_det_tokens`` learnable detection tokens.
 
-    The patch tokens are embedded as in :class:`PEViT` (``embed_mode='mi'`` with ``patch_size=S``
-    for MI images), the detection tokens are appended, and all of them go through the transformer;
+    The patch tokens are embedded as in :class:`PEViT` (``patch_cfg=dict(type='mmppml.MIPatchEmbed')``
+    with ``patch_size=S`` for MI images), the detection tokens are appended, and all of them go through the transformer;
     the outputs are the detection tokens only, for a set-prediction head such as mmdet's
     ``DETRHead``. As in YOLOS there is no cls token by default.
 
     Detection tokens cannot tell where a patch token came from unless the patch tokens carry
-    their position, so for MI images (whose layout MI keeps) use ``pos_embed='sincos'`` or
-    ``'learned'``; without one the detection tokens are invariant to the order of the patches.
+    their position, so for MI images (whose layout MI keeps) use ``pos_embed_cfg=dict(type='sincos')``
+    or ``dict(type='learned')``; without one the detection tokens are invariant to the order of the patches.
 
     Args:
         num_det_tokens (int): Number of detection tokens (queries). Defaults to 100.
         with_cls_token (bool): Keep a cls token in the sequence. Defaults to False.
-        **kwargs: The other arguments of :class:`PEViT` except ``out_type``.
+        **kwargs: The other arguments of :class:`PEViT` (its deprecated spellings too) except ``out_type``.
 
     Returns (forward): a tuple with one (B, num_det_tokens, C) tensor per ``out_indices`` entry; as
     in :class:`PEViT`, the last layer's output is after the final norm.

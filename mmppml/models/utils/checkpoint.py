@@ -18,7 +18,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.models.utils import resize_pos_embed
 
 MI_CONV_NOTE = (' (the MI embedding convolves sub-patches; a plain patch conv converts only into the linear '
-                'one, patch_cfg=dict(act_cfg=None), not through GELU and a 1x1 conv)')
+                "one, patch_cfg=dict(type='mmppml.MIPatchEmbed', act_cfg=None), not through GELU and a 1x1 conv)")
 _SIZE_MISMATCH = re.compile(r'size mismatch for ([^:]+): (.*)')
 
 
@@ -45,9 +45,9 @@ def adapt_vit_state_dict(backbone: nn.Module, state_dict: Dict[str, torch.Tensor
                          notes: LoadReport) -> None:
     """Fit a ViT checkpoint to a PEViT ``backbone`` in place, before it is loaded (its pre-hook).
 
-    The position embedding is dropped unless ``pos_embed='learned'``, then resized to the
+    The position embedding is dropped unless ``pos_embed_cfg=dict(type='learned')``, then resized to the
     backbone's grid (a DeiT distillation position is dropped). A plain patch-P conv loaded into the
-    linear MI embedding (``embed_mode='mi'``, ``patch_cfg=dict(act_cfg=None)``, ``patch_size=S``) is
+    linear MI embedding (``patch_cfg=dict(type='mmppml.MIPatchEmbed', act_cfg=None)``, ``patch_size=S``) is
     converted: its kernel becomes the sum of its r x r blocks of S x S (r = P / S), the bias is
     kept, so the MI model on an MI image starts as the plain model on the photo wherever the
     sub-patches of a patch are equal (exactly) or similar (nearly). The checkpoint's P must be the
@@ -95,7 +95,7 @@ def adapt_vit_state_dict(backbone: nn.Module, state_dict: Dict[str, torch.Tensor
 def adapt_pos_embed(backbone: nn.Module, value: torch.Tensor) -> Tuple[Optional[torch.Tensor], Optional[str]]:
     """Fit a checkpoint's (1, L, C) position embedding to a PEViT ``backbone``, or say why not."""
     if backbone.pos_embed is None:
-        return None, f'PEViT uses no learned position embedding (pos_embed={backbone.pos_embed_type!r})'
+        return None, f'PEViT uses no learned position embedding (pos_embed_cfg={backbone.pos_embed_cfg!r})'
     if value.shape == backbone.pos_embed.shape:
         return value, None
     extra = backbone.num_extra_tokens

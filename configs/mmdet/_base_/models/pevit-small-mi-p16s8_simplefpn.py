@@ -6,8 +6,8 @@ pevit_small_mi = dict(
     type='mmppml.PEViT',
     arch='deit-small',
     patch_size=8,  # S: the MI image is embedded per mixed 8x8 block
-    embed_mode='mi',
-    pos_embed='learned',  # MI keeps the layout; resized to each input's token grid
+    patch_cfg=dict(type='mmppml.MIPatchEmbed'),
+    pos_embed_cfg=dict(type='learned'),  # MI keeps the layout; resized to each input's token grid
     img_size=512,  # the grid it is learned on (64 x 64 tokens)
     with_cls_token=False,
     out_type='featmap',

@@ -9,8 +9,8 @@ pevit_tiny = dict(
     type='mmppml.PEViT',
     arch=dict(embed_dims=tiny_embed_dims, num_layers=3, num_heads=2, feedforward_channels=4 * tiny_embed_dims),
     patch_size=16,
-    embed_mode='rs',
-    pos_embed='learned',
+    patch_cfg=dict(type='mmppml.ConvPatchEmbed'),
+    pos_embed_cfg=dict(type='learned'),
     with_cls_token=False,
     out_type='featmap',
     init_cfg=None)

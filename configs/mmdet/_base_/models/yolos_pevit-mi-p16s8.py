@@ -6,9 +6,9 @@
 yolos_backbone = dict(
     type='mmppml.YOLOSBackbone',
     patch_size=8,  # S: the MI image is embedded per mixed 8x8 block
-    embed_mode='mi',
+    patch_cfg=dict(type='mmppml.MIPatchEmbed'),
     num_det_tokens=100,
-    pos_embed='sincos',
+    pos_embed_cfg=dict(type='sincos'),
     init_cfg=None)
 detr_head = dict(
     type='mmppml.YOLOSHead',
