@@ -1,12 +1,13 @@
 """The encryptions in plain NumPy, usable without torch or OpenMMLab (e.g. by a data owner)."""
 from .alignment import (SIZE_MISMATCH_MODES, align_image, aligned_size, center_square, check_size_mismatch,
                         drop_unmixed, unmixed_pixels)
-from .convex_mix import convex_mix_subpatches, random_convex_mix
+from .convex_mix import check_concentration, convex_mix_subpatches, random_convex_mix
 from .keyed_scramble import (ScrambleKey, absorb_scramble, apply_scramble, invert_scramble, load_key, new_scramble_key,
                              save_key)
 from .keys import new_rng
-from .modes import MODE_TABLE, MODES, Mode, check_mode, encrypt, get_mode, setting_label
-from .noisy_mix import add_gaussian_noise, noisy_shuffled_mix
+from .modes import (MODE_TABLE, MODES, Mode, ModeParam, check_mode, encrypt, get_mode, offline_modes, setting_label,
+                    split_keyed)
+from .noisy_mix import add_gaussian_noise, check_sigma, noisy_shuffled_mix
 from .patch_shuffle import random_patch_shuffle, shuffle_patches, unshuffle_patches
 from .patches import MIN_SHUFFLED_BLOCKS, SHUFFLE_DRAWS, check_shuffle_grid, from_blocks, keeps_image, to_blocks
 from .pixel_bags import permute_block_pixels, random_pixel_bags, sorted_block_values
@@ -21,5 +22,5 @@ __all__ = [
     'check_size_mismatch', 'aligned_size', 'align_image', 'drop_unmixed', 'unmixed_pixels', 'center_square', 'MODES',
     'MODE_TABLE', 'Mode', 'get_mode', 'check_mode', 'encrypt', 'setting_label', 'permute_block_pixels',
     'random_pixel_bags', 'sorted_block_values', 'convex_mix_subpatches', 'random_convex_mix', 'add_gaussian_noise',
-    'noisy_shuffled_mix'
+    'noisy_shuffled_mix', 'ModeParam', 'offline_modes', 'check_concentration', 'check_sigma', 'split_keyed'
 ]

@@ -12,6 +12,13 @@ from .patches import check_image
 from .subpatch_mix import check_mix_sizes
 
 
+def check_concentration(concentration: float) -> float:
+    """Return ``concentration`` or raise: the Dirichlet concentration of convex MI, > 0."""
+    if not concentration > 0:
+        raise ValueError(f'concentration must be positive, got {concentration!r}')
+    return concentration
+
+
 def convex_mix_subpatches(img: np.ndarray, patch_size: int, sub_patch_size: int, weights: np.ndarray) -> np.ndarray:
     """Each P x P patch -> the weighted sum of its r^2 sub-patches (r = P / S).
 
@@ -61,7 +68,6 @@ def random_convex_mix(img: np.ndarray,
     """
     r = check_mix_sizes(patch_size, sub_patch_size)
     gh, gw = check_image(img, patch_size)
-    if not concentration > 0:
-        raise ValueError(f'concentration must be positive, got {concentration!r}')
+    check_concentration(concentration)
     weights = new_rng(seed).dirichlet(np.full(r * r, float(concentration)), size=(gh, gw))
     return convex_mix_subpatches(img, patch_size, sub_patch_size, weights)

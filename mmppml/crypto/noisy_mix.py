@@ -12,6 +12,13 @@ from .patches import check_image, check_shuffle_grid
 from .subpatch_mix import mix_subpatches
 
 
+def check_sigma(sigma: float) -> float:
+    """Return ``sigma`` or raise: a noise standard deviation, >= 0."""
+    if not sigma >= 0:
+        raise ValueError(f'sigma must be >= 0, got {sigma!r}')
+    return sigma
+
+
 def add_gaussian_noise(img: np.ndarray, sigma: float, seed: SeedLike = None) -> np.ndarray:
     """``img + N(0, sigma^2)`` per value, as float32 (no clipping, so the noise stays zero-mean).
 
@@ -19,8 +26,7 @@ def add_gaussian_noise(img: np.ndarray, sigma: float, seed: SeedLike = None) -> 
         img (np.ndarray): any shape; values on the image's own scale (0-255 for uint8 sources).
         sigma (float): standard deviation, >= 0, on that scale.
     """
-    if not sigma >= 0:
-        raise ValueError(f'sigma must be >= 0, got {sigma!r}')
+    check_sigma(sigma)
     out = np.asarray(img, dtype=np.float32).copy()
     if sigma > 0:
         out += new_rng(seed).normal(0., sigma, size=out.shape).astype(np.float32)

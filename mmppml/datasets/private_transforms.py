@@ -17,8 +17,9 @@ from .transforms import BlockEncryption, MixSubPatches, ShuffledMixSubPatches, c
 class RandomPixelBags(BlockEncryption):
     """Pixel bags: a fresh pixel permutation inside every b x b block, then a fresh block shuffle.
 
-    Only each block's multiset of pixel values survives; read it with PEViT's ``embed_mode='bag'``.
-    Classification only: boxes, masks, segmentation maps and keypoints are refused.
+    Only each block's multiset of pixel values survives; read it with PEViT's
+    ``patch_cfg=dict(type='mmppml.BagPatchEmbed')``. Classification only: boxes, masks, segmentation maps
+    and keypoints are refused.
 
     Args:
         patch_size (int): b, the side of a bag. Default: 4.

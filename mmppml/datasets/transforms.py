@@ -294,14 +294,7 @@ class MixSubPatches(BlockEncryption):
         """The aligned image, where padded with the pixels that MI would mix with padding only (a scaled
         copy of themselves, :func:`~mmppml.crypto.unmixed_pixels`) set to ``pad_val``; an image that
         fits in one S x S sub-patch is refused."""
-        img = super().aligned_image(results)
-        h, w = results['img'].shape[:2]  # as it came in
-        if self.size_mismatch == 'pad' and img.shape[:2] != (h, w):
-            try:
-                drop_unmixed(img, h, w, self.block_size, self.sub_patch_size, self.pad_val)  # a padded copy
-            except ValueError as e:
-                raise ValueError(f'{type(self).__name__}: {e}') from None
-        return img
+        return drop_unmixed_padding(self, results, super().aligned_image(results), self.sub_patch_size)
 
     def encrypt(self, img: np.ndarray) -> np.ndarray:
         """MI of ``img``: float32 (H / r, W / r[, C]), laid out as :func:`channels_first` says."""
@@ -309,6 +302,18 @@ class MixSubPatches(BlockEncryption):
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f', sub_patch_size={self.sub_patch_size})'
+
+
+def drop_unmixed_padding(transform: BlockEncryption, results: dict, img: np.ndarray, sub_patch_size: int) -> np.ndarray:
+    """``img``, the aligned image of ``results`` padded by ``transform``, with the pixels that MI would mix with
+    padding only set to its ``pad_val`` (:func:`~mmppml.crypto.drop_unmixed`, in the padded copy)."""
+    h, w = results['img'].shape[:2]  # as it came in
+    if transform.size_mismatch == 'pad' and img.shape[:2] != (h, w):
+        try:
+            drop_unmixed(img, h, w, transform.block_size, sub_patch_size, transform.pad_val)  # a padded copy
+        except ValueError as e:
+            raise ValueError(f'{type(transform).__name__}: {e}') from None
+    return img
 
 
 def rescale_geometry(results: dict, img_shape: Tuple[int, int], scale: float) -> None:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mmppml.crypto import MODE_TABLE, align_image, drop_unmixed, mix_subpatches, random_patch_shuffle, round_to_uint8
+from mmppml.crypto import align_image, drop_unmixed, random_patch_shuffle, round_to_uint8
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble
 from .spec import EncryptionError, EncryptionSpec
 
@@ -102,10 +102,10 @@ def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
         shrinking = rh * rw < h * w
         img = cv2.resize(img, (rw, rh), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     spec.aligned_size(h, w)  # raises EncryptionError for a size it cannot align
-    if MODE_TABLE[spec.mode].shuffles:
+    if spec.record.shuffles:
         spec.check_shuffle_grid(rh, rw)
     aligned = align_image(img, spec.patch_size, spec.size_mismatch)
-    if spec.mode != 'rs' and spec.size_mismatch == 'pad' and aligned.shape[:2] != (rh, rw):
+    if spec.record.needs_sub_patch and spec.size_mismatch == 'pad' and aligned.shape[:2] != (rh, rw):
         try:
             drop_unmixed(aligned, rh, rw, spec.patch_size, spec.sub_patch_size)  # a padded copy: ours to change
         except ValueError as e:
@@ -114,7 +114,9 @@ def prepare_image(img: np.ndarray, spec: EncryptionSpec) -> np.ndarray:
 
 
 def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleKey] = None) -> np.ndarray:
-    """Encrypt a decoded uint8 image as ``spec`` says; MI means are rounded to uint8.
+    """Encrypt a decoded uint8 image as ``spec`` says: the mode's ``content`` (:class:`~mmppml.crypto.Mode`;
+    the image for RS, MI for the mixes), rounded to uint8 (MI means), then, for a mode that shuffles, a fresh
+    shuffle of its blocks (``spec.block_size``).
 
     Every call draws a fresh permutation from OS entropy; it is not returned or kept. A shuffle
     never returns what it shuffled (the resized image for RS, its MI image for RS-on-MI): a draw
@@ -128,10 +130,9 @@ def encrypt_image(img: np.ndarray, spec: EncryptionSpec, key: Optional[ScrambleK
         EncryptionError: too few blocks to shuffle, or no draw changed the image.
     """
     img = prepare_image(img, spec)
-    if spec.mode != 'rs':
-        img = round_to_uint8(mix_subpatches(img, spec.patch_size, spec.sub_patch_size))
+    img = round_to_uint8(spec.record.content(img, spec.patch_size, spec.sub_patch_size))
     out = img
-    if MODE_TABLE[spec.mode].shuffles:
+    if spec.record.shuffles:
         out = random_patch_shuffle(img, spec.block_size)  # draws again (SHUFFLE_DRAWS) while unchanged
         if np.array_equal(out, img):
             raise EncryptionError('every draw left the image unchanged (all its blocks are identical); '

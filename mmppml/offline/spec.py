@@ -2,7 +2,7 @@
 from dataclasses import asdict, dataclass
 from typing import Optional, Tuple
 
-from mmppml.crypto import MODE_TABLE, SIZE_MISMATCH_MODES, aligned_size, check_shuffle_grid, get_mode
+from mmppml.crypto import MODE_TABLE, SIZE_MISMATCH_MODES, Mode, aligned_size, check_shuffle_grid, get_mode
 
 
 class EncryptionError(ValueError):
@@ -26,7 +26,8 @@ class EncryptionSpec:
 
     Args:
         mode (str): ``'rs'`` (shuffle P x P patches), ``'mi'`` (mix S x S sub-patches of each P x P
-            patch) or ``'rs-on-mi'`` (MI, then shuffle the S x S mixed blocks).
+            patch), ``'rs-on-mi'`` (MI, then shuffle the S x S mixed blocks), or another mode of
+            :data:`~mmppml.crypto.MODE_TABLE` marked ``offline`` (one with a ``content``).
         patch_size (int): the patch size P.
         sub_patch_size (int, optional): S, a divisor of P; required for ``'mi'`` and ``'rs-on-mi'``.
         resize (tuple[int, int], optional): (H, W) every image is resized to first; multiples of P.
@@ -62,7 +63,7 @@ class EncryptionSpec:
             self._check_multiple('short_side', self.short_side)
         if self.size_mismatch not in SIZE_MISMATCH_MODES:
             raise EncryptionError(f'size_mismatch must be one of {SIZE_MISMATCH_MODES}, got {self.size_mismatch!r}')
-        if self.resize is not None and MODE_TABLE[self.mode].shuffles:
+        if self.resize is not None and self.record.shuffles:
             self.check_shuffle_grid(*self.resize)
 
     def check_shuffle_grid(self, height: int, width: int) -> None:
@@ -82,14 +83,19 @@ class EncryptionSpec:
                                   f'(nearest: {lower or self.patch_size} or {lower + self.patch_size})')
 
     @property
+    def record(self) -> Mode:
+        """The mode's record in :data:`~mmppml.crypto.MODE_TABLE`."""
+        return MODE_TABLE[self.mode]
+
+    @property
     def block_size(self) -> int:
         """The side of the blocks a scramble key applies to, P for RS and S for MI and RS-on-MI."""
-        return self.patch_size if self.mode == 'rs' else self.sub_patch_size
+        return self.record.block_size(self.patch_size, self.sub_patch_size)
 
     @property
     def shrink(self) -> int:
         """r = P / S for MI and RS-on-MI (the output is r times smaller), 1 for RS."""
-        return 1 if self.mode == 'rs' else self.patch_size // self.sub_patch_size
+        return self.record.shrink(self.patch_size, self.sub_patch_size)
 
     @property
     def channels(self) -> int:
@@ -98,7 +104,7 @@ class EncryptionSpec:
     @property
     def keeps_layout(self) -> bool:
         """Whether boxes keep their meaning (MI only)."""
-        return MODE_TABLE[self.mode].keeps_layout
+        return self.record.keeps_layout
 
     def resized_size(self, height: int, width: int) -> Tuple[int, int]:
         """(H, W) after the optional resize of a ``height x width`` image."""

@@ -1,10 +1,11 @@
-"""The encryptions of :mod:`mmppml.crypto` on a batch, in torch, on the batch's device.
+"""A mode of :data:`mmppml.crypto.MODE_TABLE` on a batch, in torch, on the batch's device, as the data
+preprocessors use it, and the checks of their batches.
 
-Each function takes a (B, C, H, W) float batch (normalised or on the pixel scale) and draws a fresh
-permutation, weight or noise per image. :class:`BatchEncryption` picks one by mode name, as the data
-preprocessors use it. Normalisation is a per-channel affine map, so it commutes with every one of
-them (the noise scale and the inversion of the keyed scramble are carried over to the normalised
-scale); only the float rounding differs from encrypting the pixels first.
+:class:`BatchEncryption` runs the mode's torch batch function (:attr:`mmppml.crypto.Mode.batch_function`,
+the twins of the NumPy encryptions in :mod:`mmppml.crypto.batch`), which draws a fresh permutation, weight
+or noise per image. Normalisation is a per-channel affine map, so it commutes with every one of them (the
+noise scale and the inversion of the keyed scramble are carried over to the normalised scale); only the
+float rounding differs from encrypting the pixels first.
 """
 import math
 import os
@@ -13,156 +14,18 @@ from typing import List, Optional, Tuple
 import numpy as np
 import torch
 
-from mmppml.crypto import MODE_TABLE, SHUFFLE_DRAWS, check_shuffle_grid, load_key, unmixed_pixels
+from mmppml.crypto import MODE_TABLE, check_shuffle_grid, load_key, unmixed_pixels
 from mmppml.crypto.alignment import check_mixable
+from mmppml.crypto.batch import convex_mix_batch, mix_batch, pixel_bags_batch, scramble_batch, shuffle_batch
+from mmppml.crypto.batch.patch_shuffle import _blocks, _random_perms, _shuffle_blocks, _take_blocks, _unblocks
 from mmppml.crypto.keys import PerProcess
 
-
-def _blocks(x: torch.Tensor, block: int) -> torch.Tensor:
-    """(B, C, H, W) -> (B, N, C, block * block), blocks in raster order."""
-    b, c, h, w = x.shape
-    gh, gw = h // block, w // block
-    return x.reshape(b, c, gh, block, gw, block).permute(0, 2, 4, 1, 3, 5).reshape(b, gh * gw, c, block * block)
-
-
-def _unblocks(blocks: torch.Tensor, block: int, shape: Tuple[int, int, int, int]) -> torch.Tensor:
-    """The inverse of :func:`_blocks` for a batch of ``shape`` (B, C, H, W)."""
-    b, c, h, w = shape
-    return blocks.reshape(b, h // block, w // block, c, block, block).permute(0, 3, 1, 4, 2, 5).reshape(b, c, h, w)
-
-
-def _random_perms(b: int, n: int, like: torch.Tensor, generator: Optional[torch.Generator]) -> torch.Tensor:
-    """(b, n) int64 on ``like``'s device: one uniform permutation of ``range(n)`` per row."""
-    device = like.device if generator is None else generator.device
-    return torch.argsort(torch.rand(b, n, generator=generator, device=device), dim=1).to(like.device)
-
-
-def shuffle_batch(x: torch.Tensor, block: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """RS of a batch: shuffle each image's ``block x block`` blocks with its own random permutation.
-
-    Args:
-        x (torch.Tensor): (B, C, H, W), H and W multiples of ``block``.
-        block (int): the block side (P for RS, S for RS-on-MI).
-        generator (torch.Generator, optional): where the permutations come from.
-
-    Returns:
-        torch.Tensor: same shape; every image holds the same blocks as before, in a new order that
-        differs from the old one unless all its blocks are the same (see :func:`_shuffle_blocks`).
-    """
-    return _unblocks(_shuffle_blocks(_blocks(x, block), x, generator), block, x.shape)
-
-
-def _shuffle_blocks(blocks: torch.Tensor, like: torch.Tensor, generator: Optional[torch.Generator]) -> torch.Tensor:
-    """(B, N, ...) blocks in a fresh random order per image. The permutation of an image that it leaves as
-    it was (the identity, or one that swaps identical blocks only) is drawn again, up to
-    :data:`~mmppml.crypto.SHUFFLE_DRAWS` draws, as the offline tool and the pipeline transforms do."""
-    b, n = blocks.shape[:2]
-    out = _take_blocks(blocks, _random_perms(b, n, like, generator))
-    for _ in range(SHUFFLE_DRAWS - 1):
-        same = (out == blocks).reshape(b, -1).all(1).nonzero()[:, 0]
-        if same.numel() == 0:
-            break
-        out[same] = _take_blocks(blocks[same], _random_perms(same.numel(), n, like, generator))
-    return out
-
-
-def _take_blocks(blocks: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
-    """(B, N, ...) blocks reordered per image: output block i of image b is block ``perm[b, i]``; one
-    ``index_select`` over the flattened blocks (faster on CPU than ``gather`` or advanced indexing)."""
-    b, n = perm.shape
-    index = (perm + torch.arange(b, device=perm.device)[:, None] * n).reshape(-1)
-    return blocks.reshape(b * n, -1).index_select(0, index).reshape(blocks.shape)
-
-
-def mix_batch(x: torch.Tensor, patch_size: int, sub_patch_size: int) -> torch.Tensor:
-    """MI of a batch: each P x P patch becomes the mean of its S x S sub-patches.
-
-    Args:
-        x (torch.Tensor): (B, C, H, W) float, H and W multiples of P.
-        patch_size (int): P.
-        sub_patch_size (int): S, a proper divisor of P.
-
-    Returns:
-        torch.Tensor: (B, C, H * S / P, W * S / P).
-    """
-    b, c, h, w = x.shape
-    p, s = patch_size, sub_patch_size
-    r = p // s
-    # Sums of strided views (no reduction over scattered axes): the r sub-patch rows of each row of
-    # patches, then the r sub-patch columns; exact for pixel values (integers), divided once.
-    rows = x.reshape(b, c, h // p, r, s, w)
-    total = rows[:, :, :, 0]
-    for a in range(1, r):
-        total = total + rows[:, :, :, a]
-    cols = total.reshape(b, c, h // p, s, w // p, r, s)
-    mixed = cols[..., 0, :]
-    for a in range(1, r):
-        mixed = mixed + cols[..., a, :]
-    return (mixed / (r * r)).reshape(b, c, h // r, w // r)
-
-
-def convex_mix_batch(x: torch.Tensor, patch_size: int, sub_patch_size: int, weights: torch.Tensor) -> torch.Tensor:
-    """Convex MI of a batch: each P x P patch becomes the weighted sum of its S x S sub-patches.
-
-    Args:
-        x (torch.Tensor): (B, C, H, W) float, H and W multiples of P.
-        patch_size (int): P.
-        sub_patch_size (int): S, a proper divisor of P; r = P / S.
-        weights (torch.Tensor): (B, H / P, W / P, r * r), each patch's weights summing to 1; weight
-            ``a * r + b`` goes to sub-patch (a, b), as :func:`mmppml.crypto.convex_mix_subpatches`.
-
-    Returns:
-        torch.Tensor: (B, C, H * S / P, W * S / P).
-    """
-    b, c, h, w = x.shape
-    p, s = patch_size, sub_patch_size
-    r, gh, gw = p // s, h // p, w // p
-    grid = x.reshape(b, c, gh, r, s, gw, r, s)
-    mixed = torch.einsum('ncyaixbj,nyxab->ncyixj', grid, weights.to(x).reshape(b, gh, gw, r, r))
-    return mixed.reshape(b, c, gh * s, gw * s)
-
-
-def pixel_bags_batch(x: torch.Tensor, block: int, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Pixel bags of a batch: a fresh pixel permutation inside every block (the channels of a pixel
-    move together), then a fresh shuffle of each image's blocks.
-
-    Args:
-        x (torch.Tensor): (B, C, H, W), H and W multiples of ``block``.
-        block (int): the block side b.
-        generator (torch.Generator, optional): where the permutations come from.
-
-    Returns:
-        torch.Tensor: same shape; every output block holds the pixels of one input block.
-    """
-    blocks = _blocks(x, block)
-    b, n, c, k = blocks.shape
-    pixel_perm = _random_perms(b * n, k, x, generator).reshape(b, n, 1, k)
-    blocks = torch.gather(blocks, 3, pixel_perm.expand_as(blocks))
-    return _unblocks(_shuffle_blocks(blocks, x, generator), block, x.shape)
-
-
-def scramble_batch(x: torch.Tensor, pixel_perm: torch.Tensor, sign_mask: torch.Tensor,
-                   offset: torch.Tensor) -> torch.Tensor:
-    """The keyed scramble of a batch: the same pixel permutation and sign mask in every block.
-
-    Args:
-        x (torch.Tensor): (B, C, H, W), H and W multiples of the block side b.
-        pixel_perm (torch.Tensor): (b * b,) int64: output pixel ``j`` of a block is input pixel ``pixel_perm[j]``.
-        sign_mask (torch.Tensor): (C, b * b) bool: True inverts the output pixel, ``v -> offset[c] - v``.
-        offset (torch.Tensor): (C,), 255 on the pixel scale, ``(255 - 2 * mean) / std`` once normalised.
-
-    Returns:
-        torch.Tensor: same shape, as :func:`mmppml.crypto.apply_scramble` with ``float_max=255`` on pixels.
-    """
-    b, c, h, w = x.shape
-    k = pixel_perm.numel()
-    side = math.isqrt(k)
-    gh, gw = h // side, w // side
-    blocks = x.reshape(b, c, gh, side, gw, side).permute(0, 1, 2, 4, 3, 5).reshape(b, c, gh, gw, k)
-    moved = blocks.index_select(4, pixel_perm.to(x.device))
-    mask = sign_mask.to(x.device)[None, :, None, None, :]
-    moved = torch.where(mask, offset.to(x).reshape(1, c, 1, 1, 1) - moved, moved)
-    return moved.reshape(b, c, gh, gw, side, side).permute(0, 1, 2, 4, 3, 5).reshape(b, c, h, w)
+# The torch twins of the encryptions moved to mmppml.crypto.batch; their names stay importable from here.
+__all__ = [
+    'BatchEncryption', 'MODE_PARAMS', 'check_batch', 'check_pad_size_divisor', 'check_pixel_pad_value',
+    'drop_unmixed_batch', 'shuffle_batch', 'mix_batch', 'convex_mix_batch', 'pixel_bags_batch', 'scramble_batch',
+    '_blocks', '_unblocks', '_random_perms', '_shuffle_blocks', '_take_blocks'
+]
 
 
 def check_pad_size_divisor(value, name: str = 'pad_size_divisor') -> int:
@@ -196,7 +59,7 @@ def check_batch(inputs, channels: Optional[int], pad_value: Optional[float] = No
 
     Raises:
         ValueError: an empty batch, a channel count other than ``channels``, a ``pad_value`` an
-            integer dtype would change (300 or 1.5 for uint8).
+            integer dtype would change (300 or 1.5 for uint8) or a float dtype cannot hold (1e6 for float16).
     """
     images = list(inputs) if isinstance(inputs, (list, tuple)) else None
     if images is None and not (isinstance(inputs, torch.Tensor) and inputs.dim() == 4):
@@ -219,6 +82,9 @@ def check_batch(inputs, channels: Optional[int], pad_value: Optional[float] = No
         if float(pad_value) != int(pad_value) or not info.min <= int(pad_value) <= info.max:
             raise ValueError(f'pixel_pad_value={pad_value!r} does not fit {dtype} images (integers {info.min} '
                              f'to {info.max})')
+    if pad_value is not None and dtype.is_floating_point and abs(float(pad_value)) > torch.finfo(dtype).max:
+        raise ValueError(f'pixel_pad_value={pad_value!r} does not fit {dtype} images (at most '
+                         f'{torch.finfo(dtype).max:g} in magnitude)')
     return [tuple(img.shape[-2:]) for img in images]
 
 
@@ -244,8 +110,8 @@ def drop_unmixed_batch(inputs, patch_size: int, sub_patch_size: int, value: floa
     return drop(inputs) if isinstance(inputs, torch.Tensor) else [drop(img) for img in inputs]
 
 
-# Modes with their own parameter: name -> (parameter, default).
-MODE_PARAMS = {'convex-mi': ('concentration', 1.), 'noisy-rs-on-mi': ('sigma', 16.)}
+# Modes with their own parameter: name -> (parameter, default), as the table has them (Mode.param).
+MODE_PARAMS = {name: (m.param.name, m.param.default) for name, m in MODE_TABLE.items() if m.param is not None}
 
 
 class BatchEncryption:
@@ -257,7 +123,8 @@ class BatchEncryption:
 
     Args:
         mode (str): a name of :data:`~mmppml.crypto.MODE_TABLE`: ``'plain'`` (nothing), ``'rs'``,
-            ``'mi'``, ``'rs-on-mi'``, ``'convex-mi'``, ``'noisy-rs-on-mi'`` or ``'bag'``.
+            ``'mi'``, ``'rs-on-mi'``, ``'convex-mi'``, ``'noisy-rs-on-mi'``, ``'bag'``, or one registered
+            there with a torch batch function.
         patch_size (int): P (the bag side for ``'bag'``).
         sub_patch_size (int, optional): S, a proper divisor of P, for the modes that mix.
         concentration (float, optional): of the Dirichlet weights (``'convex-mi'`` only; default 1).
@@ -280,12 +147,13 @@ class BatchEncryption:
         if mode not in MODE_TABLE:
             raise ValueError(f'mode must be one of {tuple(MODE_TABLE)}, got {mode!r}')
         self.mode = mode
-        if mode == 'plain':
+        self.record = MODE_TABLE[mode]
+        if not self.record.encrypts:
             if patch_size is not None or sub_patch_size is not None or key_file is not None:
-                raise ValueError("mode 'plain' encrypts nothing: it takes no patch_size, sub_patch_size or key_file")
+                raise ValueError(f'mode {mode!r} encrypts nothing: it takes no patch_size, sub_patch_size or key_file')
             self.patch_size = self.sub_patch_size = None
         else:
-            self.patch_size, self.sub_patch_size = MODE_TABLE[mode].check_sizes(patch_size, sub_patch_size)
+            self.patch_size, self.sub_patch_size = self.record.check_sizes(patch_size, sub_patch_size)
         self.param = self._check_param(mode, concentration=concentration, sigma=sigma)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f'seed must be None or an int, got {type(seed).__name__}')
@@ -299,20 +167,8 @@ class BatchEncryption:
 
     @staticmethod
     def _check_param(mode: str, **given) -> Optional[float]:
-        own = MODE_PARAMS.get(mode)
-        for name, value in given.items():
-            if value is not None and (own is None or own[0] != name):
-                raise ValueError(f'{name} applies to mode {[m for m, p in MODE_PARAMS.items() if p[0] == name][0]!r}'
-                                 f', not {mode!r}')
-        if own is None:
-            return None
-        value = given[own[0]]
-        value = own[1] if value is None else float(value)
-        if own[0] == 'concentration' and not value > 0:
-            raise ValueError(f'concentration must be positive, got {value!r}')
-        if own[0] == 'sigma' and not value >= 0:
-            raise ValueError(f'sigma must be >= 0, got {value!r}')
-        return value
+        """The checked value of ``mode``'s own parameter (:meth:`mmppml.crypto.Mode.param_value`)."""
+        return MODE_TABLE[mode].param_value(**given)
 
     @property
     def shrink(self) -> int:
@@ -326,7 +182,7 @@ class BatchEncryption:
 
     @property
     def keeps_layout(self) -> bool:
-        return MODE_TABLE[self.mode].keeps_layout
+        return self.record.keeps_layout
 
     def _stream(self) -> list:
         from mmengine.dist import get_rank
@@ -351,9 +207,7 @@ class BatchEncryption:
 
     def check(self, height: int, width: int) -> None:
         """Refuse a batch of ``height x width`` images (before any padding) that the mode cannot encrypt."""
-        if self.mode == 'plain':
-            return
-        if MODE_TABLE[self.mode].shuffles:
+        if self.record.shuffles:
             p = self.patch_size
             check_shuffle_grid((height // p, width // p), p)
 
@@ -375,31 +229,14 @@ class BatchEncryption:
         Returns:
             torch.Tensor: (B, C, H / r, W / r), r = :attr:`shrink`.
         """
-        if self.mode == 'plain':
+        if not self.record.encrypts:
             return x
         h, w = x.shape[-2:]
         p, s = self.patch_size, self.sub_patch_size
         if h % p or w % p:
             raise ValueError(f'batch of {h}x{w} (HxW) images is not a multiple of patch_size={p}; resize, crop or '
                              'pad (pad_size_divisor) to a multiple first')
-        if self.mode == 'rs':
-            out = shuffle_batch(x, p, self.generator(x.device))
-        elif self.mode == 'bag':
-            out = pixel_bags_batch(x, p, self.generator(x.device))
-        elif self.mode == 'convex-mi':
-            r, b = self.shrink, x.shape[0]
-            weights = self.numpy_rng.dirichlet(np.full(r * r, self.param), size=(b, h // p, w // p))
-            out = convex_mix_batch(x, p, s, torch.from_numpy(weights))
-        else:
-            out = mix_batch(x, p, s)
-            if self.mode == 'noisy-rs-on-mi' and self.param > 0:
-                sigma = torch.full((x.shape[1], 1, 1), self.param, dtype=x.dtype, device=x.device)
-                if std is not None:
-                    sigma = sigma / std.to(x)
-                noise = torch.randn(out.shape, generator=self.generator(x.device), device=x.device, dtype=x.dtype)
-                out = out + noise * sigma
-            if self.mode != 'mi':
-                out = shuffle_batch(out, s, self.generator(x.device))
+        out = self.record.batch_function(x, p, s, self.param, self, mean, std)
         return out if self.key is None else self.scramble(out, mean, std, channels_flipped)
 
     def scramble(self, x: torch.Tensor, mean: Optional[torch.Tensor], std: Optional[torch.Tensor],
@@ -420,6 +257,6 @@ class BatchEncryption:
     def __repr__(self) -> str:
         sizes = '' if self.patch_size is None else f', patch_size={self.patch_size}'
         sizes += '' if self.sub_patch_size is None else f', sub_patch_size={self.sub_patch_size}'
-        param = '' if self.param is None else f', {MODE_PARAMS[self.mode][0]}={self.param:g}'
+        param = '' if self.param is None else f', {self.record.param.name}={self.param:g}'
         return (f'{type(self).__name__}(mode={self.mode!r}{sizes}{param}, keyed={self.key is not None}, '
                 f'seeded={self.seed is not None})')

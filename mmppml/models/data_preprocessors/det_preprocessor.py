@@ -72,8 +72,8 @@ class EncryptingDetDataPreprocessor(DetDataPreprocessor):
                  pad_size_divisor: int = 1,
                  seed: Optional[int] = None,
                  **kwargs) -> None:
-        if mode not in MODE_TABLE or not MODE_TABLE[mode].keeps_layout or mode == 'plain':
-            layout = [m for m, v in MODE_TABLE.items() if v.keeps_layout and m != 'plain']
+        if mode not in MODE_TABLE or not MODE_TABLE[mode].keeps_layout or not MODE_TABLE[mode].encrypts:
+            layout = [m for m, v in MODE_TABLE.items() if v.keeps_layout and v.encrypts]
             raise ValueError(f'{type(self).__name__}: mode must keep the layout for boxes to keep their meaning: '
                              f'one of {layout}, got {mode!r}')
         self.encryption = BatchEncryption(

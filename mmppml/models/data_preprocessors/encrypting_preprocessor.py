@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.utils.data_preprocessor import ClsDataPreprocessor
 
+from mmppml.crypto import MODE_TABLE
 from mmppml.registry import MODELS
 from .batch_encryption import (BatchEncryption, check_batch, check_pad_size_divisor, check_pixel_pad_value,
                                drop_unmixed_batch, mix_batch, shuffle_batch)
@@ -102,9 +103,10 @@ class EncryptingClsDataPreprocessor(ClsDataPreprocessor):
         else:
             kwargs['pad_size_divisor'] = pad_size_divisor
         super().__init__(**kwargs)
+        record = MODE_TABLE.get(mode)
         self.encryption = BatchEncryption(
             mode,
-            None if mode == 'plain' else patch_size,
+            None if record is not None and not record.encrypts else patch_size,  # plain takes none
             sub_patch_size,
             concentration=concentration,
             sigma=sigma,

@@ -24,7 +24,7 @@ from .pareto import pareto_front  # noqa: F401 (the front of the cells, as the r
 
 def demo_config(mode: Mode) -> str:
     """The demo config of ``mode``, relative to configs/, at the P = 8 (S = 4) its name carries."""
-    arch = 'vit' if mode.name == 'plain' else 'pevit'
+    arch = 'pevit' if mode.encrypts else 'vit'
     sizes = 'p8s4' if mode.needs_sub_patch else 'p8'
     return f'demo/{arch}-tiny-{mode.token}-{sizes}_1xb128-3e_fashion-mnist.py'
 
@@ -94,7 +94,7 @@ def cell_config(cell: Cell, configs_dir: Optional[str] = None):
     backbone.patch_size = cell.p if cell.s is None else cell.s
     backbone.img_size = SIDE if cell.s is None else SIDE * cell.s // cell.p
     steps = [cfg.encrypt] if cfg.get('encrypt') else []
-    if cfg.data_preprocessor.get('mode', 'plain') != 'plain':
+    if MODE_TABLE[cfg.data_preprocessor.get('mode', 'plain')].encrypts:
         steps.append(cfg.data_preprocessor)
     for step in steps:
         step.patch_size = cell.p

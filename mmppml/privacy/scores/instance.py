@@ -19,7 +19,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 
 from .fidelity import fidelity_summary, instance_fidelity
-from .linkage import linkage
+from .linkage import compares_in_place, linkage
 from .ranking import ranking_scores, same_class_galleries
 from .reid import embedding_distances, image_matcher_distances
 
@@ -165,7 +165,7 @@ class InstanceScores:
             mode=mode,
             attacker='linkage',
             attack=f'encrypt the candidates ({link_mode}), compare order-free',
-            matcher='block sets' if link_mode != 'mi' else 'blocks in place',
+            matcher='blocks in place' if compares_in_place(link_mode) else 'block sets',
             **linkage(ciphertexts, self.pool, self.galleries, link_mode, p, s))
         self.rows.append(row)
         self._log_row(row)

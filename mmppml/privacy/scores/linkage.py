@@ -6,7 +6,8 @@ order-free where the method shuffles. For a keyless mode whose content is determ
 blocks, MI is a fixed map, RS-on-MI keeps the mixed blocks) the true candidate matches exactly: the
 encryption is not semantically secure, and a ciphertext confirms that a known image is in the data.
 
-What the attacker compares, per mode (a *describer* turns an image as handed over into (N, d) rows):
+What the attacker compares, per mode, as its record says (:attr:`mmppml.crypto.Mode.linkage`; a *describer*
+turns an image as handed over into (N, d) rows):
 
 - ``rs``, ``rs-on-mi``: the blocks (P x P, resp. the S x S mixed blocks), as a set;
 - ``mi``: the mixed blocks in place (MI keeps the layout);
@@ -21,13 +22,12 @@ What the attacker compares, per mode (a *describer* turns an image as handed ove
 
 Two sets of rows are compared by the cheapest one-to-one matching of their rows (squared L2, Hungarian).
 """
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, shuffle_patches, to_blocks
-from mmppml.crypto.pixel_bags import random_pixel_bags
+from mmppml.crypto import Mode, new_rng, round_to_uint8, shuffle_patches, split_keyed, to_blocks
 
 Describer = Callable[[np.ndarray], np.ndarray]
 Encrypter = Callable[[np.ndarray], np.ndarray]
@@ -50,14 +50,35 @@ def sorted_bags(cipher: np.ndarray, block: int) -> np.ndarray:
     return np.sort(block_rows(cipher, block), axis=1)
 
 
+def _linkable(mode: str) -> Tuple[Optional[Mode], bool, bool]:
+    """(record, keyed, whether :func:`linkage_attacker` has an attacker for ``mode``)."""
+    record, keyed = split_keyed(mode)
+    if record is None or record.linkage not in ('blocks', 'bags'):
+        return record, keyed, False
+    # The keyed scramble is compared through folded bags, on what the offline tool hands over (uint8).
+    return record, keyed, not keyed or (record.offline and record.linkage == 'blocks')
+
+
+def compares_in_place(mode: str) -> bool:
+    """Whether linkage of ``mode`` compares the blocks in place (an unkeyed mode that keeps the layout)."""
+    record, keyed, usable = _linkable(mode)
+    return usable and not keyed and record.keeps_layout
+
+
 def linkage_attacker(mode: str,
                      p: int,
                      s: int = None,
                      rng: np.random.Generator = None) -> Tuple[Encrypter, Describer, bool]:
     """What the attacker of ``mode`` does without any secret: encrypt, describe, compare in order or as sets.
 
+    The mode's record says how (:class:`~mmppml.crypto.Mode`): the attacker computes its ``content`` on a
+    candidate and shuffles the blocks (or, without a content, runs its NumPy function with its own
+    randomness), and describes every block as ``linkage`` says; ``keyed-<mode>`` describes folded bags.
+
     Args:
-        mode (str): ``rs``, ``mi``, ``rs-on-mi``, ``keyed-rs``, ``keyed-rs-on-mi``, ``noisy-rs-on-mi``, ``bag``.
+        mode (str): a mode of :data:`~mmppml.crypto.MODE_TABLE` whose ``linkage`` is ``'blocks'`` or ``'bags'``
+            (``rs``, ``mi``, ``rs-on-mi``, ``noisy-rs-on-mi``, ``bag``), or ``keyed-`` and an offline one
+            (``keyed-rs``, ``keyed-rs-on-mi``).
         p (int): the patch size P.
         s (int, optional): the sub-patch size S of the mixing modes.
         rng (np.random.Generator, optional): the attacker's own randomness (default: OS entropy).
@@ -68,32 +89,29 @@ def linkage_attacker(mode: str,
         not as sets).
     """
     rng = new_rng(rng)
-    n_of = lambda img, b: (img.shape[0] // b) * (img.shape[1] // b)  # noqa: E731
-    if mode in ('rs', 'keyed-rs'):
-
-        def encrypt(x):
-            return shuffle_patches(x, p, rng.permutation(n_of(x, p)))
-
-        describe = (lambda c: folded_bags(c, p)) if mode == 'keyed-rs' else (lambda c: block_rows(c, p))
-        return encrypt, describe, False
-    if mode == 'bag':
-        return (lambda x: random_pixel_bags(x, p, rng)), (lambda c: sorted_bags(c, p)), False
-    if s is None:
+    record, keyed, usable = _linkable(mode)
+    if s is None and not (usable and not record.needs_sub_patch):
         raise ValueError(f'mode {mode!r} needs S')
-    if mode == 'mi':
-        return (lambda x: mix_subpatches(x, p, s)), (lambda c: block_rows(c, s)), True
+    if not usable:
+        raise ValueError(f'no linkage attacker for mode {mode!r}')
+    b = record.block_size(p, s)
+    n_of = lambda img: (img.shape[0] // b) * (img.shape[1] // b)  # noqa: E731
 
-    def encrypt_mixed(x):
-        mixed = mix_subpatches(x, p, s)
-        if mode == 'keyed-rs-on-mi':
-            mixed = round_to_uint8(mixed)  # the keyed modes are handed over as uint8
-        return shuffle_patches(mixed, s, rng.permutation(n_of(mixed, s)))
+    def encrypt(x):
+        if record.content is None:  # its randomness is more than a shuffle: run it with the attacker's own
+            return record.numpy(x, p, s, record.param_value(), rng)
+        c = record.content(x, p, s)
+        if keyed:
+            c = round_to_uint8(c)  # the keyed modes are handed over as uint8
+        return shuffle_patches(c, b, rng.permutation(n_of(c))) if record.shuffles else c
 
-    if mode in ('rs-on-mi', 'noisy-rs-on-mi'):
-        return encrypt_mixed, (lambda c: block_rows(c, s)), False
-    if mode == 'keyed-rs-on-mi':
-        return encrypt_mixed, (lambda c: folded_bags(c, s)), False
-    raise ValueError(f'no linkage attacker for mode {mode!r}')
+    if keyed:
+        describe = lambda c: folded_bags(c, b)  # noqa: E731
+    elif record.linkage == 'bags':
+        describe = lambda c: sorted_bags(c, b)  # noqa: E731
+    else:
+        describe = lambda c: block_rows(c, b)  # noqa: E731
+    return encrypt, describe, record.keeps_layout and not keyed
 
 
 def set_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -168,7 +186,8 @@ def linkage(ciphertexts: np.ndarray,
         ciphertexts (np.ndarray): (T, h, w) the targets' ciphertexts as handed over (fresh randomness each).
         pool (np.ndarray): (M, H, W) uint8 plain images the attacker holds (the galleries index them).
         galleries (np.ndarray): (T, K) pool indices, column 0 the target.
-        mode (str): the mode, as :func:`linkage_attacker` takes it (or ``convex-mi``).
+        mode (str): the mode, as :func:`linkage_attacker` takes it, or one whose ``linkage`` is
+            ``'affine-hull'`` (``convex-mi``).
         p (int): the patch size P.
         s (int, optional): the sub-patch size S of the mixing modes.
 
@@ -176,7 +195,8 @@ def linkage(ciphertexts: np.ndarray,
         dict: :func:`~mmppml.privacy.scores.ranking.ranking_scores` of the true candidate.
     """
     from .ranking import ranking_scores
-    if mode == 'convex-mi':
+    record, keyed = split_keyed(mode)
+    if record is not None and not keyed and record.linkage == 'affine-hull':
         d = np.stack([convex_mix_residuals(c, pool[g], p, s) for c, g in zip(ciphertexts, galleries)])
         return ranking_scores(d)
     encrypt, describe, ordered = linkage_attacker(mode, p, s)

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from mmppml.crypto import MODE_TABLE, Mode
 from .views import ViewConfig, apply_views, identity_params, sample_view_params
 
 
@@ -75,8 +76,8 @@ class CipherEncoder(nn.Module):
 
 @dataclass(frozen=True)
 class CipherTokens:
-    """The tokens a ciphertext of one mode offers: its blocks (P x P for RS and bags, the S x S mixed
-    blocks for the mixing modes), in [-1, 1]; for bags the sorted values of each block.
+    """The tokens a ciphertext of one mode offers, as its record says: its blocks (P x P for RS and bags, the
+    S x S mixed blocks for the mixing modes), in [-1, 1]; for bags the sorted values of each block.
 
     Args:
         mode (str): ``rs``, ``mi``, ``rs-on-mi``, ``noisy-rs-on-mi``, ``convex-mi`` or ``bag``.
@@ -92,13 +93,24 @@ class CipherTokens:
     concentration: float = 1.
 
     @property
+    def record(self) -> Mode:
+        """The mode's record in :data:`~mmppml.crypto.MODE_TABLE`."""
+        return MODE_TABLE[self.mode]
+
+    @property
     def block(self) -> int:
-        return self.p if self.mode in ('rs', 'bag') else self.s
+        """The side of the blocks the tokens are made of (:meth:`~mmppml.crypto.Mode.block_size`)."""
+        return self.record.block_size(self.p, self.s)
 
     @property
     def layout(self) -> bool:
         """Whether the mode keeps the block layout (MI and convex MI)."""
-        return self.mode in ('mi', 'convex-mi')
+        return self.record.keeps_layout
+
+    @property
+    def bags(self) -> bool:
+        """Whether a token is the sorted values of its block (what linkage compares, as for pixel bags)."""
+        return self.record.linkage == 'bags'
 
     def _blocks(self, x: torch.Tensor, b: int) -> torch.Tensor:
         n, h, w = x.shape
@@ -107,21 +119,21 @@ class CipherTokens:
     def from_ciphertexts(self, ciphertexts: np.ndarray) -> torch.Tensor:
         """(T, h, w) ciphertexts as handed over (0-255 scale) -> (T, N, b * b) tokens."""
         t = self._blocks(torch.from_numpy(np.asarray(ciphertexts, dtype=np.float32)), self.block)
-        if self.mode == 'bag':
+        if self.bags:
             t = t.sort(dim=2).values
         return t / 127.5 - 1.
 
     def encrypt(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """Encrypt (B, H, W) plain images (0-255) afresh and return their tokens (B, N, b * b)."""
-        if self.mode in ('rs', 'bag'):
+        if not self.record.needs_sub_patch:
             t = self._blocks(x, self.p)
-            if self.mode == 'bag':
+            if self.bags:
                 t = t.sort(dim=2).values
         else:
             r = self.p // self.s
             b, h, w = x.shape
             grid = x.reshape(b, h // self.p, r, self.s, w // self.p, r, self.s)
-            if self.mode == 'convex-mi':
+            if self.record.linkage == 'affine-hull':  # random convex weights per patch
                 conc = torch.full((b, h // self.p, w // self.p, r * r), float(self.concentration))
                 wts = torch.distributions.Dirichlet(conc).sample().reshape(b, h // self.p, w // self.p, r, r)
                 mixed = torch.einsum('nyaixbj,nyxab->nyixj', grid, wts)
