@@ -5,7 +5,7 @@ Examples:
     python tools/encrypt_dataset.py data/imagenet/train data/imagenet_rs16/train \\
         --mode rs --patch-size 16 --resize 224 224 --workers 8
 
-    # COCO detection: MI keeps the layout, boxes are rescaled by S/P
+    # COCO detection: MI keeps the layout, boxes are rescaled by S/P (OUT/annotations.json, OUT/images/)
     python tools/encrypt_dataset.py data/coco/val2017 data/coco_mi16-8 --mode mi \\
         --patch-size 16 --sub-patch-size 8 --coco-ann data/coco/annotations/instances_val2017.json \\
         --short-side 512 --size-mismatch pad
@@ -56,7 +56,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='rs: shuffle PxP patches; mi: mix SxS sub-patches; rs-on-mi: mi, then shuffle')
     parser.add_argument('--patch-size', '-P', type=int, required=True, help='P')
     parser.add_argument('--sub-patch-size', '-S', type=int, help='S, a divisor of P (mi, rs-on-mi)')
-    parser.add_argument('--coco-ann', help='COCO json whose file_name entries are relative to SOURCE')
+    parser.add_argument(
+        '--coco-ann', help='COCO json whose file_name entries are relative to SOURCE (written as annotations.json)')
     size = parser.add_mutually_exclusive_group()
     size.add_argument('--resize', type=int, nargs=2, metavar=('H', 'W'), help='resize every image first')
     size.add_argument(

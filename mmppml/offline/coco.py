@@ -4,6 +4,7 @@ Only the fields mmdet reads are handed over (a whitelist per kind of entry): any
 people, places or the owner's folders (attributes, captions, source paths, e-mail addresses).
 """
 import json
+import math
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Dict, Iterable, List, Tuple
@@ -45,14 +46,17 @@ def check_coco_mode(coco: dict, spec: EncryptionSpec) -> None:
 def coco_output_names(coco: dict, keep_names: bool) -> Dict[str, str]:
     """Map each image's file_name to its output name: ``<id:012d>.png``, or with ``keep_names`` the file's
     own name as PNG; folders of the file_name never reach the output (their names may identify people)."""
-    names = {}
-    for img in coco['images']:
+    names, first = {}, {}
+    for i, img in enumerate(coco['images']):
         src = img['file_name']
-        dst = PurePosixPath(src).stem + '.png' if keep_names else f'{img["id"]:012d}.png'
-        names[src] = dst
-    if len(set(names.values())) != len(names) or len(names) != len(coco['images']):
-        raise EncryptionError('COCO file names are not unique (or clash once renamed to .png without their '
-                              'folders); drop --keep-names')
+        if src in first:
+            raise EncryptionError(f'COCO images[{i}] repeats the file_name {src!r} of images[{first[src]}]: each '
+                                  'image entry needs a file of its own')
+        first[src] = i
+        names[src] = PurePosixPath(src).stem + '.png' if keep_names else f'{img["id"]:012d}.png'
+    if len(set(names.values())) != len(names):  # only kept names can clash: ids are unique
+        raise EncryptionError('COCO file names clash once renamed to .png without their folders; rename them or '
+                              'drop --keep-names')
     return names
 
 
@@ -105,13 +109,42 @@ def _rescale_rle(segm: dict, resized: Tuple[int, int], spec: EncryptionSpec, out
     return new
 
 
+def _scales(spec: EncryptionSpec, src_hw: Tuple[int, int]) -> Tuple[float, float]:
+    """(sx, sy): the factors mapping coordinates of a ``src_hw`` image onto its MI-encrypted image."""
+    resized = spec.resized_size(*src_hw)
+    return resized[1] / src_hw[1] / spec.shrink, resized[0] / src_hw[0] / spec.shrink
+
+
+def check_rescaled(coco: dict, spec: EncryptionSpec) -> None:
+    """Refuse an annotation of a checked file that the rescale would give a value that is not finite (1e308
+    times a scale over 1): such a value is no JSON and no box. Checked before anything is encrypted.
+
+    Raises:
+        EncryptionError: naming the annotation and its field (exit code 2).
+    """
+    sizes = {img['id']: (int(img['height']), int(img['width'])) for img in coco['images']}
+    for i, ann in enumerate(coco.get('annotations', [])):
+        if ann['image_id'] not in sizes:
+            continue  # left out, and reported
+        sx, sy = _scales(spec, sizes[ann['image_id']])
+        segm = ann.get('segmentation')
+        scaled = dict(
+            bbox=_scale_points(ann.get('bbox', ()), sx, sy),
+            area=[ann['area'] * sx * sy] if 'area' in ann else [],
+            segmentation=[v for poly in segm for v in _scale_points(poly, sx, sy)] if isinstance(segm, list) else [],
+            keypoints=_scale_points(ann.get('keypoints', ()), sx, sy, stride=3))
+        for key, values in scaled.items():
+            if not all(math.isfinite(v) for v in values):
+                raise EncryptionError(f'COCO annotations[{i}] {key} holds a value that is not finite once rescaled '
+                                      f'to its encrypted image (x {sx:g} across, x {sy:g} down): fix the value')
+
+
 def rescale_annotation(ann: dict, spec: EncryptionSpec, src_hw: Tuple[int, int]) -> dict:
     """Map an annotation of a ``src_hw`` image onto its MI-encrypted image (a pure rescale); only the
     fields of :data:`ANNOTATION_FIELDS_KEPT` are kept."""
     resized = spec.resized_size(*src_hw)
     out_hw = spec.output_size(*src_hw)
-    sy = resized[0] / src_hw[0] / spec.shrink
-    sx = resized[1] / src_hw[1] / spec.shrink
+    sx, sy = _scales(spec, src_hw)
     ann = {k: ann[k] for k in ANNOTATION_FIELDS_KEPT if k in ann}
     if 'bbox' in ann:
         x, y, w, h = ann['bbox']

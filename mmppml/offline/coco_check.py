@@ -186,7 +186,7 @@ def check_coco(coco) -> List[dict]:
         ``image_id`` is no image's id (they cannot be encrypted; the report lists them).
 
     Raises:
-        EncryptionError: naming the first malformed entry.
+        EncryptionError: naming the first malformed entry (or an annotation whose category_id is no category's).
     """
     if not isinstance(coco, dict) or not isinstance(coco.get('images'), list):
         raise EncryptionError('the COCO annotation file has no "images" list')
@@ -213,4 +213,9 @@ def check_coco(coco) -> List[dict]:
         problem = _category_problem(cat)
         if problem:
             raise EncryptionError(f'COCO categories[{i}] {problem}')
+    category_ids = {cat['id'] for cat in coco.get('categories', [])}
+    for i, ann in enumerate(coco.get('annotations', [])):
+        if 'category_id' in ann and ann['category_id'] not in category_ids:
+            raise EncryptionError(f'COCO annotations[{i}] category_id {ann["category_id"]} is the id of no category '
+                                  'of the file')
     return orphans

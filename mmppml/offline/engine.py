@@ -19,12 +19,12 @@ from .files import Journal, check_no_links, check_paths, find_temp_files, remove
 from .lock import OutputLock
 from .manifest import MANIFEST_NAME, REPORT_MODE, check_resume, new_manifest, now, report
 from .options import RunOptions, check_output_location, check_pixel_cap, check_written_files, prepare_key, report_path
-from .plan import SourcePlan, plan_sources
+from .plan import COCO_ANNOTATION_NAME, SourcePlan, plan_sources
 from .progress import Progress
 from .shards import (RunFiles, check_shards_finished, describe_shards, merge_journals, removal_hint, remove_shard_files,
                      shard_files, shard_states, write_state)
 from .spec import EncryptionError, EncryptionSpec, OutputError
-from .summary import Summary
+from .summary import LOSS_NOTES, Summary
 from .worker import WorkerConfig, run_tasks
 
 
@@ -69,7 +69,7 @@ def encrypt_dataset(source: os.PathLike,
     key = prepare_key(options.key_file, options.new_key, spec, output)
 
     plan = plan_sources(source, output, spec, options.coco_ann, options.keep_names, options.follow_symlinks)
-    ann_name = options.coco_ann and options.coco_ann.name
+    ann_name = COCO_ANNOTATION_NAME if options.coco_ann else None  # never the source file's name
     manifest = new_manifest(spec, plan.layout, options.keep_names, key and key.key_id, len(plan.names), ann_name)
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -118,6 +118,7 @@ def encrypt_dataset(source: os.PathLike,
         config = WorkerConfig(spec, key, source, output, options.png_compression, options.fsync, options.pause,
                               options.max_file_bytes, options.max_pixels, own.temp)
         run_tasks(tasks, options.workers, config, journal, summary, Progress(len(tasks), options.progress_stream))
+        summary.lossy = _losses(plan, journal)
         if shard is not None:
             return _finish_shard(source, output, shard, plan, journal, summary, manifest, options.fsync, start)
         summary = _finish(source, output, spec, plan, journal, summary, manifest, options, start)
@@ -140,6 +141,18 @@ def _save_new_key(key_file: Path, key) -> None:
     except OSError as e:
         raise OutputError(f'cannot write the new key file {key_file}: {e.strerror or type(e).__name__}; nothing '
                           'was encrypted (free space, or choose another --key-file, then rerun)') from None
+
+
+def _losses(plan: SourcePlan, journal: Journal) -> dict:
+    """Loss -> the sources of the run (or shard) whose outputs the journal holds with it: those of this run
+    and of earlier ones it resumed or merged."""
+    lossy = {}
+    for src, dst in plan.tasks.items():
+        if dst in journal.done:
+            for loss in journal.losses.get(dst, ()):
+                if loss in LOSS_NOTES:  # the output folder is writable by others: no foreign code reaches the report
+                    lossy.setdefault(loss, []).append(src)
+    return lossy
 
 
 def _write_json(path: Path, obj: dict, fsync: bool, what: str, mode: int = 0o644) -> None:
@@ -186,7 +199,7 @@ def _finish(source: Path, output: Path, spec: EncryptionSpec, plan: SourcePlan, 
     try:
         if plan.coco is not None:
             coco = coco_utils.encrypted_coco(plan.coco, spec, names, done)
-            _write_json(output / options.coco_ann.name, coco, fsync, 'annotation file')
+            _write_json(output / COCO_ANNOTATION_NAME, coco, fsync, 'annotation file')
         summary.seconds = time.monotonic() - start
         _write_json(summary.report_file, report(summary, counts, source), fsync, 'report', REPORT_MODE)
         if hasattr(os, 'sync'):

@@ -352,7 +352,10 @@ def write_output(root: Path,
 
 
 def write_json_atomic(path: Path, obj: dict, fsync: bool = False, mode: int = 0o644) -> None:
-    write_atomic(path, (json.dumps(obj, indent=2, ensure_ascii=False) + '\n').encode(), fsync, mode=mode)
+    """:func:`write_atomic` of ``obj`` as JSON; ValueError, before anything is written, for a value that is not
+    finite (``Infinity`` and ``NaN`` are not JSON)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    write_atomic(path, (text + '\n').encode(), fsync, mode=mode)
 
 
 def open_run_file(path: Path, flags: int, mode: int = 0o644) -> int:
@@ -472,9 +475,11 @@ def output_file_matches(root: Path, name: str, digest: str, size: int) -> bool:
 
 
 class Journal:
-    """The record of finished outputs: one JSON line ``{"name", "sha256", "size"}`` per file, appended
-    as they finish (JSON round-trips every name, line breaks included; lines of the older
-    ``sha256 size name`` form are still read).
+    """The record of finished outputs: one JSON line ``{"name", "sha256", "size"[, "losses"]}`` per file,
+    appended as they finish (JSON round-trips every name, line breaks included; lines of the older
+    ``sha256 size name`` form are still read). ``"losses"`` lists what decoding the file's source lost
+    (codes of :func:`~mmppml.offline.image_ops.read_header`, in :attr:`losses` by output name), so that the
+    report of a resumed run or a merge names every loss; the journal holds output names only.
 
     A resumed run counts an output as done only if the journal lists it with the same size and
     checksum, so a file put at an output name by anything else (garbage, or a plain image) is
@@ -487,13 +492,14 @@ class Journal:
     def __init__(self, root: Path, name: str = NAME):
         self.path = root / name
         self.entries: Dict[str, tuple] = {}
+        self.losses: Dict[str, Tuple[str, ...]] = {}
         self.done = set()
         content = read_run_file(self.path)
         if content is not None:
             for line in content.decode('utf-8', errors='replace').split('\n'):
                 entry = _journal_entry(line)
                 if entry is not None:
-                    self.entries[entry[0]] = entry[1:]
+                    self._record(*entry)
         self._file = None
 
     def is_done(self, root: Path, name: str) -> bool:
@@ -508,18 +514,28 @@ class Journal:
             self.done.add(name)
         return ok
 
-    def add(self, name: str, digest: str, size: int) -> None:
+    def _record(self, name: str, digest: str, size: int, losses: Sequence[str] = ()) -> None:
+        self.entries[name] = (digest, size)
+        if losses:
+            self.losses[name] = tuple(losses)
+        else:
+            self.losses.pop(name, None)
+
+    def add(self, name: str, digest: str, size: int, losses: Sequence[str] = ()) -> None:
+        line = dict(name=name, sha256=digest, size=size)
+        if losses:
+            line['losses'] = list(losses)
         try:
             if self._file is None:
                 self._file = os.fdopen(
                     open_run_file(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), 'a', encoding='utf-8')
-            self._file.write(json.dumps(dict(name=name, sha256=digest, size=size)) + '\n')
+            self._file.write(json.dumps(line) + '\n')
             self._file.flush()
         except OSError as e:
             raise OutputError(f'cannot write {self.path}: {e.strerror or type(e).__name__}') from None
         except EncryptionError as e:  # a link put there while the run writes
             raise OutputError(str(e)) from None
-        self.entries[name] = (digest, size)
+        self._record(name, digest, size, losses)
         self.done.add(name)
 
     def close(self) -> None:
@@ -528,18 +544,20 @@ class Journal:
             self._file = None
 
 
-def _journal_entry(line: str) -> Optional[Tuple[str, str, int]]:
-    """(name, sha256, size) of a journal line, or None for a line cut short by a kill (or foreign)."""
+def _journal_entry(line: str) -> Optional[Tuple[str, str, int, tuple]]:
+    """(name, sha256, size, losses) of a journal line, or None for a line cut short by a kill (or foreign)."""
+    losses = ()
     if line.startswith('{'):
         try:
             entry = json.loads(line)
-            name, digest, size = entry['name'], entry['sha256'], entry['size']
-        except (ValueError, TypeError, KeyError):
+            name, digest, size, losses = entry['name'], entry['sha256'], entry['size'], entry.get('losses', ())
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
-        ok = isinstance(name, str) and isinstance(digest, str) and type(size) is int
+        ok = isinstance(name, str) and isinstance(digest, str) and type(size) is int and isinstance(
+            losses, (list, tuple)) and all(isinstance(loss, str) for loss in losses)
     else:  # the older 'sha256 size name' form
         parts = line.split(' ', 2)
         ok = len(parts) == 3 and parts[1].isdigit()
         if ok:
             digest, size, name = parts[0], int(parts[1]), parts[2]
-    return (name, digest, size) if ok and len(digest) == 64 else None
+    return (name, digest, size, tuple(losses)) if ok and len(digest) == 64 else None

@@ -26,7 +26,7 @@ class OutputLock:
 
     Raises:
         LockedError: another process holds it (exclusively, or at all for an exclusive lock).
-        OutputError: the lock file cannot be created (e.g. a read-only directory).
+        OutputError: the lock file cannot be created or written (e.g. a read-only directory, a full disk).
         EncryptionError: the lock file is a link, a hard link or not a regular file (exit code 2).
     """
 
@@ -48,8 +48,12 @@ class OutputLock:
             raise LockedError(f'{self.path.parent} is being written by another run (pid {owner}, or its workers); '
                               'wait for it to end, or stop it, then rerun') from None
         if not self.shared:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f'{os.getpid()}\n'.encode(), 0)
+            except OSError as e:  # a full disk: the lock is released with the file
+                os.close(fd)
+                raise OutputError(f'cannot write the lock file {self.path}: {e.strerror or type(e).__name__}') from None
         self._fd = fd
         return self
 

@@ -58,7 +58,7 @@ def new_manifest(spec: EncryptionSpec,
             'sources': num_sources,
         },
         'model_hint': {
-            'embed_mode': 'rs' if spec.mode == 'rs' else 'mi',
+            'embed_mode': spec.record.embed_mode,
             'patch_size': spec.block_size,
             'image_size': list(spec.output_size(*spec.resize)) if spec.resize else None,
         },

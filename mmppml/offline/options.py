@@ -24,8 +24,8 @@ class RunOptions:
     """How a run encrypts a source into an output (see :func:`~mmppml.offline.encrypt_dataset`).
 
     Args:
-        coco_ann (Path, optional): a COCO json; its encrypted version is written to the output
-            under the same name, images go to ``output/images``.
+        coco_ann (Path, optional): a COCO json; its encrypted version is written to
+            ``output/annotations.json`` (never under its own name), images go to ``output/images``.
         key_file (Path, optional): a keyed-scramble key (see :mod:`mmppml.crypto.keyed_scramble`),
             applied after the encryption; outside the output.
         new_key (bool): create ``key_file`` (it must not exist) from OS entropy.

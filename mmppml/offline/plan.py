@@ -11,8 +11,10 @@ from .manifest import MANIFEST_NAME
 from .shards import shard_tasks
 from .spec import EncryptionError, EncryptionSpec
 
-# Where the images of a COCO copy go, below the output folder.
+# Where the images of a COCO copy go, below the output folder, and the name of its annotation file there (never the
+# source file's name, which may name people or places).
 COCO_IMAGE_DIR = 'images'
+COCO_ANNOTATION_NAME = 'annotations.json'
 # Names the tool writes at the top of the output folder (hidden run files aside: every name starting with
 # RUN_FILE_PREFIX, at any level, is reserved for them).
 RESERVED_NAMES = (MANIFEST_NAME, )
@@ -84,13 +86,10 @@ def _coco_plan(source: Path, output: Path, spec: EncryptionSpec, coco_ann: Path,
                follow_symlinks: bool) -> SourcePlan:
     if is_within(coco_ann.resolve(), output.resolve()):
         raise EncryptionError('the source annotation file must not be inside the output directory')
-    if coco_ann.name in RESERVED_NAMES + (COCO_IMAGE_DIR, ) or coco_ann.name.startswith(RUN_FILE_PREFIX):
-        raise EncryptionError(f'the annotation file must not be named {coco_ann.name!r}: it is written to the output '
-                              f'under its name, and {", ".join(RESERVED_NAMES + (COCO_IMAGE_DIR, ))} and names '
-                              f'starting with {RUN_FILE_PREFIX!r} are the tool\'s own: rename it')
     coco = coco_utils.load_coco(coco_ann)
     orphans = check_coco(coco)
     coco_utils.check_coco_mode(coco, spec)
+    coco_utils.check_rescaled(coco, spec)
     for i, img in enumerate(coco['images']):
         if img['id'] > MAX_COCO_ID:
             raise EncryptionError(f'COCO images[{i}] id has {len(str(img["id"]))} digits; ids name the output files '

@@ -120,12 +120,13 @@ def check_shards_finished(output: Path, settings: dict) -> int:
 
 def merge_journals(output: Path, n: int, journal: Journal) -> None:
     """Take the entries of the N shard journals into ``journal``, each checked against its file's
-    size and SHA-256 (a file put at an output name after its shard finished is encrypted again)."""
+    size and SHA-256 (a file put at an output name after its shard finished is encrypted again), with
+    their losses."""
     for k in range(n):
         shard_journal = Journal(output, shard_files((k, n)).journal)
         for name, (digest, size) in shard_journal.entries.items():
             if shard_journal.is_done(output, name):
-                journal.add(name, digest, size)
+                journal.add(name, digest, size, shard_journal.losses.get(name, ()))
 
 
 def remove_shard_files(output: Path) -> None:

@@ -184,7 +184,8 @@ def _run_pool(tasks: List[Task], workers: int, config: WorkerConfig, collect: Ca
 
 def run_tasks(tasks: List[Task], workers: int, config: WorkerConfig, journal: Journal, summary: Summary,
               progress: Progress) -> None:
-    """Encrypt ``tasks`` in ``workers`` processes (1: in this process); record each in the journal.
+    """Encrypt ``tasks`` in ``workers`` processes (1: in this process); record each, with its losses, in the
+    journal.
 
     Raises:
         OutputError: an output cannot be written, or a worker process died.
@@ -194,10 +195,8 @@ def run_tasks(tasks: List[Task], workers: int, config: WorkerConfig, journal: Jo
         if 'reason' in result:
             summary.skipped.append({'file': result['src'], 'reason': result['reason']})
         else:
-            journal.add(result['dst'], result['sha256'], result['size'])
+            journal.add(result['dst'], result['sha256'], result['size'], result['losses'])
             summary.encrypted += 1
-            for loss in result['losses']:
-                summary.lossy.setdefault(loss, []).append(result['src'])
         progress.update()
 
     try:

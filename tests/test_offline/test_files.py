@@ -2,7 +2,9 @@
 import hashlib
 import os
 
-from mmppml.offline.files import Journal, list_images
+import pytest
+
+from mmppml.offline.files import Journal, list_images, write_json_atomic
 
 ODD_NAMES = ['a/plain.png', 'a/line\nbreak.png', 'a/cr\rname.png', 'a/sep\u2028name.png', 'a/ünï çødé.png']
 
@@ -37,3 +39,21 @@ def test_links_to_folders_of_the_source_are_never_followed(tmp_path):
     listing = list_images(tmp_path)
     assert listing.files == ['deep/inner/x.png', 'shown/x.png', 'zebra/x.png']
     assert {i['file'] for i in listing.ignored} == {'.hidden', 'aardvark', 'alias'}
+
+
+def test_json_is_written_without_infinity_or_nan(tmp_path):
+    for value in (float('inf'), float('nan')):
+        with pytest.raises(ValueError):
+            write_json_atomic(tmp_path / 'x.json', dict(area=value))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_journal_keeps_losses_by_output_name(tmp_path):
+    journal = Journal(tmp_path)
+    journal.add('a/000000.png', 'ab' * 32, 3, ['alpha', '16-bit'])
+    journal.add('a/000001.png', 'cd' * 32, 3)
+    journal.close()
+    with open(tmp_path / Journal.NAME, 'a') as f:
+        f.write('{"name": "a/000002.png", "sha256": "' + 'ef' * 32 + '", "size": 3, "losses": [1]}\n')
+    again = Journal(tmp_path)
+    assert again.losses == {'a/000000.png': ('alpha', '16-bit')} and sorted(again.entries) == sorted(journal.entries)

@@ -202,7 +202,7 @@ def test_coco_mi_rescales_annotations_and_drops_image_urls(tmp_path):
     images, ann = make_coco(tmp_path)
     out = tmp_path / 'enc'
     assert run(images, out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--workers', '1') == 0
-    coco = json.loads((out / 'ann.json').read_text())
+    coco = json.loads((out / 'annotations.json').read_text())
     by_id = {img['id']: img for img in coco['images']}
     assert by_id[1] == dict(id=1, file_name='000000000001.png', width=32, height=24)  # no URLs, no dates
     assert by_id[2] == dict(id=2, file_name='000000000002.png', width=40, height=16)
@@ -216,14 +216,14 @@ def test_coco_mi_rescales_annotations_and_drops_image_urls(tmp_path):
         plain = cv2.imread(str(images / f'photo_{i}.jpg'))
         expected = np.clip(np.rint(mix_subpatches(plain, 16, 8)), 0, 255).astype(np.uint8)
         np.testing.assert_array_equal(cv2.imread(str(out / 'images' / f'{i:012d}.png')), expected)
-    assert b'photo_' not in (out / 'ann.json').read_bytes()  # source file names are not handed over
+    assert b'photo_' not in (out / 'annotations.json').read_bytes()  # source file names are not handed over
 
 
 def test_coco_mi_with_resize_scales_boxes_per_axis(tmp_path):
     images, ann = make_coco(tmp_path, rle=False)
     out = tmp_path / 'enc'
     assert run(images, out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--resize', '32', '32') == 0
-    coco = json.loads((out / 'ann.json').read_text())
+    coco = json.loads((out / 'annotations.json').read_text())
     assert all((img['width'], img['height']) == (16, 16) for img in coco['images'])
     box = next(a for a in coco['annotations'] if a['image_id'] == 1)  # 48x64 -> 32x32 -> MI 16x16
     np.testing.assert_allclose(box['bbox'], [4 * 0.25, 8 / 3, 20 * 0.25, 16 / 3])

@@ -204,10 +204,10 @@ def test_coco_annotations_of_unknown_images_are_reported_and_info_dropped(tmp_pa
     out = tmp_path / 'out'
     assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
     assert report_of(out)['annotations_without_image'] == [{'annotation': 1, 'image_id': 99}]
-    handed_over = json.loads((out / 'ann.json').read_text())
+    handed_over = json.loads((out / 'annotations.json').read_text())
     assert set(handed_over) == {'images', 'annotations', 'categories'}
     assert [a['id'] for a in handed_over['annotations']] == [1]
-    assert 'Smith' not in (out / 'ann.json').read_text()
+    assert 'Smith' not in (out / 'annotations.json').read_text()
 
 
 PRIVATE = ('Alice Martin', '/home/alice', 'alice@example.org', 'wedding in Lyon')
@@ -230,7 +230,7 @@ def test_only_the_fields_mmdet_reads_are_handed_over(tmp_path):
     ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
     assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
-    text = (out / 'ann.json').read_text()
+    text = (out / 'annotations.json').read_text()
     assert not any(value in text for value in PRIVATE)
     handed_over = json.loads(text)
     assert handed_over['annotations'][0] == dict(
@@ -248,6 +248,7 @@ def test_only_the_fields_mmdet_reads_are_handed_over(tmp_path):
 @pytest.mark.parametrize('path, value, named', [
     (('annotations', 0, 'id'), 'Alice Martin', 'annotations[0] id'),
     (('annotations', 0, 'category_id'), 'alice@example.org', 'annotations[0] category_id'),
+    (('annotations', 0, 'category_id'), 7, 'annotations[0] category_id 7 is the id of no category'),
     (('annotations', 0, 'iscrowd'), 'yes', 'annotations[0] iscrowd'),
     (('categories', 0, 'name'), ['Alice'], 'categories[0] name'),
     (('categories', 0, 'id'), None, 'categories[0]'),
@@ -315,7 +316,8 @@ def test_valid_rle_masks_still_pass_and_are_rescaled(tmp_path):
     out = tmp_path / 'out'
     assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
     from pycocotools import mask as mask_utils
-    masks = [mask_utils.decode(a['segmentation']) for a in json.loads((out / 'ann.json').read_text())['annotations']]
+    handed_over = json.loads((out / 'annotations.json').read_text())
+    masks = [mask_utils.decode(a['segmentation']) for a in handed_over['annotations']]
     assert masks[0].shape == (16, 16) and masks[0].sum() == 64 and masks[1].all()
 
 
@@ -535,4 +537,39 @@ def test_coco_file_name_folders_never_reach_the_hand_over(tmp_path):
     out = tmp_path / 'out'
     assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--keep-names') == 0
     assert sorted(str(p.relative_to(out)) for p in pngs(out)) == ['images/0.png', 'images/1.png']
-    assert all('Alice' not in str(p) for p in out.rglob('*')) and 'Alice' not in (out / 'ann.json').read_text()
+    assert all('Alice' not in str(p) for p in out.rglob('*')) and 'Alice' not in (out / 'annotations.json').read_text()
+
+
+# Values that are not finite, repeated file names ---------------------------------------------------
+
+
+@pytest.mark.parametrize('path, value', [
+    (('annotations', 0, 'area'), 1e308),
+    (('annotations', 0, 'bbox'), [1e308, 0, 4, 4]),
+    (('annotations', 0, 'bbox'), [0, 0, 4, 1e308]),
+    (('annotations', 0, 'segmentation'), [[0, 0, 4, 0, -1e308, 4]]),
+    (('annotations', 0, 'keypoints'), [1e308, 0, 2]),
+    (('annotations', 0, 'area'), float('inf')),
+    (('annotations', 0, 'bbox'), [0, 0, float('nan'), 4]),
+])
+def test_values_not_finite_once_rescaled_are_refused_before_encrypting(tmp_path, capsys, path, value):
+    """1e308 times the scale of --resize 640 640 used to be handed over as Infinity (not JSON)."""
+    coco = coco_source(tmp_path)
+    set_path(coco, path, value)
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    out = tmp_path / 'out'
+    args = ('--mode', 'mi', '-P', '16', '-S', '8', '--resize', '640', '640', '--coco-ann', ann)
+    assert run(tmp_path / 'img', out, *args) == 2
+    err = capsys.readouterr().err
+    assert f'annotations[0] {path[-1]}' in err and 'Traceback' not in err and not out.exists(), err
+
+
+def test_a_repeated_coco_file_name_is_named_without_a_wrong_hint(tmp_path, capsys):
+    coco = coco_source(tmp_path)
+    coco['images'][1]['file_name'] = coco['images'][0]['file_name']
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    assert run(tmp_path / 'img', tmp_path / 'out', '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 2
+    err = capsys.readouterr().err
+    assert "images[1] repeats the file_name '0.png' of images[0]" in err and '--keep-names' not in err, err

@@ -206,13 +206,12 @@ def coco_folder(tmp_path: Path, ids=(1, 2)) -> Path:
 
 
 @pytest.mark.parametrize('ann_name', ['.mmppml-tmp-x.json', '.mmppml-done', '.mmppml-lock', 'images'])
-def test_an_annotation_file_named_like_a_file_of_the_tool_is_refused(tmp_path, capsys, ann_name):
+def test_an_annotation_file_named_like_a_file_of_the_tool_is_written_as_annotations_json(tmp_path, ann_name):
     ann = tmp_path / ann_name
     ann.write_text(json.dumps(coco_folder(tmp_path)))
-    for _ in range(2):
-        assert run(tmp_path / 'img', tmp_path / 'out', *RS, '--coco-ann', ann) == 2
-        err = capsys.readouterr().err
-        assert ann_name in err and 'Traceback' not in err and not (tmp_path / 'out').exists(), err
+    out = tmp_path / 'out'
+    assert run(tmp_path / 'img', out, *RS, '--coco-ann', ann) == 0
+    assert len(json.loads((out / 'annotations.json').read_text())['images']) == 2 and len(pngs(out / 'images')) == 2
 
 
 def test_coco_ids_and_kept_names_that_make_bad_output_names_are_refused(tmp_path, capsys):
@@ -308,3 +307,121 @@ def test_a_stray_shard_is_named_with_the_way_out(tmp_path, capsys):
         (out / name).unlink()
     assert run(src, out, *RS, '--merge') == 0
     assert json.loads((out / 'manifest.json').read_text())['complete'] is True and len(pngs(out)) == 6
+
+
+# 12. Losses across resumed runs and merges -------------------------------------------------------
+
+
+def test_losses_of_an_interrupted_run_are_reported_after_the_rerun(tmp_path):
+    """80 16-bit PNGs, interrupted: the rerun used to report only the images it encrypted itself."""
+    src = tmp_path / 'src' / 'a'
+    src.mkdir(parents=True)
+    for i in range(80):
+        cv2.imwrite(str(src / f'deep_{i:02d}.png'), noise(64, seed=i).astype(np.uint16) * 257)
+    out, args = tmp_path / 'out', ('--mode', 'rs', '-P', '16')
+    proc = subprocess.Popen(
+        tool(src.parent, out, *args, '--workers', '2', '--pause-before-rename', '0.05'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(pngs(out)) < 10:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+    finally:
+        _end(proc)
+    assert len(pngs(out)) < 80
+    result = subprocess.run(tool(src.parent, out, *args), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and 'already done: 0,' not in result.stdout, result.stdout + result.stderr
+    assert '80 image(s) decoded with their more than 8 bits per channel reduced to 8' in result.stdout
+    assert report_of(out)['decoded_with_loss'] == {'16-bit': [f'a/deep_{i:02d}.png' for i in range(80)]}
+    assert b'deep' not in (out / '.mmppml-done').read_bytes()  # the journal holds output names only
+
+
+def test_a_merge_reports_the_losses_of_every_shard(tmp_path, capsys):
+    src = make_folder(tmp_path / 'src', per_class=2)
+    cv2.imwrite(str(src / 'a' / 'deep.png'), noise(32).astype(np.uint16) * 257)  # shard 0 of 2
+    cv2.imwrite(str(src / 'b' / 'rgba.png'), noise(32, channels=4))  # shard 1 of 2
+    out = tmp_path / 'out'
+    for shard in ('0/2', '1/2'):
+        assert run(src, out, *RS, '--shard', shard) == 0
+    capsys.readouterr()
+    expected = {'16-bit': ['a/deep.png'], 'alpha': ['b/rgba.png']}
+    for extra in (('--merge', ), ()):  # the merge, then a rerun of the complete copy
+        assert run(src, out, *RS, *extra) == 0
+        assert report_of(out)['decoded_with_loss'] == expected
+        printed = capsys.readouterr().out
+        assert '1 image(s) decoded with their alpha channel dropped' in printed, printed
+    assert not any(b'deep' in p.read_bytes() or b'rgba' in p.read_bytes() for p in out.rglob('*') if p.is_file())
+
+
+# 13. A full output disk --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KiB tmpfs, filled (needs root; skipped otherwise)."""
+    mount = tmp_path / 'full'
+    mount.mkdir()
+    made = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(mount)], capture_output=True)
+    if made.returncode:
+        pytest.skip('cannot mount a tmpfs (needs root)')
+    try:
+        fd = os.open(mount / 'fill', os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, bytes(4096)):
+                pass
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
+        yield mount
+    finally:
+        if subprocess.run(['umount', str(mount)], capture_output=True).returncode:
+            subprocess.run(['umount', '--lazy', str(mount)], check=True)
+            pytest.fail('a file on the full disk was left open')
+
+
+@pytest.mark.parametrize('shard', [(), ('--shard', '0/2')])
+def test_a_full_output_disk_exits_4_naming_the_lock_file(tmp_path, full_disk, capsys, shard):
+    src = make_folder(tmp_path / 'src')
+    out = full_disk / 'out'
+    assert run(src, out, *RS, *shard) == 4
+    lock = out / ('.mmppml-lock-shard-0-of-2' if shard else '.mmppml-lock')
+    err = capsys.readouterr().err
+    assert f'lock file {lock}' in err and 'No space left on device' in err and 'Traceback' not in err, err
+
+
+def test_a_lock_file_that_cannot_be_written_exits_4(tmp_path, monkeypatch, capsys):
+    src = make_folder(tmp_path / 'src')
+
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr('mmppml.offline.lock.os.pwrite', full)
+    assert run(src, tmp_path / 'out', *RS) == 4
+    err = capsys.readouterr().err
+    assert f'lock file {tmp_path / "out" / ".mmppml-lock"}' in err and 'No space left on device' in err, err
+    monkeypatch.undo()
+    assert run(src, tmp_path / 'out', *RS) == 0 and len(pngs(tmp_path / 'out')) == 8
+
+
+# 14. The annotation file's name ------------------------------------------------------------------
+
+
+def test_the_annotation_file_name_is_not_handed_over(tmp_path):
+    ann = tmp_path / '2021 Alice Smith wedding.json'
+    ann.write_text(json.dumps(coco_folder(tmp_path)))
+    out = tmp_path / 'out'
+    for extra in ((), ('--keep-names', )):
+        assert run(tmp_path / 'img', out, *RS, '--coco-ann', ann, *extra) == 0
+        handed_over = sorted(p.name for p in out.iterdir() if not p.name.startswith('.'))
+        assert handed_over == ['annotations.json', 'images', 'manifest.json']
+        assert json.loads((out / 'manifest.json').read_text())['annotation_file'] == 'annotations.json'
+        assert not any(b'Alice' in p.read_bytes() for p in out.rglob('*') if p.is_file())
+        shutil.rmtree(out)

@@ -115,6 +115,9 @@ def test_unclear_batches_and_settings_are_refused_by_name():
     with pytest.raises(ValueError, match='pixel_pad_value=300 does not fit torch.uint8'):
         pre(dict(inputs=[batch(1, 30)[0]]))
     assert pre(dict(inputs=[batch(1, 30)[0].float()]))['inputs'].max() == 300  # float pixels hold it
+    pre = EncryptingClsDataPreprocessor(mode='rs', patch_size=8, pixel_pad_value=1e6, pad_size_divisor=8)
+    with pytest.raises(ValueError, match='pixel_pad_value=1000000.0 does not fit torch.float16'):
+        pre(dict(inputs=[batch(1, 30)[0].half()]))
 
 
 @pytest.mark.parametrize('pixel_pad_value', [0, None])
