@@ -5,11 +5,19 @@ and torch's global generators from the config, so the encryptions never use them
 generator draws fresh entropy from the operating system.
 """
 import os
-from typing import Any, Callable, Hashable, Union
+from typing import Any, Callable, Hashable, Optional, Union
 
 import numpy as np
 
 SeedLike = Union[None, int, np.random.Generator]
+
+
+def check_seed(seed: Optional[int]) -> Optional[int]:
+    """Return ``seed`` or raise TypeError: None or an int (not a bool), as the encrypting transforms and
+    data preprocessors take it."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f'seed must be None or an int, got {type(seed).__name__}')
+    return seed
 
 
 def new_rng(seed: SeedLike = None) -> np.random.Generator:

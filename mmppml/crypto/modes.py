@@ -34,6 +34,10 @@ class ModeParam:
         return self.check(self.default if given is None else float(given))
 
 
+# What :attr:`Mode.attack` may name (None: nothing to attack).
+ATTACKS = (None, 'reassembly', 'inversion', 'reassembly+inversion', 'bag-reassembly')
+
+
 @dataclass(frozen=True)
 class Mode:
     """One encryption mode: what it is called where, what it needs and what it keeps.
@@ -64,7 +68,14 @@ class Mode:
             pixels), ``'bags'`` (its sorted values) or ``'affine-hull'`` (the distance of each mixed block
             to the affine hull of the candidate's sub-patches, whatever the weights); in place when the mode
             keeps the layout, else as a set. The learned matcher reads the same rows. None: no linkage.
-        embed_mode (str, optional): the PEViT ``embed_mode`` that reads it (``'rs'``, ``'mi'``, ``'bag'``).
+        patch_embed (str, optional): the registered type of the PEViT stem that reads it, PEViT's
+            ``patch_cfg=dict(type=...)``: ``'mmppml.ConvPatchEmbed'``, ``'mmppml.MIPatchEmbed'`` or
+            ``'mmppml.BagPatchEmbed'``.
+        attack (str, optional): the strongest reconstruction the privacy frontier runs on it
+            (:class:`~mmppml.privacy.experiments.frontier_attacks.CellAttacks`): ``'reassembly'`` (a learned
+            block-position attacker places its shuffled blocks), ``'inversion'`` (a learned inverter of its
+            mixing), ``'reassembly+inversion'`` (both, in turn), ``'bag-reassembly'`` (the attacker places
+            the sorted values of its bags); None when it encrypts nothing.
     """
     name: str
     label: str
@@ -79,13 +90,16 @@ class Mode:
     param: Optional[ModeParam] = None
     content: Optional[Callable[..., np.ndarray]] = None
     linkage: Optional[str] = None
-    embed_mode: Optional[str] = None
+    patch_embed: Optional[str] = None
+    attack: Optional[str] = None
 
     def __post_init__(self):
         if self.offline and self.content is None:
             raise ValueError(f'mode {self.name!r}: the offline tool writes a content (and its shuffle); give content')
         if self.linkage not in (None, 'blocks', 'bags', 'affine-hull'):
             raise ValueError(f"linkage must be None, 'blocks', 'bags' or 'affine-hull', got {self.linkage!r}")
+        if self.attack not in ATTACKS:
+            raise ValueError(f'attack must be one of {ATTACKS}, got {self.attack!r}')
 
     @property
     def encrypts(self) -> bool:
@@ -205,7 +219,8 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         batch=BATCH + 'rs_batch',
         content=_same,
         linkage='blocks',
-        embed_mode='rs'),
+        attack='reassembly',
+        patch_embed='mmppml.ConvPatchEmbed'),
     Mode(
         'mi',
         'MI',
@@ -219,7 +234,8 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         batch=BATCH + 'mi_batch',
         content=_mixed,
         linkage='blocks',
-        embed_mode='mi'),
+        attack='inversion',
+        patch_embed='mmppml.MIPatchEmbed'),
     Mode(
         'rs-on-mi',
         'RS-on-MI',
@@ -233,7 +249,8 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         batch=BATCH + 'rs_on_mi_batch',
         content=_mixed,
         linkage='blocks',
-        embed_mode='mi'),
+        attack='reassembly+inversion',
+        patch_embed='mmppml.MIPatchEmbed'),
     Mode(
         'convex-mi',
         'convex MI',
@@ -246,7 +263,8 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         batch=BATCH + 'convex_mi_batch',
         param=ModeParam('concentration', 1., check_concentration),
         linkage='affine-hull',
-        embed_mode='mi'),
+        attack='inversion',
+        patch_embed='mmppml.MIPatchEmbed'),
     Mode(
         'noisy-rs-on-mi',
         'noisy RS-on-MI',
@@ -260,7 +278,8 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         param=ModeParam('sigma', 16., check_sigma),
         content=_mixed,
         linkage='blocks',
-        embed_mode='mi'),
+        attack='reassembly+inversion',
+        patch_embed='mmppml.MIPatchEmbed'),
     Mode(
         'bag',
         'pixel bags',
@@ -272,7 +291,8 @@ MODE_TABLE = OrderedDict((m.name, m) for m in [
         numpy=_bag,
         batch=BATCH + 'bag_batch',
         linkage='bags',
-        embed_mode='bag'),
+        attack='bag-reassembly',
+        patch_embed='mmppml.BagPatchEmbed'),
 ])
 # The modes the offline tool writes.
 MODES = tuple(name for name, mode in MODE_TABLE.items() if mode.offline)

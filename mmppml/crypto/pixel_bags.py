@@ -1,9 +1,9 @@
 """Pixel bags: each block's pixels permuted afresh per image and per block, then the blocks shuffled.
 
 What survives is, for every block, the multiset of its pixel values (a bag): a model that reads the
-sorted values of each block (PEViT's ``embed_mode='bag'``) sees exactly what is left. Gone are the
-block layout (as RS) and the shapes inside blocks (unlike RS), so jigsaw solvers and the learned
-block-position attacker only see value histograms.
+sorted values of each block (PEViT with ``patch_cfg=dict(type='mmppml.BagPatchEmbed')``) sees exactly
+what is left. Gone are the block layout (as RS) and the shapes inside blocks (unlike RS), so jigsaw
+solvers and the learned block-position attacker only see value histograms.
 """
 import numpy as np
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from mmppml.crypto import noisy_shuffled_mix, random_convex_mix, random_pixel_bags
 from mmppml.registry import TRANSFORMS
-from .transforms import BlockEncryption, MixSubPatches, ShuffledMixSubPatches, check_seed
+from .transforms import BlockEncryption, MixSubPatches, ShuffledMixSubPatches
 
 
 @TRANSFORMS.register_module()
@@ -56,6 +56,7 @@ class RandomConvexMix(MixSubPatches):
         pad_val (int | float): padding value.
         seed (int, optional): insecure reproducible weights; ``None`` uses OS entropy.
     """
+    draws = True
 
     def __init__(self,
                  patch_size: int = 16,
@@ -64,11 +65,10 @@ class RandomConvexMix(MixSubPatches):
                  size_mismatch: str = 'error',
                  pad_val: float = 0,
                  seed: Optional[int] = None) -> None:
-        super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val)
+        super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val, seed)
         if not concentration > 0:
             raise ValueError(f'concentration must be positive, got {concentration!r}')
         self.concentration = float(concentration)
-        self.seed = check_seed(seed)
 
     def encrypt(self, img: np.ndarray) -> np.ndarray:
         return random_convex_mix(img, self.block_size, self.sub_patch_size, self.concentration, self.rng)

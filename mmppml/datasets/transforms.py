@@ -12,7 +12,7 @@ from mmcv.transforms import BaseTransform
 
 from mmppml.crypto import (align_image, aligned_size, check_mix_sizes, check_shuffle_grid, check_size_mismatch,
                            drop_unmixed, mix_subpatches, new_rng, random_patch_shuffle, shuffle_mixed_blocks)
-from mmppml.crypto.keys import PerProcess
+from mmppml.crypto.keys import PerProcess, check_seed
 from mmppml.crypto.patches import check_block_size
 from mmppml.registry import TRANSFORMS
 
@@ -59,12 +59,6 @@ def channels_first(img: np.ndarray) -> np.ndarray:
     return img if planes is None else planes.transpose(1, 2, 0)
 
 
-def check_seed(seed: Optional[int]) -> Optional[int]:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f'seed must be None or an int, got {type(seed).__name__}')
-    return seed
-
-
 def check_pad_val(pad_val: float, name: str = 'pad_val') -> float:
     """Return ``pad_val`` or raise: a finite number."""
     if isinstance(pad_val, bool) or not isinstance(pad_val, (int, float, np.integer, np.floating)):
@@ -91,6 +85,40 @@ def worker_stream() -> Tuple[int, int]:
     from torch.utils.data import get_worker_info
     info = get_worker_info()
     return get_rank(), 0 if info is None else info.id
+
+
+def check_boxes(results: dict):
+    """``results['gt_bboxes']`` if it is an mmdet box type (as LoadAnnotations gives), else raise."""
+    boxes = results['gt_bboxes']
+    if not all(hasattr(boxes, name) for name in ('clip_', 'rescale_')):
+        raise TypeError('gt_bboxes must be an mmdet box type (e.g. HorizontalBoxes, as mmdet\'s '
+                        f'LoadAnnotations gives), got {type(boxes).__name__}')
+    return boxes
+
+
+def crop_boxes(results: dict, height: int, width: int) -> None:
+    """Clip ``gt_bboxes`` to a top-left crop and drop the boxes (and their labels) left empty."""
+    if 'gt_bboxes' not in results:
+        return
+    boxes = check_boxes(results)
+    boxes.clip_((height, width))
+    keep = ((boxes.widths > 0) & (boxes.heights > 0)).numpy()
+    for key in ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags'):
+        if key in results:
+            results[key] = results[key][keep]
+
+
+def rescale_geometry(results: dict, img_shape: Tuple[int, int], scale: float) -> None:
+    """Record a uniform resize by ``scale`` that produced an image of ``img_shape`` (H, W)."""
+    results['img_shape'] = img_shape
+    if 'pad_shape' in results:
+        results['pad_shape'] = img_shape
+    w_scale, h_scale = results.get('scale_factor', (1.0, 1.0))
+    results['scale_factor'] = (w_scale * scale, h_scale * scale)
+    if 'gt_bboxes' in results:
+        boxes = check_boxes(results)
+        boxes.rescale_((scale, scale))
+        boxes.clip_(img_shape)
 
 
 class BlockEncryption(BaseTransform):
@@ -217,27 +245,6 @@ class BlockEncryption(BaseTransform):
                 f'size_mismatch={self.size_mismatch!r}, seeded={self.seed is not None})')
 
 
-def check_boxes(results: dict):
-    """``results['gt_bboxes']`` if it is an mmdet box type (as LoadAnnotations gives), else raise."""
-    boxes = results['gt_bboxes']
-    if not all(hasattr(boxes, name) for name in ('clip_', 'rescale_')):
-        raise TypeError('gt_bboxes must be an mmdet box type (e.g. HorizontalBoxes, as mmdet\'s '
-                        f'LoadAnnotations gives), got {type(boxes).__name__}')
-    return boxes
-
-
-def crop_boxes(results: dict, height: int, width: int) -> None:
-    """Clip ``gt_bboxes`` to a top-left crop and drop the boxes (and their labels) left empty."""
-    if 'gt_bboxes' not in results:
-        return
-    boxes = check_boxes(results)
-    boxes.clip_((height, width))
-    keep = ((boxes.widths > 0) & (boxes.heights > 0)).numpy()
-    for key in ('gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags'):
-        if key in results:
-            results[key] = results[key][keep]
-
-
 @TRANSFORMS.register_module()
 class RandomPatchShuffle(BlockEncryption):
     """RS: shuffle the P x P patches of the image with a fresh random permutation per image.
@@ -275,14 +282,20 @@ class MixSubPatches(BlockEncryption):
         sub_patch_size (int): S, a divisor of P. Default: 8.
         size_mismatch (str): ``'error'`` | ``'pad'`` | ``'crop'``, see :class:`BlockEncryption`.
         pad_val (int | float): padding value. Default: 0.
+        seed (int, optional): for the subclasses that draw (:attr:`draws`); MI draws nothing, so it takes
+            none (TypeError).
     """
+    draws: bool = False  # whether :meth:`encrypt` draws at random (then a seed applies)
 
     def __init__(self,
                  patch_size: int = 16,
                  sub_patch_size: int = 8,
                  size_mismatch: str = 'error',
-                 pad_val: float = 0) -> None:
-        super().__init__(patch_size, size_mismatch, pad_val)
+                 pad_val: float = 0,
+                 seed: Optional[int] = None) -> None:
+        if seed is not None and not self.draws:
+            raise TypeError(f'{type(self).__name__} draws nothing: it takes no seed')
+        super().__init__(patch_size, size_mismatch, pad_val, seed)
         self.ratio = check_mix_sizes(patch_size, sub_patch_size)
         self.sub_patch_size = sub_patch_size
 
@@ -316,19 +329,6 @@ def drop_unmixed_padding(transform: BlockEncryption, results: dict, img: np.ndar
     return img
 
 
-def rescale_geometry(results: dict, img_shape: Tuple[int, int], scale: float) -> None:
-    """Record a uniform resize by ``scale`` that produced an image of ``img_shape`` (H, W)."""
-    results['img_shape'] = img_shape
-    if 'pad_shape' in results:
-        results['pad_shape'] = img_shape
-    w_scale, h_scale = results.get('scale_factor', (1.0, 1.0))
-    results['scale_factor'] = (w_scale * scale, h_scale * scale)
-    if 'gt_bboxes' in results:
-        boxes = check_boxes(results)
-        boxes.rescale_((scale, scale))
-        boxes.clip_(img_shape)
-
-
 @TRANSFORMS.register_module()
 class ShuffledMixSubPatches(MixSubPatches):
     """RS-on-MI: MI, then a fresh random shuffle of the S x S mixed blocks per image.
@@ -344,16 +344,7 @@ class ShuffledMixSubPatches(MixSubPatches):
         pad_val (int | float): padding value. Default: 0.
         seed (int, optional): insecure reproducible permutations; ``None`` uses OS entropy.
     """
-    shuffles = True
-
-    def __init__(self,
-                 patch_size: int = 16,
-                 sub_patch_size: int = 8,
-                 size_mismatch: str = 'error',
-                 pad_val: float = 0,
-                 seed: Optional[int] = None) -> None:
-        super().__init__(patch_size, sub_patch_size, size_mismatch, pad_val)
-        self.seed = check_seed(seed)
+    shuffles = draws = True
 
     def encrypt(self, img: np.ndarray) -> np.ndarray:
         return shuffle_mixed_blocks(img, self.block_size, self.sub_patch_size, self.rng, channels_first=True)

@@ -21,7 +21,7 @@ RUN_FILES = (LOCK_NAME, Journal.NAME)
 MANIFEST_FORMAT = 'mmppml-encrypted-dataset'
 # The report names source files: readable by its owner only, like the key.
 REPORT_MODE = 0o600
-MANIFEST_VERSION = 2  # 2: no hash of the source names
+MANIFEST_VERSION = 3  # 2: no hash of the source names; 3: model_hint names PEViT's patch_cfg type
 
 
 def now() -> str:
@@ -57,8 +57,12 @@ def new_manifest(spec: EncryptionSpec,
             'file_names': 'kept' if keep_names else 'index',
             'sources': num_sources,
         },
+        # What reads the copy (PEViT's patch_cfg); not a setting: a copy written with the hint of an earlier
+        # version (its 'embed_mode') resumes, and nothing reads the hint back.
         'model_hint': {
-            'embed_mode': spec.record.embed_mode,
+            'patch_cfg': {
+                'type': spec.record.patch_embed
+            },
             'patch_size': spec.block_size,
             'image_size': list(spec.output_size(*spec.resize)) if spec.resize else None,
         },

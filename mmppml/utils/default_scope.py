@@ -19,5 +19,5 @@ def setup_default_scope_and_imports(cfg: Config, default_scope: str = DEFAULT_SC
         imports.append('mmppml')
     custom_imports['imports'] = imports
     cfg.custom_imports = custom_imports
-    import mmppml  # noqa: F401  (creates the registries; Config.fromfile imported the rest)
+    import mmppml.registry  # noqa: F401  (creates the registries; Config.fromfile imported the rest)
     return cfg

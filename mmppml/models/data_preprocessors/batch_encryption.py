@@ -18,7 +18,7 @@ from mmppml.crypto import MODE_TABLE, check_shuffle_grid, load_key, unmixed_pixe
 from mmppml.crypto.alignment import check_mixable
 from mmppml.crypto.batch import convex_mix_batch, mix_batch, pixel_bags_batch, scramble_batch, shuffle_batch
 from mmppml.crypto.batch.patch_shuffle import _blocks, _random_perms, _shuffle_blocks, _take_blocks, _unblocks
-from mmppml.crypto.keys import PerProcess
+from mmppml.crypto.keys import PerProcess, check_seed
 
 # The torch twins of the encryptions moved to mmppml.crypto.batch; their names stay importable from here.
 __all__ = [
@@ -155,9 +155,7 @@ class BatchEncryption:
         else:
             self.patch_size, self.sub_patch_size = self.record.check_sizes(patch_size, sub_patch_size)
         self.param = self._check_param(mode, concentration=concentration, sigma=sigma)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f'seed must be None or an int, got {type(seed).__name__}')
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.key_file = key_file
         self.key = None if key_file is None else load_key(key_file)
         if self.key is not None and self.output_block % self.key.block_size:

@@ -18,6 +18,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import MODE_TABLE, Mode
+from mmppml.idx import read_idx
 from .frontier_report import write_reports
 from .pareto import pareto_front  # noqa: F401 (the front of the cells, as the report draws it)
 
@@ -108,17 +109,6 @@ def encryption_params(cfg) -> dict:
     return dict(cfg.encrypt) if cfg.get('encrypt') else {}
 
 
-def read_idx(folder: str, split: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Images (N, 28, 28) uint8 and labels (N,) of an un-gzipped IDX folder; ``split`` 'train' or 't10k'."""
-
-    def read(name, dims):
-        raw = np.fromfile(osp.join(folder, name), dtype=np.uint8)
-        shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i].tobytes(), 'big') for i in range(dims))
-        return raw[4 + 4 * dims:].reshape(shape)
-
-    return read(f'{split}-images-idx3-ubyte', 3), read(f'{split}-labels-idx1-ubyte', 1)
-
-
 def predictions(dump_file: str, limit: int) -> np.ndarray:
     """The first ``limit`` predicted labels of a ``DumpResults`` pickle (evaluation order)."""
     with open(dump_file, 'rb') as f:
@@ -194,9 +184,15 @@ class Frontier:
     # ------------------------------------------------------------------ data and the proxy
     def _data(self):
         from mmppml.utils.fashion_runs import QUICK_SAMPLES
-        train, train_labels = read_idx(self.opt.data_root, 'train')
-        test, test_labels = read_idx(self.opt.data_root, 't10k')
-        pad = lambda x: np.pad(x, ((0, 0), (2, 2), (2, 2)))  # noqa: E731
+        root = self.opt.data_root  # un-gzipped
+        train = read_idx(osp.join(root, 'train-images-idx3-ubyte'), 0x803)
+        train_labels = read_idx(osp.join(root, 'train-labels-idx1-ubyte'), 0x801)
+        test = read_idx(osp.join(root, 't10k-images-idx3-ubyte'), 0x803)
+        test_labels = read_idx(osp.join(root, 't10k-labels-idx1-ubyte'), 0x801)
+
+        def pad(x):  # 28 -> 32 px (SIDE)
+            return np.pad(x, ((0, 0), (2, 2), (2, 2)))
+
         if self.opt.val_split is not None:  # attack held-out training images, never the test set
             end = len(train) - self.opt.val_split
             public, public_labels = train[:end], train_labels[:end]

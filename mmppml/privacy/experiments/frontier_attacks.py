@@ -24,14 +24,17 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from mmppml.crypto import (add_gaussian_noise, from_blocks, mix_subpatches, new_rng, random_convex_mix,
-                           random_pixel_bags, sorted_block_values)
+from mmppml.crypto import (MODE_TABLE, Mode, add_gaussian_noise, from_blocks, mix_subpatches, new_rng,
+                           sorted_block_values)
 from ..attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 from ..blocks import blocks_per_image as blocks_all
 from ..scores.placement import chance_neighbour_score
 from .stage import QUICK_ATTACK_BUDGETS
 
 LABEL_ATTACK = 'label: task model prediction -> class prototype'
+# What the attackers' models are trained on, as their cache keys and the log name it: plain MI (the models
+# serve MI, RS-on-MI and the bags' block means alike) and noisy MI.
+PLAIN_MIX, NOISY_MIX = 'mi', 'noisy-mi'
 
 
 @dataclass
@@ -245,60 +248,52 @@ class CellAttacks:
         """
         from ..scores.matcher import CipherTokens
         x = self.attacked
+        record = MODE_TABLE[mode]
+        value = None if record.param is None else record.param.value(params.get(record.param.name))
+        tokens = CipherTokens(mode, p, s, **({} if value is None else {record.param.name: value}))
         self.cell = f'{mode} {p}' if s is None else f'{mode} {p}/{s}'
         rows = [self._row(LABEL_ATTACK, self.prototypes[np.asarray(predicted)])]
-        if mode == 'plain':
+        if record.attack is None:
             rows.append(self._row('none: the plain image', x))
-        elif mode == 'rs':
-            attacker = self._block_attacker(('rs', p), blocks_all(self.public, p), p)
+        elif record.attack == 'reassembly':
+            attacker = self._block_attacker((mode, p), blocks_all(self.public, p), p)
             shuffled, placed, extra = self._reassemble(attacker, blocks_all(x, p))
             rows.append(self._row('none: the shuffled image', _grid(shuffled)))
             rows.append(self._row('learned reassembly', _grid(placed), **extra))
-            self._instance_ciphers('rs', _grid(shuffled), CipherTokens('rs', p), p)
-        elif mode in ('mi', 'convex-mi'):
-            r = p // s
-            if mode == 'mi':
-                enc, key, consistent = (lambda im: mix_subpatches(im, p, s)), ('mi', p, s), True
-            else:
-                c = float(params.get('concentration', 1.))
-                enc = lambda im: random_convex_mix(im, p, s, c, self.rng)  # noqa: E731
-                key, consistent = ('convex-mi', p, s, c), False
+            self._instance_ciphers(mode, _grid(shuffled), tokens, p)
+        elif record.attack == 'inversion':
+            enc, key, consistent = self._mixing(record, p, s, value)
             mixed = np.stack([enc(im) for im in x])
-            rows.append(self._row('none: the mixed image, upsampled', _upsample(mixed, r)))
+            rows.append(self._row('none: the mixed image, upsampled', _upsample(mixed, p // s)))
             inverter = self._inverter(key, p, s, enc, consistent)
             rows.append(self._row('learned inverter (in-domain)', self._invert(inverter, mixed)))
-            conc = float(params.get('concentration', 1.))
-            self._instance_ciphers(mode, mixed, CipherTokens(mode, p, s, concentration=conc), p, s)
-        elif mode in ('rs-on-mi', 'noisy-rs-on-mi'):
+            self._instance_ciphers(mode, mixed, tokens, p, s)
+        elif record.attack == 'reassembly+inversion':
             r = p // s
-            sigma = float(params.get('sigma', 0.)) if mode == 'noisy-rs-on-mi' else 0.
-            if sigma > 0:
-                enc = lambda im: add_gaussian_noise(mix_subpatches(im, p, s), sigma, self.rng)  # noqa: E731
-                key, consistent = ('noisy-mi', p, s, sigma), False
-            else:
-                enc, key, consistent = (lambda im: mix_subpatches(im, p, s)), ('mi', p, s), True
+            enc, key, consistent = self._mixing(record, p, s, value)
             public_mixed = np.stack([enc(im) for im in self.public])  # the attacker's own encryptions
             attacker = self._block_attacker(('shuffled', ) + key, blocks_all(public_mixed, s), s)
             shuffled, placed, extra = self._reassemble(attacker, blocks_all(np.stack([enc(im) for im in x]), s))
             rows.append(self._row('none: the shuffled mixed image, upsampled', _upsample(_grid(shuffled), r)))
-            link = 'noisy-rs-on-mi' if sigma > 0 else 'rs-on-mi'
-            self._instance_ciphers(link, _grid(shuffled), CipherTokens(link, p, s, sigma=sigma), p, s)
+            self._instance_ciphers(mode, _grid(shuffled), tokens, p, s)
             rows.append(self._row('learned reassembly, upsampled', _upsample(_grid(placed), r), **extra))
             inverter = self._inverter(key, p, s, enc, consistent)
             rows.append(
                 self._row('learned reassembly + learned inverter', self._invert(inverter, _grid(placed)), **extra))
-        elif mode == 'bag':
+        elif record.attack == 'bag-reassembly':
             k, side = len(x), x.shape[1] // p
             # What the encryption leaves of each image: its bags in a random order. Sorting the values of
             # each bag is the attacker's canonical form; the blocks are shuffled afresh (and scored) here.
             public_bags = np.stack([sorted_block_values(im, p) for im in self.public]).reshape(-1, side**2, p, p)
-            attacker = self._block_attacker(('bag', p), public_bags, p, flip=False)
+            attacker = self._block_attacker((mode, p), public_bags, p, flip=False)
             bags = np.stack([sorted_block_values(im, p) for im in x]).reshape(k, side**2, p, p)
             # the ciphertexts as handed over (their bags are what ``bags`` sorts)
-            self._instance_ciphers('bag', np.stack([random_pixel_bags(im, p, self.rng) for im in x]),
-                                   CipherTokens('bag', p), p)
+            self._instance_ciphers(mode, np.stack([record.encrypt(im, p, seed=self.rng) for im in x]), tokens, p)
             shuffled, placed, extra = self._reassemble(attacker, bags)
-            flat_means = lambda b: b.reshape(k, side, side, -1).mean(axis=3)  # noqa: E731
+
+            def flat_means(b):
+                return b.reshape(k, side, side, -1).mean(axis=3)
+
             rows.append(
                 self._row('none: the bags in their encrypted order, as block means', _upsample(flat_means(shuffled),
                                                                                                p)))
@@ -306,7 +301,7 @@ class CellAttacks:
             painted = np.stack([paint_bags(pl.reshape(side**2, -1), order, p) for pl in placed])
             rows.append(
                 self._row('learned reassembly of the sorted bags, painted by typical ranks', _grid(painted), **extra))
-            inverter = self._inverter(('mi', p, 1), p, 1, lambda im: mix_subpatches(im, p, 1), True)
+            inverter = self._inverter((PLAIN_MIX, p, 1), p, 1, lambda im: mix_subpatches(im, p, 1), True)
             rows.append(
                 self._row('learned reassembly of the sorted bags + inverter of the block means',
                           self._invert(inverter,
@@ -314,6 +309,32 @@ class CellAttacks:
         else:
             raise ValueError(f'no attack for mode {mode!r}')
         return rows
+
+    def _mixing(self, record: Mode, p: int, s: int, value: Optional[float]) -> Tuple[Callable, tuple, bool]:
+        """The mode's encryption without its block shuffle, as the attacker runs it on images it holds:
+        ``(encrypt, key, consistent)``, ``key`` naming what the models trained on it learn (the models of
+        plain MI serve every mode whose content it is) and ``consistent`` whether it draws nothing.
+
+        ``value`` is the cell's value of the mode's own parameter: for a mode with a :attr:`~Mode.content`,
+        the noise of what it shuffles (see :attr:`mmppml.crypto.Mode.content`).
+        """
+        if record.content is None:  # random mixing (convex MI): the mode's own encryption, which keeps the layout
+            key, consistent = (record.name, p, s, value), False
+
+            def encrypt(im):
+                return record.numpy(im, p, s, value, self.rng)
+        elif value:  # its content with noise (noisy RS-on-MI)
+            key, consistent = (NOISY_MIX, p, s, value), False
+
+            def encrypt(im):
+                return add_gaussian_noise(record.content(im, p, s), value, self.rng)
+        else:
+            key, consistent = (PLAIN_MIX, p, s), True
+
+            def encrypt(im):
+                return record.content(im, p, s)
+
+        return encrypt, key, consistent
 
     def _instance_ciphers(self, link_mode: str, ciphertexts: np.ndarray, tokens, p: int, s: Optional[int] = None):
         """Linkage of the cell's ciphertexts and attacker (b) on them (its matcher cached per mode)."""

@@ -3,6 +3,7 @@ import os.path as osp
 from typing import List, Optional
 
 from .pareto import pareto_front
+from .report import format_value
 
 GOAL_RECOGNISABILITY = 0.20  # without instance scores: a mode counts as holding at or below this ...
 GOAL_GAP = 5.  # ... with its model within this many points of plain
@@ -58,10 +59,6 @@ def best_tradeoff(points: List[dict], gap: float = GOAL_GAP) -> Optional[dict]:
     return min(within, key=lambda p: (p['leak'], -p['accuracy'])) if within else None
 
 
-def _f(v, digits: int = 3) -> str:
-    return '-' if v is None else f'{v:.{digits}f}'
-
-
 def frontier_table(results: dict) -> str:
     """Markdown: one row per cell, the references and the goal."""
     instance = instance_scored(results)
@@ -84,10 +81,12 @@ def frontier_table(results: dict) -> str:
         gap = '-' if p['gap'] is None or p['mode'] == 'plain' else f'{p["gap"]:+.2f}'
         front = 'yes' if p['front'] else ''
         if instance:
+            low, high, recon, learned, link, margin = (
+                format_value(p.get(key), missing='-')
+                for key in ('reidentification_low', 'reidentification_high', 'reid_reconstruction',
+                            'reid_learned_matcher', 'linkage', 'ssim_margin'))
             lines.append(f'| {p["label"]} | {p["setting"]} | {p["accuracy"]:.2f} | {gap} | {p["reidentification"]:.3f} '
-                         f'[{_f(p.get("reidentification_low"))}, {_f(p.get("reidentification_high"))}] '
-                         f'| {p.get("reidentification_by")} | {_f(p.get("reid_reconstruction"))} '
-                         f'| {_f(p.get("reid_learned_matcher"))} | {_f(p.get("linkage"))} | {_f(p.get("ssim_margin"))} '
+                         f'[{low}, {high}] | {p.get("reidentification_by")} | {recon} | {learned} | {link} | {margin} '
                          f'| {p["recognisability"]:.3f} ({p["strongest_attack"]}) | {front} |')
             continue
         image = '-' if p['image_recognisability'] is None else \

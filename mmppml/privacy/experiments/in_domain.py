@@ -24,8 +24,6 @@ from ..images import FASHION_MNIST_DIR, load_fashion_mnist
 from ..scores.placement import chance_neighbour_score
 from .stage import QUICK_ATTACK_BUDGETS, StageResult
 
-SIDE = 32  # Fashion-MNIST padded from 28 px, as the demo trains
-
 
 @dataclass
 class InDomainConfig:

@@ -17,15 +17,16 @@ def _group(rows: List[dict], keys: tuple) -> 'OrderedDict[tuple, List[dict]]':
     return groups
 
 
-def _fmt(v, digits: int = 3) -> str:
+def format_value(v, digits: int = 3, missing: str = '') -> str:
+    """A table cell: a float to ``digits`` places (``'n/a'`` for NaN), None as ``missing``, else as text."""
     if isinstance(v, float):
         return 'n/a' if np.isnan(v) else f'{v:.{digits}f}'
-    return '' if v is None else str(v)
+    return missing if v is None else str(v)
 
 
 def _table(header: List[str], rows: List[list]) -> str:
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
-    lines += ['| ' + ' | '.join(_fmt(v) for v in row) + ' |' for row in rows]
+    lines += ['| ' + ' | '.join(format_value(v) for v in row) + ' |' for row in rows]
     return '\n'.join(lines)
 
 

@@ -95,7 +95,6 @@ def linkage_attacker(mode: str,
     if not usable:
         raise ValueError(f'no linkage attacker for mode {mode!r}')
     b = record.block_size(p, s)
-    n_of = lambda img: (img.shape[0] // b) * (img.shape[1] // b)  # noqa: E731
 
     def encrypt(x):
         if record.content is None:  # its randomness is more than a shuffle: run it with the attacker's own
@@ -103,14 +102,13 @@ def linkage_attacker(mode: str,
         c = record.content(x, p, s)
         if keyed:
             c = round_to_uint8(c)  # the keyed modes are handed over as uint8
-        return shuffle_patches(c, b, rng.permutation(n_of(c))) if record.shuffles else c
+        return shuffle_patches(c, b, rng.permutation((c.shape[0] // b) * (c.shape[1] // b))) if record.shuffles else c
 
-    if keyed:
-        describe = lambda c: folded_bags(c, b)  # noqa: E731
-    elif record.linkage == 'bags':
-        describe = lambda c: sorted_bags(c, b)  # noqa: E731
-    else:
-        describe = lambda c: block_rows(c, b)  # noqa: E731
+    rows = folded_bags if keyed else sorted_bags if record.linkage == 'bags' else block_rows
+
+    def describe(c):
+        return rows(c, b)
+
     return encrypt, describe, record.keeps_layout and not keyed
 
 
