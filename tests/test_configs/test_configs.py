@@ -207,3 +207,55 @@ def test_configs_ship_with_the_package_and_are_inherited_by_path(tmp_path):
     assert cfg.model.backbone.type == 'mmppml.PEViT' and cfg.model.head.num_classes == 3
     with pytest.raises(FileNotFoundError, match='no config'):
         mmppml.config_path('demo/missing.py')
+
+
+def blocks(x: torch.Tensor, b: int) -> np.ndarray:
+    """(C, H, W) -> (N, C * b * b): its b x b blocks in raster order, channels together."""
+    c, h, w = x.shape
+    return x.reshape(c, h // b, b, w // b, b).permute(1, 3, 0, 2, 4).reshape(-1, c * b * b).double().numpy()
+
+
+def matched(a: np.ndarray, b: np.ndarray, atol: float = 1e-4) -> bool:
+    """Whether the rows of ``a`` are the rows of ``b`` in some order (up to float rounding)."""
+    dist = np.abs(a[:, None] - b[None]).max(-1)
+    return a.shape == b.shape and (dist.min(1) <= atol).all() and len(set(dist.argmin(1))) == len(a)
+
+
+@pytest.mark.parametrize('path', [c for c in DEMO_CONFIGS if '-plain-' not in c])
+def test_demo_preprocessor_really_encrypts(path):
+    """The data preprocessor's output is the encryption its mode names of the plain normalised batch."""
+    from mmpretrain.structures import DataSample
+
+    from mmppml.crypto import mix_subpatches
+    cfg = load(path)
+    mode = preprocessor_mode(cfg)
+    assert mode is not None, f'{path}: a PEViT demo config encrypts in its data preprocessor'
+    pre = MODELS.build(cfg.data_preprocessor)
+    images = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (2, 1, 28, 28), dtype=np.uint8))
+    data = dict(inputs=images, data_samples=[DataSample().set_gt_label(3) for _ in range(2)])
+    plain = pre.normalise(dict(data), False)['inputs']
+    encrypted = pre(dict(data), False)['inputs']
+    p, s = pre.patch_size, pre.sub_patch_size
+    for x, y in zip(plain, encrypted):
+        if s is None:  # rs, bag: the blocks (or their bags of values) of the plain image, moved
+            assert y.shape == x.shape and not torch.allclose(x, y)
+            if mode == 'rs':
+                assert matched(blocks(y, p), blocks(x, p), atol=0)
+            else:
+                assert matched(np.sort(blocks(y, p), 1), np.sort(blocks(x, p), 1), atol=0)
+                assert not matched(blocks(y, p), blocks(x, p))  # pixels moved inside the blocks too
+            continue
+        mixed = torch.from_numpy(np.ascontiguousarray(mix_subpatches(x.permute(1, 2, 0).numpy(), p,
+                                                                     s))).permute(2, 0, 1)
+        assert y.shape == mixed.shape == (x.shape[0], x.shape[1] * s // p, x.shape[2] * s // p)
+        if mode == 'mi':
+            torch.testing.assert_close(y, mixed.to(y.dtype), atol=1e-4, rtol=0)
+        elif mode == 'rs-on-mi':
+            assert matched(blocks(y, s), blocks(mixed, s)) and not torch.allclose(y, mixed.to(y.dtype), atol=1e-4)
+        elif mode == 'convex-mi':  # each value a convex mix of the pixels MI averages, not their mean
+            r = p // s
+            grid = x.reshape(x.shape[0], x.shape[1] // p, r, s, x.shape[2] // p, r, s)
+            lo, hi = grid.amin((2, 5)).reshape(y.shape), grid.amax((2, 5)).reshape(y.shape)
+            assert ((y >= lo - 1e-4) & (y <= hi + 1e-4)).all() and not torch.allclose(y, mixed.to(y.dtype))
+        else:  # noisy: no longer a shuffle of the mixed blocks
+            assert mode == 'noisy-rs-on-mi' and not matched(blocks(y, s), blocks(mixed, s))

@@ -59,16 +59,25 @@ def test_shuffling_modes_refuse_boxes(transform):
         transform(det_results(image(32, 32), [[0, 0, 8, 8]]))
 
 
-@pytest.mark.parametrize('cfg', [
-    dict(type='mmppml.RandomPixelBags', patch_size=0),
-    dict(type='mmppml.RandomConvexMix', patch_size=8, sub_patch_size=4, concentration=0),
-    dict(type='mmppml.NoisyShuffledMix', patch_size=8, sub_patch_size=4, sigma=-1)
+@pytest.mark.parametrize('cfg, message', [
+    (dict(type='mmppml.RandomPixelBags', patch_size=0), 'patch_size must be a positive integer, got 0'),
+    (dict(type='mmppml.RandomConvexMix', patch_size=8, sub_patch_size=4,
+          concentration=0), 'concentration must be positive, got 0'),
+    (dict(type='mmppml.NoisyShuffledMix', patch_size=8, sub_patch_size=4, sigma=-1), 'sigma must be >= 0, got -1'),
 ])
-def test_bad_settings_fail_at_build(cfg):
-    with pytest.raises(ValueError):
+def test_bad_settings_fail_at_build(cfg, message):
+    with pytest.raises(ValueError, match=message):
         TRANSFORMS.build(cfg)
 
 
-def test_registered():
-    for name in ('RandomPixelBags', 'RandomConvexMix', 'NoisyShuffledMix'):
-        assert TRANSFORMS.get(name) is not None
+@pytest.mark.parametrize('cls, kwargs', [(RandomPixelBags, dict(patch_size=4)),
+                                         (RandomConvexMix, dict(patch_size=8, sub_patch_size=4, concentration=2.)),
+                                         (NoisyShuffledMix, dict(patch_size=8, sub_patch_size=4, sigma=3.))])
+def test_configs_build_these_classes_under_the_mmppml_scope(cls, kwargs):
+    """A config's ``type='mmppml.<Name>'`` builds this very class, with the arguments the config gives."""
+    assert TRANSFORMS.get(f'mmppml.{cls.__name__}') is cls
+    built = TRANSFORMS.build(dict(type=f'mmppml.{cls.__name__}', **kwargs))
+    assert type(built) is cls and built.block_size == kwargs['patch_size']
+    for name in ('concentration', 'sigma'):
+        if name in kwargs:
+            assert getattr(built, name) == kwargs[name]

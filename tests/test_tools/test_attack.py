@@ -35,11 +35,25 @@ def test_quick_run_writes_a_consistent_report(tmp_path):
     report = (out / 'report.md').read_text()
     assert '| RS-16 | 64 | 16 |' in report and 'Key recovery' in report
     learned = results['photos']['summary']  # the learned block attacker ran on the photos too
-    assert [r['mode'] for r in learned] == ['RS-16'] and 0 <= learned[0]['direct'] <= 1
+    assert [r['mode'] for r in learned] == ['RS-16']
+    # the summary is the mean over the attacked shuffles, each the share of its 16 pieces put in place
+    shuffles = [r['direct'] for r in results['photos']['attacks'] if r['mode'] == 'RS-16']
+    assert learned[0]['shuffles'] == len(shuffles) > 0
+    assert learned[0]['direct'] == pytest.approx(sum(shuffles) / len(shuffles))
+    assert all((d * 16) == pytest.approx(round(d * 16)) for d in shuffles)
     # the instance: linkage of keyless RS is exact; the plain image beats the class prototype on re-id
     instance = results['in_domain']['instance_summary']
     rs = next(r for r in instance if r['mode'] == 'RS-8')
-    assert rs['linkage_top1'] == 1.0 and rs['chance_top1'] == 0.1 and 0 <= rs['reid_b_top1'] <= 1
+    assert rs['linkage_top1'] == 1.0 and rs['chance_top1'] == 0.1
+    # re-identification by the learned matcher: its strongest row, a count of the targets found first
+    matcher = [
+        r['top1'] for r in results['in_domain']['instance']
+        if r['mode'] == 'RS-8' and r['attacker'] == 'learned matcher'
+    ]
+    assert rs['reid_b_top1'] == max(matcher)
+    assert rs['reid_b_top1'] * rs['targets'] == pytest.approx(round(rs['reid_b_top1'] * rs['targets']))
+    assert rs['reid_b_top1_low'] <= rs['reid_b_top1'] <= rs['reid_b_top1_high']
+    assert rs['reid_top1'] == max(rs['reid_a_top1'], rs['reid_b_top1'])  # the stronger attacker counts
     assert {r['mode'] for r in instance} >= {'RS-8', 'keyed RS-8', 'MI-8/4', 'RS-on-MI-8/4'}
     refs = {(r['attack'], r['matcher']): r['top1'] for r in results['in_domain']['instance'] if r['mode'] == 'plain'}
     plain = max(v for (a, _), v in refs.items() if 'plain image' in a)

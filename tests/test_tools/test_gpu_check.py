@@ -34,7 +34,10 @@ def test_tiny_check_on_cpu_writes_every_result(tmp_path):
         assert result['finite'] and len(result['losses']) == 3  # 1 warm-up and 2 timed steps
         assert result['step_s'] > 0 and result['step_s_range'][0] <= result['step_s'] <= result['step_s_range'][1]
     for result in record['classifiers'][1:] + [record['detector']]:  # the encrypting preprocessors
-        assert 0 < result['encrypt_share'] < 1
+        # the share is the ratio of the two times measured: the encryption alone over the whole step
+        assert result['encrypt_s'] > 0
+        assert math.isclose(result['encrypt_share'], result['encrypt_s'] / result['step_s'])
+        assert f'| {result["label"]} on-device encryption / train step | {result["encrypt_share"]:.4f} |' in proc.stdout
     deit = record['classifiers'][0]
     assert 'encrypt_share' not in deit
     for result in record['classifiers'][1:]:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / 'tools' / 'analysis_tools' / 'privacy_utility.py'
@@ -32,8 +33,15 @@ def test_quick_grid_writes_all_three_files_and_a_rerun_skips_finished_cells(tmp_
     assert 'learned reassembly + learned inverter' in attacks and any(a.startswith('label') for a in attacks)
     assert cell['recognisability'] == max(attacks.values())  # the strongest attack counts
     assert 0 <= cell['accuracy'] <= 100 and results['meta']['quick']
-    # the instance: linkage of RS-on-MI is exact, re-identification is a proportion, the plain cell is found
-    assert cell['linkage'] == 1.0 and 0 <= cell['reidentification'] <= 1 and cell['reid_chance'] == 0.1
+    # the instance: linkage of RS-on-MI is exact, re-identification is the strongest attacker's share of the
+    # targets found first, the plain cell is found
+    assert cell['linkage'] == 1.0 and cell['reid_chance'] == 0.1
+    reid = [r for r in cell['instance_rows'] if r['attacker'] in ('reconstruction', 'learned matcher')]
+    assert cell['reidentification'] == max(r['top1'] for r in reid)
+    assert cell['reidentification'] == max(cell['reid_reconstruction'], cell['reid_learned_matcher'])
+    targets = reid[0]['targets']
+    assert cell['reidentification'] * targets == pytest.approx(round(cell['reidentification'] * targets))
+    assert cell['reidentification_low'] <= cell['reidentification'] <= cell['reidentification_high']
     assert results['cells']['plain 8']['reidentification'] > 0.9
     assert 're-identification [95 % CI]' in (out / 'frontier.md').read_text()
     table = (out / 'frontier.md').read_text()

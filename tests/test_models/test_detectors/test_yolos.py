@@ -114,3 +114,62 @@ def test_detector_losses_include_auxiliary_layers_and_predict_rescales():
 def test_detector_rejects_head_width_unlike_the_backbone():
     with pytest.raises(ValueError, match='embed_dims'):
         YOLOS(**yolos_cfg(embed_dims=64))
+
+
+def test_det_tokens_attend_to_the_patch_tokens():
+    """Changing one patch of the image changes every detection token, and so the predictions."""
+    from mmdet.testing import demo_mm_inputs
+    torch.manual_seed(0)
+    backbone = tiny_backbone(pos_embed='sincos')
+    img = torch.randn(1, 3, 32, 32)
+    changed = img.clone()
+    changed[..., 8:16, 16:24] += 3  # one 8 x 8 patch
+    with torch.no_grad():
+        before, after = backbone(img)[0], backbone(changed)[0]
+    assert ((after - before).abs().amax(-1) > 1e-3).all()  # each of the 5 tokens moved
+
+    model = YOLOS(**yolos_cfg()).eval()
+    model.init_weights()
+    inputs = demo_mm_inputs(1, [[3, 32, 32]], num_classes=2)
+    with torch.no_grad():
+        data = model.data_preprocessor(inputs, False)
+        first = model(**data, mode='predict')[0].pred_instances
+        data['inputs'] = data['inputs'].flip(-1)
+        second = model(**data, mode='predict')[0].pred_instances
+    assert not torch.allclose(first.bboxes, second.bboxes)
+
+
+def test_predicted_boxes_lie_in_the_original_image():
+    """Boxes come back in the coordinates of the image before the pipeline's resize (ori_shape)."""
+    from mmdet.testing import demo_mm_inputs
+    torch.manual_seed(0)
+    model = YOLOS(**yolos_cfg()).eval()
+    model.init_weights()
+    inputs = demo_mm_inputs(1, [[3, 32, 48]], num_classes=2)
+    inputs['data_samples'][0].set_metainfo(dict(scale_factor=(0.5, 0.25), ori_shape=(128, 96)))
+    with torch.no_grad():
+        pred = model(**model.data_preprocessor(inputs, False), mode='predict')[0]
+    boxes = pred.pred_instances.bboxes
+    assert pred.ori_shape == (128, 96) and (boxes >= 0).all()
+    assert (boxes[:, 0::2] <= 96 + 1e-4).all() and (boxes[:, 1::2] <= 128 + 1e-4).all()
+    assert (boxes[:, 2] >= boxes[:, 0]).all() and (boxes[:, 3] >= boxes[:, 1]).all()
+    assert boxes[:, 0::2].max() > 48 or boxes[:, 1::2].max() > 32  # not left in the resized image's frame
+
+
+def test_the_loss_decreases_on_a_fixed_tiny_batch():
+    from mmdet.testing import demo_mm_inputs
+    torch.manual_seed(0)
+    model = YOLOS(**yolos_cfg())
+    model.init_weights()
+    data = model.data_preprocessor(demo_mm_inputs(2, [[3, 32, 32], [3, 32, 32]], num_classes=2), True)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    totals = []
+    for _ in range(10):
+        losses = model(**data, mode='loss')
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        totals.append(float(total))
+    assert all(torch.isfinite(torch.tensor(totals)))
+    assert totals[-1] < 0.85 * totals[0] and totals[-1] == min(totals), totals

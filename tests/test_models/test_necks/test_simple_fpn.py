@@ -81,3 +81,56 @@ def test_levels_are_contiguous_so_mmcv_roi_align_reads_them_right():
             # the reference: each channel pooled alone, as a (1, 1, h, w) map whose layout cannot be strided
             reference = torch.cat([pool(level[:, c:c + 1].clone(), rois) for c in range(level.shape[1])], dim=1)
             torch.testing.assert_close(pool(level, rois), reference)
+
+
+def receptive_tokens(y: int, scale: float, size: int) -> set:
+    """The input tokens (along one axis) that a level-``scale`` pixel ``y`` can see: token i covers
+    [i * s, (i + 1) * s) of the level, and the level's 3x3 conv reads pixels y - 1 .. y + 1."""
+    return {i for i in range(size) if i * scale < y + 2 and (i + 1) * scale > y - 1}
+
+
+@pytest.mark.parametrize('scale', [4, 2, 1, 0.5, 0.25])
+def test_each_level_pixel_sees_the_tokens_under_it_at_the_level_s_stride(scale):
+    """Level s has stride p / s: its pixel (y, x) depends on the tokens at (y / s, x / s) only."""
+    torch.manual_seed(0)
+    neck = SimpleFPN(in_channels=8, out_channels=4, scale_factors=(scale, )).eval()
+    size = 8
+    x = torch.randn(1, 8, size, size, requires_grad=True)
+    out = neck(x)[0]
+    assert tuple(out.shape[-2:]) == (int(size * scale), int(size * scale))
+    for y, xx in [(1, 1), (int(size * scale) // 2, int(size * scale) - 2)]:
+        x.grad = None
+        (out[0, :, y, xx] * torch.randn(4)).sum().backward(retain_graph=True)
+        seen = x.grad[0].abs().sum(0) > 0
+        rows, cols = set(seen.any(1).nonzero()[:, 0].tolist()), set(seen.any(0).nonzero()[:, 0].tolist())
+        rows_allowed, cols_allowed = receptive_tokens(y, scale, size), receptive_tokens(xx, scale, size)
+        if scale >= 1:  # every token under the window counts
+            assert (rows, cols) == (rows_allowed, cols_allowed)
+        else:  # max pooling: the largest token of each window, all of them under the window
+            assert rows and cols and rows <= rows_allowed and cols <= cols_allowed
+            centre = range(int(y / scale), int((y + 1) / scale))
+            assert seen[centre][:, int(xx / scale):int((xx + 1) / scale)].any()
+
+
+def test_the_default_norm_normalises_each_position_of_every_level_over_channels():
+    neck = SimpleFPN(in_channels=8, out_channels=16, scale_factors=(4, 1, 0.5))
+    for level in neck(torch.randn(2, 8, 4, 4) * 5 + 3):
+        torch.testing.assert_close(level.mean(1), torch.zeros_like(level[:, 0]), atol=1e-5, rtol=0)
+        torch.testing.assert_close(level.var(1, unbiased=False), torch.ones_like(level[:, 0]), atol=1e-2, rtol=0)
+
+
+def test_the_norm_and_activation_cfgs_are_the_ones_built():
+    neck = SimpleFPN(
+        in_channels=8, out_channels=16, scale_factors=(4, 1), norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'))
+    modules = list(neck.modules())
+    assert not any(isinstance(m, (LayerNorm2d, torch.nn.GELU)) for m in modules)
+    assert [type(m) for m in neck.resamplers[0]
+            ] == [torch.nn.ConvTranspose2d, torch.nn.BatchNorm2d, torch.nn.ReLU, torch.nn.ConvTranspose2d]
+    assert all(isinstance(conv.norm, torch.nn.BatchNorm2d) for conv in (*neck.lateral_convs, *neck.output_convs))
+    # behaviour: a batch norm in training normalises each channel over the batch and positions
+    for level in neck.train()(torch.randn(4, 8, 4, 4) * 5 + 3):
+        torch.testing.assert_close(level.mean((0, 2, 3)), torch.zeros(16), atol=1e-4, rtol=0)
+        torch.testing.assert_close(level.var((0, 2, 3), unbiased=False), torch.ones(16), atol=1e-2, rtol=0)
+    default = SimpleFPN(in_channels=8, out_channels=16, scale_factors=(4, 1))
+    assert [type(m) for m in default.resamplers[0]
+            ] == [torch.nn.ConvTranspose2d, LayerNorm2d, torch.nn.GELU, torch.nn.ConvTranspose2d]
