@@ -18,83 +18,56 @@ OLD_KEYS = ('embed_mode', 'ref_pos_embed', 'pos_embed')
 NEW_KEYS = ('patch_cfg', 'ref_pos_cfg', 'pos_embed_cfg')
 DEFAULT_REF_POS_CFG = dict(type='mmppml.ReferencePosEmbed')
 
+# The old spellings, named (``ref_pos_embed=True`` written out is not the same as left out: it warns).
+BAG = dict(embed_mode='bag', pos_embed=None)
+RS = dict(embed_mode='rs', pos_embed=None)
+RS_LEARNED = dict(embed_mode='rs', pos_embed='learned')
+MI = dict(embed_mode='mi', pos_embed=None)
+MI_REF = dict(embed_mode='mi', ref_pos_embed=True, pos_embed=None)
+MI_LEARNED = dict(embed_mode='mi', pos_embed='learned')
+MI_NO_REF_LEARNED = dict(embed_mode='mi', ref_pos_embed=False, pos_embed='learned')
+MI_NO_ACT_LEARNED = dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned')
+MI_SINCOS = dict(embed_mode='mi', pos_embed='sincos')
 # What each config's backbone said in the old spelling (resolved through its bases) before the configs moved to the
 # new one; ``patch_cfg`` there held the extra arguments of the MI embedding only.
 OLD_SPELLING = {
-    'configs/demo/pevit-tiny-bag-p8_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='bag', pos_embed=None),
-    'configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='mi', ref_pos_embed=False, pos_embed='learned'),
-    'configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='mi', ref_pos_embed=False, pos_embed='learned'),
-    'configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='mi', ref_pos_embed=True, pos_embed=None),
-    'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='rs', pos_embed=None),
-    'configs/demo/pevit-tiny-rs-p8_anchor_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='rs', pos_embed=None),
-    'configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py':
-    dict(embed_mode='mi', ref_pos_embed=True, pos_embed=None),
-    'configs/encrypted/pevit-small-rs-p16_4xb256_in1k-encrypted.py':
-    dict(embed_mode='rs', pos_embed=None),
-    'configs/encrypted/pevit-small-rsmi-keyed-p16s8_4xb256_in1k-encrypted.py':
-    dict(embed_mode='mi', pos_embed=None),
-    'configs/encrypted/pevit-small-rsmi-p16s8_4xb256_in1k-encrypted.py':
-    dict(embed_mode='mi', pos_embed=None),
-    'configs/mmdet/faster-rcnn_pevit-small-mi-p16s8_simplefpn_1x_coco.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmdet/faster-rcnn_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det-plainft.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmdet/faster-rcnn_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmdet/faster-rcnn_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det-plainft.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/faster-rcnn_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-small-mi-p16s8_simplefpn_1x_coco.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det-plainft.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees-plainft.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det-plainft.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py':
-    dict(embed_mode='rs', pos_embed='learned'),
-    'configs/mmdet/yolos_pevit-small-mi-p16s8_150e_coco.py':
-    dict(embed_mode='mi', pos_embed='sincos'),
-    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_100e_trees.py':
-    dict(embed_mode='mi', pos_embed='sincos'),
-    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_200e_trees-plainft.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_24e_fmnist-det.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_6e_fmnist-det-plainft.py':
-    dict(embed_mode='mi', patch_cfg=dict(act_cfg=None), pos_embed='learned'),
-    'configs/mmpretrain/pevit-base-mi-p16s8_16xb64_in1k.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmpretrain/pevit-base-rs-p16_16xb64_in1k.py':
-    dict(embed_mode='rs', pos_embed=None),
-    'configs/mmpretrain/pevit-small-mi-p16s8_4xb256_in1k.py':
-    dict(embed_mode='mi', pos_embed='learned'),
-    'configs/mmpretrain/pevit-small-rs-p16_4xb256_in1k.py':
-    dict(embed_mode='rs', pos_embed=None),
-    'configs/mmpretrain/pevit-small-rsmi-p16s8_4xb256_in1k.py':
-    dict(embed_mode='mi', pos_embed=None),
+    'configs/demo/pevit-tiny-bag-p8_1xb128-3e_fashion-mnist.py': BAG,
+    'configs/demo/pevit-tiny-cmi-p8s4_1xb128-3e_fashion-mnist.py': MI_NO_REF_LEARNED,
+    'configs/demo/pevit-tiny-mi-p8s4_1xb128-3e_fashion-mnist.py': MI_NO_REF_LEARNED,
+    'configs/demo/pevit-tiny-nrsmi-p8s4_1xb128-3e_fashion-mnist.py': MI_REF,
+    'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py': RS,
+    'configs/demo/pevit-tiny-rs-p8_anchor_1xb128-3e_fashion-mnist.py': RS,
+    'configs/demo/pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py': MI_REF,
+    'configs/encrypted/pevit-small-rs-p16_4xb256_in1k-encrypted.py': RS,
+    'configs/encrypted/pevit-small-rsmi-keyed-p16s8_4xb256_in1k-encrypted.py': MI,
+    'configs/encrypted/pevit-small-rsmi-p16s8_4xb256_in1k-encrypted.py': MI,
+    'configs/mmdet/faster-rcnn_pevit-small-mi-p16s8_simplefpn_1x_coco.py': MI_LEARNED,
+    'configs/mmdet/faster-rcnn_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det-plainft.py': MI_NO_ACT_LEARNED,
+    'configs/mmdet/faster-rcnn_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det.py': MI_LEARNED,
+    'configs/mmdet/faster-rcnn_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det-plainft.py': RS_LEARNED,
+    'configs/mmdet/faster-rcnn_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py': RS_LEARNED,
+    'configs/mmdet/retinanet_pevit-small-mi-p16s8_simplefpn_1x_coco.py': MI_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_100e_trees.py': MI_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees-plainft.py': MI_NO_ACT_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_50e_trees.py': MI_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det-plainft.py': MI_NO_ACT_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-mi-p16s8_simplefpn_6e_fmnist-det.py': MI_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_100e_trees.py': RS_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees-plainft.py': RS_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_50e_trees.py': RS_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det-plainft.py': RS_LEARNED,
+    'configs/mmdet/retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det.py': RS_LEARNED,
+    'configs/mmdet/yolos_pevit-small-mi-p16s8_150e_coco.py': MI_SINCOS,
+    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_100e_trees-plainft.py': MI_NO_ACT_LEARNED,
+    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_100e_trees.py': MI_SINCOS,
+    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_200e_trees-plainft.py': MI_NO_ACT_LEARNED,
+    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_24e_fmnist-det.py': MI_NO_ACT_LEARNED,
+    'configs/mmdet/yolos_pevit-tiny-mi-p16s8_6e_fmnist-det-plainft.py': MI_NO_ACT_LEARNED,
+    'configs/mmpretrain/pevit-base-mi-p16s8_16xb64_in1k.py': MI_LEARNED,
+    'configs/mmpretrain/pevit-base-rs-p16_16xb64_in1k.py': RS,
+    'configs/mmpretrain/pevit-small-mi-p16s8_4xb256_in1k.py': MI_LEARNED,
+    'configs/mmpretrain/pevit-small-rs-p16_4xb256_in1k.py': RS,
+    'configs/mmpretrain/pevit-small-rsmi-p16s8_4xb256_in1k.py': MI,
 }
 # The new spelling of each old value, written out (not taken from the code under test).
 PATCH_EMBEDS = dict(rs='mmppml.ConvPatchEmbed', mi='mmppml.MIPatchEmbed', bag='mmppml.BagPatchEmbed')

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from coco_inputs import annotation
 
 from mmppml.offline import EncryptionError, EncryptionSpec
 from mmppml.offline.coco import (ANNOTATION_FIELDS_KEPT, check_coco_mode, check_rescaled, coco_output_names,
@@ -22,11 +23,9 @@ def coco():
             dict(id=12, file_name='b.png', width=32, height=32, flickr_url='http://x')
         ],
         annotations=[
-            dict(
-                id=1,
-                image_id=7,
-                category_id=1,
-                bbox=[8, 4, 16, 20],
+            annotation(
+                1,
+                7, [8, 4, 16, 20],
                 area=320,
                 iscrowd=0,
                 segmentation=[[8, 4, 24, 4, 24, 24]],

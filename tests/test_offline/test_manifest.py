@@ -22,14 +22,9 @@ def test_a_written_manifest_reads_back_equal(tmp_path):
     write_json_atomic(tmp_path / MANIFEST_NAME, written)
     read = read_manifest(tmp_path)
     assert read == json.loads(json.dumps(written))
-    assert read['settings']['encryption'] == dict(
-        mode='mi',
-        patch_size=8,
-        sub_patch_size=4,
-        resize=[32, 48],
-        short_side=None,
-        size_mismatch='error',
-        grayscale=False)
+    # The spec's own JSON record (its fields and values are pinned in test_spec.py), which reads back as the spec.
+    assert read['settings']['encryption'] == json.loads(json.dumps(SPEC.to_dict()))
+    assert EncryptionSpec(**read['settings']['encryption']) == SPEC
     assert read['settings']['keyed_scramble'] == dict(block_size=4, key_id='k' * 16)  # S: MI's blocks
     hint = read['model_hint']
     assert (hint['patch_size'], hint['image_size']) == (4, [16, 24])  # the output is halved by P / S

@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from coco_inputs import annotation
 
 from mmppml.crypto import mix_subpatches, to_blocks
 from mmppml.crypto.keyed_scramble import invert_scramble, load_key
@@ -171,11 +172,9 @@ def make_coco(root, rle=True):
                 date_captured='2020-01-01',
                 license=1))
         anns.append(
-            dict(
-                id=10 * i,
-                image_id=i,
-                category_id=1,
-                bbox=[4., 8., 20., 16.],
+            annotation(
+                10 * i,
+                i, [4., 8., 20., 16.],
                 area=320.,
                 iscrowd=0,
                 segmentation=[[4., 8., 24., 8., 24., 24., 4., 24.]]))
@@ -184,11 +183,9 @@ def make_coco(root, rle=True):
         mask[8:24, 16:48] = 1
         segm = mask_utils.encode(np.asfortranarray(mask))
         anns.append(
-            dict(
-                id=99,
-                image_id=1,
-                category_id=1,
-                bbox=[16., 8., 32., 16.],
+            annotation(
+                99,
+                1, [16., 8., 32., 16.],
                 area=512.,
                 iscrowd=1,
                 segmentation=dict(size=segm['size'], counts=segm['counts'].decode())))

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from coco_inputs import annotation
 from test_encrypt_dataset_faults import TOOL, make_folder, noise, patch_multiset, pngs, report_of, run
 
 from mmppml.crypto import mix_subpatches, new_scramble_key, round_to_uint8, save_key, to_blocks
@@ -156,8 +157,16 @@ def coco_source(tmp_path, n=2):
     for i in range(n):
         cv2.imwrite(str(tmp_path / 'img' / f'{i}.png'), noise(32, seed=i))
         images.append(dict(id=i + 1, file_name=f'{i}.png', width=32, height=32))
-    anns = [dict(id=1, image_id=1, category_id=1, bbox=[1, 2, 10, 12], area=120, iscrowd=0)]
+    anns = [annotation(1, 1, [1, 2, 10, 12], area=120, iscrowd=0)]
     return dict(images=images, annotations=anns, categories=[dict(id=1, name='thing')])
+
+
+def run_on_coco(tmp_path, coco, *args):
+    """Write ``coco`` to ``tmp_path / 'ann.json'`` and run the tool on ``tmp_path / 'img'`` with it, into
+    ``tmp_path / 'out'``: MI at P 16, S 8 and ``args``; return its exit code."""
+    ann = tmp_path / 'ann.json'
+    ann.write_text(json.dumps(coco))
+    return run(tmp_path / 'img', tmp_path / 'out', '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, *args)
 
 
 def set_path(obj, path, value):
@@ -184,11 +193,9 @@ def set_path(obj, path, value):
 def test_malformed_coco_is_refused_before_encrypting(tmp_path, capsys, path, value, named):
     coco = coco_source(tmp_path)
     set_path(coco, path, value)
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
     for _ in range(2):  # a rerun gives the same answer
-        assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--keep-names') == 2
+        assert run_on_coco(tmp_path, coco, '--keep-names') == 2
         err = capsys.readouterr().err
         assert named in err and 'Traceback' not in err and err.count('\n') == 1
         assert not out.exists()
@@ -199,10 +206,8 @@ def test_coco_annotations_of_unknown_images_are_reported_and_info_dropped(tmp_pa
     coco['annotations'].append(dict(id=2, image_id=99, category_id=1, bbox=[0, 0, 4, 4]))
     coco['info'] = dict(description='holiday photos of the Smith family', url='http://example.org/smith')
     coco['licenses'] = [dict(id=1, name='private', url='http://example.org/smith/licence')]
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
-    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
+    assert run_on_coco(tmp_path, coco) == 0
     assert report_of(out)['annotations_without_image'] == [{'annotation': 1, 'image_id': 99}]
     handed_over = json.loads((out / 'annotations.json').read_text())
     assert set(handed_over) == {'images', 'annotations', 'categories'}
@@ -226,10 +231,8 @@ def test_only_the_fields_mmdet_reads_are_handed_over(tmp_path):
     coco['annotations'].append(dict(id=2, image_id=2, category_id=1, bbox=[0, 0, 4, 4], email=PRIVATE[2]))
     coco['categories'][0].update(supercategory='object', contact=PRIVATE[2], description=PRIVATE[3])
     coco['info'] = dict(contributor=PRIVATE[0])
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
-    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
+    assert run_on_coco(tmp_path, coco) == 0
     text = (out / 'annotations.json').read_text()
     assert not any(value in text for value in PRIVATE)
     handed_over = json.loads(text)
@@ -258,10 +261,8 @@ def test_kept_fields_carry_only_what_mmdet_reads(tmp_path, capsys, path, value, 
     """A whitelist of field names is not enough: a kept field must hold the type mmdet reads."""
     coco = coco_source(tmp_path)
     set_path(coco, path, value)
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
-    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 2
+    assert run_on_coco(tmp_path, coco) == 2
     err = capsys.readouterr().err
     assert named in err and 'Traceback' not in err and not out.exists()
 
@@ -288,11 +289,9 @@ def test_rle_masks_are_checked_against_their_image_before_encrypting(tmp_path, c
     and a 40000 x 40000 RLE on a small image was decoded whole at the end."""
     coco = coco_source(tmp_path)
     coco['annotations'][0].update(iscrowd=1, segmentation=segmentation)
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
     for _ in range(2):
-        assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 2
+        assert run_on_coco(tmp_path, coco) == 2
         err = capsys.readouterr().err
         assert 'annotations[0]' in err and named in err and 'Traceback' not in err, err
         assert not out.exists()
@@ -304,17 +303,9 @@ def test_valid_rle_masks_still_pass_and_are_rescaled(tmp_path):
     mask[4:20, 8:24] = True
     coco['annotations'][0].update(iscrowd=1, segmentation=rle(mask))
     coco['annotations'].append(
-        dict(
-            id=2,
-            image_id=2,
-            category_id=1,
-            bbox=[0, 0, 32, 32],
-            iscrowd=1,
-            segmentation=dict(size=[32.0, 32], counts=[0, 1024])))
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
+        annotation(2, 2, [0, 0, 32, 32], iscrowd=1, segmentation=dict(size=[32.0, 32], counts=[0, 1024])))
     out = tmp_path / 'out'
-    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 0
+    assert run_on_coco(tmp_path, coco) == 0
     from pycocotools import mask as mask_utils
     handed_over = json.loads((out / 'annotations.json').read_text())
     masks = [mask_utils.decode(a['segmentation']) for a in handed_over['annotations']]
@@ -532,10 +523,8 @@ def test_coco_file_name_folders_never_reach_the_hand_over(tmp_path):
     (tmp_path / 'img' / 'Alice wedding').mkdir()
     os.replace(tmp_path / 'img' / '0.png', tmp_path / 'img' / 'Alice wedding' / '0.png')
     coco['images'][0]['file_name'] = 'Alice wedding/0.png'
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
-    assert run(tmp_path / 'img', out, '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann, '--keep-names') == 0
+    assert run_on_coco(tmp_path, coco, '--keep-names') == 0
     assert sorted(str(p.relative_to(out)) for p in pngs(out)) == ['images/0.png', 'images/1.png']
     assert all('Alice' not in str(p) for p in out.rglob('*')) and 'Alice' not in (out / 'annotations.json').read_text()
 
@@ -556,11 +545,8 @@ def test_values_not_finite_once_rescaled_are_refused_before_encrypting(tmp_path,
     """1e308 times the scale of --resize 640 640 used to be handed over as Infinity (not JSON)."""
     coco = coco_source(tmp_path)
     set_path(coco, path, value)
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
     out = tmp_path / 'out'
-    args = ('--mode', 'mi', '-P', '16', '-S', '8', '--resize', '640', '640', '--coco-ann', ann)
-    assert run(tmp_path / 'img', out, *args) == 2
+    assert run_on_coco(tmp_path, coco, '--resize', '640', '640') == 2
     err = capsys.readouterr().err
     assert f'annotations[0] {path[-1]}' in err and 'Traceback' not in err and not out.exists(), err
 
@@ -568,8 +554,6 @@ def test_values_not_finite_once_rescaled_are_refused_before_encrypting(tmp_path,
 def test_a_repeated_coco_file_name_is_named_without_a_wrong_hint(tmp_path, capsys):
     coco = coco_source(tmp_path)
     coco['images'][1]['file_name'] = coco['images'][0]['file_name']
-    ann = tmp_path / 'ann.json'
-    ann.write_text(json.dumps(coco))
-    assert run(tmp_path / 'img', tmp_path / 'out', '--mode', 'mi', '-P', '16', '-S', '8', '--coco-ann', ann) == 2
+    assert run_on_coco(tmp_path, coco) == 2
     err = capsys.readouterr().err
     assert "images[1] repeats the file_name '0.png' of images[0]" in err and '--keep-names' not in err, err
