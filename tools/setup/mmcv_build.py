@@ -303,8 +303,9 @@ def fetch_sdist(python: str, dest: str, env: Dict[str, str]) -> str:
 def unpack_sdist(sdist: str, dest: str) -> str:
     """Unpack mmcv's source release and let it compile with C++20 (torch >= 2.10 headers need it; mmcv's
     setup.py asks for C++17). Returns the source folder."""
+    safe = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}  # Python >= 3.11.4: no paths outside
     with tarfile.open(sdist) as tar:
-        tar.extractall(dest, filter='data') if hasattr(tarfile, 'data_filter') else tar.extractall(dest)
+        tar.extractall(dest, **safe)
     src = osp.join(dest, f'mmcv-{MMCV_VERSION}')
     setup_py = osp.join(src, 'setup.py')
     with open(setup_py) as f:
