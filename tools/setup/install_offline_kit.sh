@@ -31,7 +31,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 WHEELS="${MMPPML_WHEEL_CACHE:-$HOME/.cache/mmppml/wheels}"
-# No index, no proxy, no configuration: whatever is not in the kit fails here rather than being fetched.
+# No index and no pip configuration: whatever is not in the kit fails here rather than being fetched.
 export PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 unset PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_FIND_LINKS
 
