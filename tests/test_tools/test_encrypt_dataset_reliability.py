@@ -96,13 +96,20 @@ def _workers(pid: int) -> list:
     return found
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: SIGINT handled as by default, as for a terminal's foreground job; a test suite started in
+    the background (``cmd &`` in a script) runs with SIGINT ignored, which its children would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_slow_run(src, out):
     proc = subprocess.Popen(
         tool(src, out, *RS, '--workers', '2', '--pause-before-rename', '0.1'),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True)
+        start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 60
     while len(pngs(out)) < 4 or len(_workers(proc.pid)) < 2:
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
@@ -324,7 +331,8 @@ def test_losses_of_an_interrupted_run_are_reported_after_the_rerun(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True)
+        start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal)
     try:
         deadline = time.monotonic() + 60
         while len(pngs(out)) < 10:
