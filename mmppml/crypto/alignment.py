@@ -70,6 +70,15 @@ def align_image(img: np.ndarray, block: int, size_mismatch: str = 'error', pad_v
     return out
 
 
+def check_pad_value(value: float, name: str = 'pad_val') -> float:
+    """Return ``value`` or raise: a finite number (TypeError for a non-number, ValueError for nan or inf)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f'{name} must be a number, got {value!r}')
+    if not np.isfinite(value):
+        raise ValueError(f'{name} must be a finite number, got {value!r}')
+    return value
+
+
 def _lone_lines(length: int, patch_size: int, sub_patch_size: int) -> np.ndarray:
     """The rows (or columns) of ``length`` whose MI group, padded to multiples of P, holds one content line."""
     p, s = patch_size, sub_patch_size

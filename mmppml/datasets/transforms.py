@@ -12,6 +12,7 @@ from mmcv.transforms import BaseTransform
 
 from mmppml.crypto import (align_image, aligned_size, check_mix_sizes, check_shuffle_grid, check_size_mismatch,
                            drop_unmixed, mix_subpatches, new_rng, random_patch_shuffle, shuffle_mixed_blocks)
+from mmppml.crypto.alignment import check_pad_value
 from mmppml.crypto.keys import PerProcess, check_seed
 from mmppml.crypto.patches import check_block_size
 from mmppml.registry import TRANSFORMS
@@ -57,15 +58,6 @@ def channels_first(img: np.ndarray) -> np.ndarray:
     """
     planes = channel_planes(img)
     return img if planes is None else planes.transpose(1, 2, 0)
-
-
-def check_pad_val(pad_val: float, name: str = 'pad_val') -> float:
-    """Return ``pad_val`` or raise: a finite number."""
-    if isinstance(pad_val, bool) or not isinstance(pad_val, (int, float, np.integer, np.floating)):
-        raise TypeError(f'{name} must be a number, got {pad_val!r}')
-    if not np.isfinite(pad_val):
-        raise ValueError(f'{name} must be a finite number, got {pad_val!r}')
-    return pad_val
 
 
 def check_pad_val_fits(pad_val: float, dtype: np.dtype, name: str = 'pad_val') -> None:
@@ -155,7 +147,7 @@ class BlockEncryption(BaseTransform):
                  seed: Optional[int] = None) -> None:
         self.block_size = check_block_size('patch_size', patch_size)
         self.size_mismatch = check_size_mismatch(size_mismatch)
-        self.pad_val = check_pad_val(pad_val)
+        self.pad_val = check_pad_value(pad_val)
         self.seed = check_seed(seed)
         self._rng = PerProcess()
 

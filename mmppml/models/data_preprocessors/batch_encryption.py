@@ -7,7 +7,6 @@ or noise per image. Normalisation is a per-channel affine map, so it commutes wi
 noise scale and the inversion of the keyed scramble are carried over to the normalised scale); only the
 float rounding differs from encrypting the pixels first.
 """
-import math
 import os
 from typing import List, Optional, Tuple
 
@@ -15,16 +14,14 @@ import numpy as np
 import torch
 
 from mmppml.crypto import MODE_TABLE, check_shuffle_grid, load_key, unmixed_pixels
-from mmppml.crypto.alignment import check_mixable
+from mmppml.crypto.alignment import check_mixable, check_pad_value
 from mmppml.crypto.batch import convex_mix_batch, mix_batch, pixel_bags_batch, scramble_batch, shuffle_batch
-from mmppml.crypto.batch.patch_shuffle import _blocks, _random_perms, _shuffle_blocks, _take_blocks, _unblocks
 from mmppml.crypto.keys import PerProcess, check_seed
 
 # The torch twins of the encryptions moved to mmppml.crypto.batch; their names stay importable from here.
 __all__ = [
     'BatchEncryption', 'MODE_PARAMS', 'check_batch', 'check_pad_size_divisor', 'check_pixel_pad_value',
-    'drop_unmixed_batch', 'shuffle_batch', 'mix_batch', 'convex_mix_batch', 'pixel_bags_batch', 'scramble_batch',
-    '_blocks', '_unblocks', '_random_perms', '_shuffle_blocks', '_take_blocks'
+    'drop_unmixed_batch', 'shuffle_batch', 'mix_batch', 'convex_mix_batch', 'pixel_bags_batch', 'scramble_batch'
 ]
 
 
@@ -36,14 +33,8 @@ def check_pad_size_divisor(value, name: str = 'pad_size_divisor') -> int:
 
 
 def check_pixel_pad_value(value: Optional[float], name: str = 'pixel_pad_value') -> Optional[float]:
-    """Return ``value`` or raise: None or a finite number."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f'{name} must be a number, got {value!r}')
-    if not math.isfinite(value):
-        raise ValueError(f'{name} must be a finite number, got {value!r}')
-    return value
+    """Return ``value`` or raise: None or a finite number (:func:`mmppml.crypto.alignment.check_pad_value`)."""
+    return None if value is None else check_pad_value(value, name)
 
 
 def check_batch(inputs, channels: Optional[int], pad_value: Optional[float] = None) -> List[Tuple[int, int]]:
