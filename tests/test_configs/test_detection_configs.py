@@ -29,6 +29,8 @@ def tiny_model_cfg(path: str) -> Config:
         cfg.backbone.update(num_det_tokens=8, out_indices=(0, 1))
         cfg.bbox_head.embed_dims = TINY['embed_dims']
         cfg.test_cfg.max_per_img = 8
+        if cfg.get('aux_head') is not None:
+            cfg.aux_head.in_channels = TINY['embed_dims']
     return cfg
 
 

@@ -355,7 +355,7 @@ class PEViT(BaseBackbone):
             tuple[torch.Tensor]: one output per ``out_indices`` entry, shaped by ``out_type``.
         """
         x, grid = self.embed(x)
-        x = self.pre_norm(self.drop_after_pos(self.extend_tokens(x)))
+        x = self.pre_norm(self.drop_after_pos(x))
 
         outs = []
         for i, layer in enumerate(self.layers):
@@ -380,13 +380,6 @@ class PEViT(BaseBackbone):
         if self.pos_embed_type is not None:
             x = x + self._absolute_pos_embed(grid).to(x)
         return x, grid
-
-    def extend_tokens(self, x: torch.Tensor) -> torch.Tensor:
-        """Hook for subclasses: tokens to append after the embedded ones (none here).
-
-        Args: x (torch.Tensor): (B, L, C) tokens from :meth:`embed`. Returns: (B, L', C).
-        """
-        return x
 
     def _absolute_pos_embed(self, grid: Tuple[int, int]) -> torch.Tensor:
         """(1, L, C) absolute position embedding for a token grid, zero for the cls token if sincos."""

@@ -1,12 +1,32 @@
 """PEViT with learnable detection tokens, the backbone of the YOLOS-style detector."""
-from typing import Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.model.weight_init import trunc_normal_
 
 from mmppml.registry import MODELS
+from ..utils.token_groups import group_attention_mask, masked_encoder_layer
 from .pe_vit import PEViT
+
+DET_TOKEN_INITS = ('learned', 'top_patches')
+
+
+class YOLOSTokens(NamedTuple):
+    """What :meth:`YOLOSBackbone.forward_tokens` returns.
+
+    Attributes:
+        det (tuple[torch.Tensor]): (B, Q, C) detection-token states, one per ``out_indices`` entry.
+        extra (tuple[torch.Tensor] | None): (B, E, C) states of the training-only extra detection tokens,
+            one per ``out_indices`` entry, or None without them.
+        patch_map (torch.Tensor): (B, C, h, w) patch tokens after the last block.
+        patch_scores (torch.Tensor | None): (B, h * w) logits of the token scorer that chose the detection
+            tokens' patches (``det_token_init='top_patches'``), or None.
+    """
+    det: Tuple[torch.Tensor, ...]
+    extra: Optional[Tuple[torch.Tensor, ...]]
+    patch_map: torch.Tensor
+    patch_scores: Optional[torch.Tensor]
 
 
 @MODELS.register_module()
@@ -14,16 +34,28 @@ class YOLOSBackbone(PEViT):
     """PEViT whose token sequence ends with ``num_det_tokens`` learnable detection tokens.
 
     The patch tokens are embedded as in :class:`PEViT` (``patch_cfg=dict(type='mmppml.MIPatchEmbed')``
-    with ``patch_size=S`` for MI images), the detection tokens are appended, and all of them go through the transformer;
-    the outputs are the detection tokens only, for a set-prediction head such as mmdet's
+    with ``patch_size=S`` for MI images), the detection tokens are appended, and all of them go through the
+    transformer; the outputs are the detection tokens only, for a set-prediction head such as mmdet's
     ``DETRHead``. As in YOLOS there is no cls token by default.
 
     Detection tokens cannot tell where a patch token came from unless the patch tokens carry
     their position, so for MI images (whose layout MI keeps) use ``pos_embed_cfg=dict(type='sincos')``
     or ``dict(type='learned')``; without one the detection tokens are invariant to the order of the patches.
 
+    Two options help the detection tokens learn on small data (both off by default, as in YOLOS):
+
+    - ``det_token_init='top_patches'``: each detection token starts as its learned token plus one embedded
+      patch token (with its position), the patches a linear scorer ranks highest (in turn, if there are more
+      tokens than patches); the detector trains the scorer to find the patches holding an object's centre,
+      so the tokens start where objects are.
+    - ``num_extra_det_tokens``: training-only detection tokens behind an attention mask (no patch or
+      detection token attends to them), for one-to-many matching; the other outputs do not depend on
+      them, and they are not run at test time.
+
     Args:
         num_det_tokens (int): Number of detection tokens (queries). Defaults to 100.
+        num_extra_det_tokens (int): Number of training-only detection tokens. Defaults to 0.
+        det_token_init (str): ``'learned'`` or ``'top_patches'``. Defaults to ``'learned'``.
         with_cls_token (bool): Keep a cls token in the sequence. Defaults to False.
         **kwargs: The other arguments of :class:`PEViT` (its deprecated spellings too) except ``out_type``.
 
@@ -31,31 +63,87 @@ class YOLOSBackbone(PEViT):
     in :class:`PEViT`, the last layer's output is after the final norm.
     """
 
-    def __init__(self, num_det_tokens: int = 100, with_cls_token: bool = False, **kwargs) -> None:
+    def __init__(self,
+                 num_det_tokens: int = 100,
+                 num_extra_det_tokens: int = 0,
+                 det_token_init: str = 'learned',
+                 with_cls_token: bool = False,
+                 **kwargs) -> None:
         if 'out_type' in kwargs:
             raise ValueError('YOLOSBackbone always returns its detection tokens; do not set out_type')
-        if not isinstance(num_det_tokens, int) or isinstance(num_det_tokens, bool) or num_det_tokens < 1:
-            raise ValueError(f'num_det_tokens must be a positive int, got {num_det_tokens!r}')
+        for name, value, least in (('num_det_tokens', num_det_tokens, 1),
+                                   ('num_extra_det_tokens', num_extra_det_tokens, 0)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f'{name} must be an int >= {least}, got {value!r}')
+        if det_token_init not in DET_TOKEN_INITS:
+            raise ValueError(f'det_token_init must be one of {DET_TOKEN_INITS}, got {det_token_init!r}')
         super().__init__(with_cls_token=with_cls_token, out_type='raw', **kwargs)
         self.num_det_tokens = num_det_tokens
+        self.num_extra_det_tokens = num_extra_det_tokens
+        self.det_token_init = det_token_init
         self.det_tokens = nn.Parameter(torch.zeros(1, num_det_tokens, self.embed_dims))
+        self.extra_det_tokens = (
+            nn.Parameter(torch.zeros(1, num_extra_det_tokens, self.embed_dims)) if num_extra_det_tokens else None)
+        self.patch_scorer = nn.Linear(self.embed_dims, 1) if det_token_init == 'top_patches' else None
 
     def init_weights(self) -> None:
         first_call = not self.is_init
         super().init_weights()
         if first_call:
-            trunc_normal_(self.det_tokens, std=0.02)
+            for tokens in (self.det_tokens, self.extra_det_tokens):
+                if tokens is not None:
+                    trunc_normal_(tokens, std=0.02)
 
-    def extend_tokens(self, x: torch.Tensor) -> torch.Tensor:
-        """Append the detection tokens (without position) to the (B, L, C) embedded tokens."""
-        return torch.cat([x, self.det_tokens.expand(x.shape[0], -1, -1)], dim=1)
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Args: x (torch.Tensor): (B, in_channels, H, W). Returns: the detection tokens' states."""
+        return self.forward_tokens(x, with_extra=False).det
 
-    def _format_output(self, x: torch.Tensor, grid: Tuple[int, int]) -> torch.Tensor:
-        """The (B, num_det_tokens, C) detection tokens of the (B, L, C) tokens after a block."""
-        return x[:, -self.num_det_tokens:]
+    def forward_tokens(self, x: torch.Tensor, with_extra: Optional[bool] = None) -> YOLOSTokens:
+        """All token outputs, for training.
+
+        Args:
+            x (torch.Tensor): (B, in_channels, H, W), H and W multiples of ``patch_size``.
+            with_extra (bool, optional): Run the extra detection tokens. Defaults to ``self.training``.
+
+        Returns:
+            YOLOSTokens: the detection tokens, the extra ones, the patch map and the patch scores.
+        """
+        with_extra = (self.training if with_extra is None else with_extra) and self.extra_det_tokens is not None
+        tokens, grid = self.embed(x)
+        patches = tokens[:, self.num_extra_tokens:]
+        scores = self.patch_scorer(patches).squeeze(-1) if self.patch_scorer is not None else None
+        groups = [tokens, self._start(self.det_tokens, patches, scores)]
+        if with_extra:
+            groups.append(self._start(self.extra_det_tokens, patches, scores))
+        sizes = [group.shape[1] for group in groups]
+        x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
+        mask = group_attention_mask(sizes, hidden=[2], device=x.device) if with_extra else None
+
+        det_start, extra_start = sizes[0], sizes[0] + sizes[1]
+        det, extra = [], []
+        for i, layer in enumerate(self.layers):
+            x = layer(x) if mask is None else masked_encoder_layer(layer, x, mask)
+            if i == self.num_layers - 1 and self.final_norm:
+                x = self.ln1(x)
+            if i in self.out_indices:
+                det.append(x[:, det_start:extra_start])
+                extra.append(x[:, extra_start:])
+        patch_map = x[:, self.num_extra_tokens:det_start].transpose(1, 2).reshape(x.shape[0], -1, *grid)
+        return YOLOSTokens(tuple(det), tuple(extra) if with_extra else None, patch_map, scores)
+
+    def _start(self, learned: torch.Tensor, patches: torch.Tensor, scores: Optional[torch.Tensor]) -> torch.Tensor:
+        """(B, n, C) first states of n detection tokens: learned, plus the top-scoring patches if so set."""
+        start = learned.expand(patches.shape[0], -1, -1)
+        if scores is None:
+            return start
+        count, num_patches = learned.shape[1], patches.shape[1]
+        top = scores.detach().topk(min(count, num_patches), dim=1).indices
+        top = top.repeat(1, -(-count // num_patches))[:, :count]  # more tokens than patches: round again
+        return start + patches.gather(1, top[..., None].expand(-1, -1, patches.shape[-1]))
 
     def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
-        """As :meth:`PEViT.get_layer_depth`; the detection tokens belong to the stem (depth 0)."""
-        if param_name == prefix + 'det_tokens':
+        """As :meth:`PEViT.get_layer_depth`; the detection tokens and the scorer belong to the stem (depth 0)."""
+        if param_name in (prefix + 'det_tokens', prefix + 'extra_det_tokens') or \
+                param_name.startswith(prefix + 'patch_scorer'):
             return 0, self.num_layers + 2
         return super().get_layer_depth(param_name, prefix)

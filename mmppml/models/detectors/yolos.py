@@ -1,9 +1,14 @@
 """YOLOS-style detector: detection tokens through a plain ViT, then set prediction."""
+from typing import Optional
+
 import torch
 from mmdet.models.detectors import SingleStageDetector
+from mmdet.structures import SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
+from torchvision.ops import sigmoid_focal_loss
 
 from mmppml.registry import MODELS
+from ..utils.set_targets import centre_cell_targets, repeat_gt_instances
 
 
 @MODELS.register_module()
@@ -17,9 +22,23 @@ class YOLOS(SingleStageDetector):
     decoder: the ViT itself is the transformer, as in YOLOS. Boxes are predicted relative to
     ``img_shape`` and mapped back through ``scale_factor`` (which ``MixSubPatches`` updates).
 
+    Training-only aids for small data, each off by default (the test-time model is the same with or
+    without them, but for the scorer of ``det_token_init='top_patches'``, see :class:`YOLOSBackbone`):
+
+    - ``one_to_many_cfg=dict(num_repeats=k, loss_weight=w)``: the backbone's extra detection tokens are
+      matched to every box repeated k times (one-to-many matching, as H-DETR's auxiliary branch), with the
+      head's losses times w.
+    - ``aux_head``: a dense detection head (e.g. mmdet's ``RetinaHead`` with its own ``train_cfg``) on the
+      patch tokens after the last block, trained beside the set prediction (as Co-DETR's auxiliary heads).
+    - With ``det_token_init='top_patches'`` the backbone's patch scorer learns, with a sigmoid focal loss
+      times ``patch_score_loss_weight``, which token cells hold a box centre.
+
     Args:
         backbone (dict): Config of a backbone returning detection tokens.
         bbox_head (dict): Config of a set-prediction head, e.g. ``DETRHead``.
+        one_to_many_cfg (dict, optional): ``num_repeats`` (int >= 1) and ``loss_weight`` (float).
+        aux_head (dict, optional): Config of a dense head on the (B, C, h, w) patch map.
+        patch_score_loss_weight (float): Weight of the patch scorer's loss. Defaults to 1.0.
         train_cfg (dict, optional): Head training config (the ``HungarianAssigner``).
         test_cfg (dict, optional): Head testing config (``max_per_img``).
         data_preprocessor (dict, optional): Usually ``DetDataPreprocessor`` with ``pad_size_divisor``
@@ -30,6 +49,9 @@ class YOLOS(SingleStageDetector):
     def __init__(self,
                  backbone: ConfigType,
                  bbox_head: ConfigType,
+                 one_to_many_cfg: OptConfigType = None,
+                 aux_head: OptConfigType = None,
+                 patch_score_loss_weight: float = 1.0,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -46,6 +68,22 @@ class YOLOS(SingleStageDetector):
         if backbone_dims is not None and head_dims is not None and backbone_dims != head_dims:
             raise ValueError(f'bbox_head.embed_dims ({head_dims}) must equal the backbone embed_dims '
                              f'({backbone_dims})')
+        self.one_to_many_cfg = self._check_one_to_many(one_to_many_cfg)
+        self.aux_head = MODELS.build(aux_head) if aux_head is not None else None
+        self.patch_score_loss_weight = float(patch_score_loss_weight)
+
+    def _check_one_to_many(self, cfg: OptConfigType) -> Optional[dict]:
+        if cfg is None:
+            return None
+        cfg = dict(dict(num_repeats=2, loss_weight=1.0), **cfg)
+        if set(cfg) != {'num_repeats', 'loss_weight'}:
+            raise ValueError(f'one_to_many_cfg takes num_repeats and loss_weight, got {sorted(cfg)}')
+        if not isinstance(cfg['num_repeats'], int) or cfg['num_repeats'] < 1:
+            raise ValueError(f"one_to_many_cfg.num_repeats must be an int >= 1, got {cfg['num_repeats']!r}")
+        if not getattr(self.backbone, 'num_extra_det_tokens', 0):
+            raise ValueError('one_to_many_cfg needs training-only detection tokens: set the backbone\'s '
+                             'num_extra_det_tokens (a YOLOSBackbone)')
+        return cfg
 
     def extract_feat(self, batch_inputs: torch.Tensor) -> torch.Tensor:
         """Detection-token states.
@@ -56,10 +94,42 @@ class YOLOS(SingleStageDetector):
         Returns:
             torch.Tensor: (num_layers, B, Q, C), the last layer last.
         """
-        det_states = self.backbone(batch_inputs)
+        return self._stack(self.backbone(batch_inputs))
+
+    @staticmethod
+    def _stack(det_states) -> torch.Tensor:
         if isinstance(det_states, torch.Tensor):
             det_states = (det_states, )
         if any(state.dim() != 3 for state in det_states):
             raise ValueError('the YOLOS backbone must return (B, Q, C) detection tokens, got shapes '
                              f'{[tuple(state.shape) for state in det_states]}')
         return torch.stack(det_states)
+
+    def loss(self, batch_inputs: torch.Tensor, batch_data_samples: SampleList) -> dict:
+        """The set-prediction losses, plus those of the aids that are set.
+
+        Args:
+            batch_inputs (torch.Tensor): (B, 3, H, W) images.
+            batch_data_samples (list[DetDataSample]): Samples with ``gt_instances``.
+
+        Returns:
+            dict: Losses; the one-to-many ones prefixed ``o2m.``, the dense head's ``aux.``.
+        """
+        if not hasattr(self.backbone, 'forward_tokens'):
+            return super().loss(batch_inputs, batch_data_samples)
+        tokens = self.backbone.forward_tokens(batch_inputs)
+        losses = self.bbox_head.loss(self._stack(tokens.det), batch_data_samples)
+        if self.one_to_many_cfg is not None:
+            repeated = repeat_gt_instances(batch_data_samples, self.one_to_many_cfg['num_repeats'])
+            weight = self.one_to_many_cfg['loss_weight']
+            for name, value in self.bbox_head.loss(self._stack(tokens.extra), repeated).items():
+                losses['o2m.' + name] = value * weight if 'loss' in name else value
+        if self.aux_head is not None:
+            for name, value in self.aux_head.loss((tokens.patch_map, ), batch_data_samples).items():
+                losses['aux.' + name] = value
+        if tokens.patch_scores is not None:
+            targets = centre_cell_targets(batch_data_samples, batch_inputs.shape[-2:], tokens.patch_map.shape[-2:],
+                                          tokens.patch_scores.device)
+            focal = sigmoid_focal_loss(tokens.patch_scores, targets, reduction='sum') / targets.sum().clamp(min=1)
+            losses['loss_patch_score'] = focal * self.patch_score_loss_weight
+        return losses

@@ -51,7 +51,9 @@ def adapt_vit_state_dict(backbone: nn.Module, state_dict: Dict[str, torch.Tensor
     converted: its kernel becomes the sum of its r x r blocks of S x S (r = P / S), the bias is
     kept, so the MI model on an MI image starts as the plain model on the photo wherever the
     sub-patches of a patch are equal (exactly) or similar (nearly). The checkpoint's P must be the
-    P the images were mixed with. Other tensors of another shape (among them the patch conv in the
+    P the images were mixed with. Into a plain patch-p conv (``ConvPatchEmbed``) the plain patch-P conv
+    converts for images downscaled by r = P / p: its kernel becomes the sum of its adjacent r x r
+    pixels (:func:`plain_to_downscaled_kernel`). Other tensors of another shape (among them the patch conv in the
     GELU + 1x1 MI embedding, which no conv converts into exactly) are dropped with their bias.
     Every conversion and drop is logged and recorded in ``notes`` (``converted``, ``skipped``).
     """
@@ -72,12 +74,16 @@ def adapt_vit_state_dict(backbone: nn.Module, state_dict: Dict[str, torch.Tensor
     for name in [key[len(prefix):] for key in state_dict if key.startswith(prefix)]:
         if name not in own or prefix + name not in state_dict or own[name].shape == state_dict[prefix + name].shape:
             continue  # unknown names are left to load_state_dict; a bias may be gone with its weight
-        mi_conv = name == 'patch_embed.projection.weight' and backbone.patch_embed.mode == 'mi'
-        if mi_conv and backbone.patch_embed.is_linear:
-            value = plain_to_mi_kernel(state_dict[prefix + name], own[name].shape)
+        patch_conv = name == 'patch_embed.projection.weight'
+        mi_conv = patch_conv and backbone.patch_embed.mode == 'mi'
+        if patch_conv and backbone.patch_embed.is_linear:
+            convert, into = ((plain_to_mi_kernel, 'S x S blocks into the linear MI embedding') if mi_conv else
+                             (plain_to_downscaled_kernel, 'adjacent r x r pixels into the patch conv for images '
+                              'downscaled by r'))
+            value = convert(state_dict[prefix + name], own[name].shape)
             if value is not None:
-                how = (f'plain patch conv {tuple(state_dict[prefix + name].shape)} summed over its '
-                       f'S x S blocks into the linear MI embedding {tuple(own[name].shape)}')
+                how = f'plain patch conv {tuple(state_dict[prefix + name].shape)} summed over its {into} ' \
+                      f'{tuple(own[name].shape)}'
                 state_dict[prefix + name] = value
                 notes.converted[name] = how
                 logger.info(f'PEViT: converted checkpoint tensor {name}: {how}')
@@ -115,14 +121,36 @@ def plain_to_mi_kernel(weight: torch.Tensor, shape: torch.Size) -> Optional[torc
 
     Returns None when the shapes do not fit (other C or in, or P not a multiple r >= 2 of S).
     """
+    ratio = _kernel_ratio(weight, shape)
+    if ratio is None:
+        return None
+    channels, in_channels, sub, _ = shape
+    return weight.reshape(channels, in_channels, ratio, sub, ratio, sub).sum(dim=(2, 4))
+
+
+def plain_to_downscaled_kernel(weight: torch.Tensor, shape: torch.Size) -> Optional[torch.Tensor]:
+    """The patch kernel (C, in, p, p) for images downscaled by r = P / p of a plain kernel (C, in, P, P).
+
+    A pixel of the downscaled image is the mean of r x r adjacent pixels, so the kernel is the sum of the
+    plain kernel's adjacent r x r blocks: the two convolutions agree wherever those pixels are equal.
+    Returns None when the shapes do not fit (other C or in, or P not a multiple r >= 2 of p).
+    """
+    ratio = _kernel_ratio(weight, shape)
+    if ratio is None:
+        return None
+    channels, in_channels, size, _ = shape
+    return weight.reshape(channels, in_channels, size, ratio, size, ratio).sum(dim=(3, 5))
+
+
+def _kernel_ratio(weight: torch.Tensor, shape: torch.Size) -> Optional[int]:
+    """r = P / S for a square (C, in, P, P) kernel going into a (C, in, S, S) one, or None if they do not fit."""
     channels, in_channels, sub, _ = shape
     if weight.ndim != 4 or tuple(weight.shape[:2]) != (channels, in_channels) or weight.shape[2] != weight.shape[3]:
         return None
     patch = weight.shape[-1]
     if patch % sub or patch // sub < 2:
         return None
-    ratio = patch // sub
-    return weight.reshape(channels, in_channels, ratio, sub, ratio, sub).sum(dim=(2, 4))
+    return patch // sub
 
 
 def select_state_dict(checkpoint: dict, prefix: Optional[str]) -> Dict[str, torch.Tensor]:

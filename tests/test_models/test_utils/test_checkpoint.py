@@ -69,3 +69,25 @@ def test_other_shapes_are_reported_not_raised(plain_checkpoint):
     assert 'copying a param with shape' in report.skipped[name]
     assert report.skipped['extra.weight'] == 'the model has no such parameter'
     assert report.missing == [name]
+
+
+def test_downscaled_reference_converts_the_patch_conv_exactly(tmp_path):
+    plain = build('retinanet_pevit-tiny-plain-p16_simplefpn_6e_fmnist-det')
+    path = str(tmp_path / 'plain.pth')
+    torch.save({'state_dict': plain.state_dict(), 'meta': {}}, path)
+    half = build('retinanet_pevit-tiny-plain-p8_simplefpn_6e_fmnist-det-half-plainft')
+    report = load_checkpoint_with_report(half, path)
+    assert set(report.converted) == {'backbone.patch_embed.projection.weight'}
+    assert report.skipped == {} and report.missing == []
+    # On a photo whose 2 x 2 pixel blocks are flat, the downscaled image's 8-px patches embed as the photo's
+    # 16-px ones: the converted conv is the plain one for images downscaled by 2.
+    half_image = torch.randn(1, 3, 32, 48)
+    photo = half_image.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+    with torch.no_grad():
+        expected, grid = plain.backbone.patch_embed(photo)
+        got, half_grid = half.backbone.patch_embed(half_image)
+    assert grid == half_grid == (4, 6)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    with torch.no_grad():  # and not for an image with detail inside the blocks
+        noisy, _ = plain.backbone.patch_embed(photo + torch.randn_like(photo))
+    assert (noisy - got).abs().max() > 0.1

@@ -1,0 +1,158 @@
+"""YOLOS's convergence aids: each builds and trains one step, and none changes the test-time model."""
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from mmdet.testing import demo_mm_inputs
+from mmengine.structures import InstanceData
+
+from mmppml.models.detectors import YOLOS
+from mmppml.models.utils.set_targets import centre_cell_targets, repeat_gt_instances
+from mmppml.models.utils.token_groups import group_attention_mask
+from test_yolos import tiny_backbone, yolos_cfg
+
+pytestmark = pytest.mark.usefixtures('mmdet_scope')
+
+AUX_HEAD = dict(
+    type='RetinaHead',
+    num_classes=2,
+    in_channels=32,
+    feat_channels=16,
+    stacked_convs=1,
+    anchor_generator=dict(
+        type='AnchorGenerator', octave_base_scale=2, scales_per_octave=1, ratios=[1.0], strides=[8]),
+    bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0, .0, .0, .0], target_stds=[1.0, 1.0, 1.0, 1.0]),
+    loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
+    loss_bbox=dict(type='L1Loss', loss_weight=1.0),
+    train_cfg=dict(
+        assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4, min_pos_iou=0, ignore_iof_thr=-1),
+        sampler=dict(type='PseudoSampler'),
+        allowed_border=-1,
+        pos_weight=-1,
+        debug=False))
+FOCAL_HEAD = dict(loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=2.0))
+AIDS = {
+    'none': dict(),
+    'one_to_many': dict(backbone=dict(num_extra_det_tokens=12), one_to_many_cfg=dict(num_repeats=2)),
+    'aux_head': dict(aux_head=AUX_HEAD),
+    'top_patches': dict(backbone=dict(det_token_init='top_patches')),
+    'focal': dict(bbox_head=FOCAL_HEAD, match_cls=dict(type='FocalLossCost', weight=2.0)),
+}
+
+
+def build(aid: str) -> YOLOS:
+    options = dict(AIDS[aid])
+    cfg = yolos_cfg(**options.pop('backbone', {}))
+    cfg['bbox_head'].update(options.pop('bbox_head', {}))
+    match_cls = options.pop('match_cls', None)
+    if match_cls is not None:
+        cfg['train_cfg'] = dict(assigner=dict(cfg['train_cfg']['assigner']))
+        cfg['train_cfg']['assigner']['match_costs'] = [match_cls, *cfg['train_cfg']['assigner']['match_costs'][1:]]
+    torch.manual_seed(0)
+    model = YOLOS(**cfg, **options)
+    model.init_weights()
+    return model
+
+
+def batch(model, seed=0):
+    torch.manual_seed(seed)
+    return model.data_preprocessor(demo_mm_inputs(2, [[3, 64, 64], [3, 64, 48]], num_classes=2), True)
+
+
+@pytest.mark.parametrize('aid', sorted(AIDS))
+def test_each_aid_trains_one_step_and_predicts(aid):
+    model = build(aid)
+    data = batch(model)
+    losses = model(**data, mode='loss')
+    expected = {'none': set(), 'one_to_many': {'o2m.loss_cls', 'o2m.loss_bbox', 'o2m.loss_iou'},
+                'aux_head': {'aux.loss_cls', 'aux.loss_bbox'}, 'top_patches': {'loss_patch_score'}, 'focal': set()}
+    assert expected[aid] | {'loss_cls', 'loss_bbox', 'loss_iou'} <= set(losses)
+    total, _ = model.parse_losses(losses)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    total.backward()
+    trained = [name for name, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
+    optimizer.step()
+    if aid == 'one_to_many':
+        assert 'backbone.extra_det_tokens' in trained
+    if aid == 'aux_head':
+        assert any(name.startswith('aux_head.') for name in trained)
+    if aid == 'top_patches':
+        assert 'backbone.patch_scorer.weight' in trained
+    model.eval()
+    with torch.no_grad():
+        preds = model(**model.data_preprocessor(demo_mm_inputs(1, [[3, 64, 64]], num_classes=2), False),
+                      mode='predict')
+    assert len(preds[0].pred_instances) == 6
+
+
+def test_extra_tokens_never_reach_the_patch_or_detection_tokens():
+    """The one-to-many tokens are behind the mask: changing them leaves every other output as it was."""
+    backbone = tiny_backbone(num_extra_det_tokens=4, pos_embed='sincos')
+    img = torch.randn(2, 3, 32, 48)
+    with torch.no_grad():
+        first = backbone.forward_tokens(img, with_extra=True)
+        without = backbone.forward_tokens(img, with_extra=False)
+        backbone.extra_det_tokens.add_(torch.randn_like(backbone.extra_det_tokens) * 5)
+        second = backbone.forward_tokens(img, with_extra=True)
+    torch.testing.assert_close(second.det[0], first.det[0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(second.patch_map, first.patch_map, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(without.det[0], first.det[0], atol=1e-5, rtol=1e-5)
+    assert (second.extra[0] - first.extra[0]).abs().max() > 1e-2  # the extra tokens themselves changed
+    assert without.extra is None
+
+
+def test_group_mask_hides_only_the_hidden_group():
+    mask = group_attention_mask([3, 2, 2], hidden=[2])
+    assert mask[:5, :5].all() and not mask[:5, 5:].any()  # visible groups never see the hidden one
+    assert mask[5:].all()  # the hidden group sees everything, itself included
+
+
+def test_one_to_many_matching_assigns_every_gt_box_k_times():
+    model = build('one_to_many')  # 12 extra tokens
+    data = batch(model)
+    samples = data['data_samples']
+    for sample in samples:
+        sample.gt_instances = sample.gt_instances[:3]  # 3 boxes x 3 repeats <= 12 tokens
+    repeated = repeat_gt_instances(samples, 3)
+    tokens = model.backbone.forward_tokens(data['inputs'])
+    cls_scores, boxes = model.bbox_head(model._stack(tokens.extra))
+    for index, (sample, sample_k) in enumerate(zip(samples, repeated)):
+        assert len(sample.gt_instances) == 3 and len(sample_k.gt_instances) == 9
+        img_h, img_w = sample.metainfo['img_shape']
+        factor = boxes.new_tensor([img_w, img_h, img_w, img_h])
+        pred = InstanceData(scores=cls_scores[-1][index], bboxes=bbox_cxcywh_to_xyxy(boxes[-1][index]) * factor)
+        result = model.bbox_head.assigner.assign(pred, sample_k.gt_instances, sample.metainfo)
+        matched = result.gt_inds[result.gt_inds > 0] - 1  # the repeated box each token was matched to
+        assert torch.bincount(matched % 3, minlength=3).tolist() == [3, 3, 3]
+
+
+def test_top_patches_start_the_det_tokens_at_the_best_scored_patches():
+    backbone = tiny_backbone(det_token_init='top_patches', num_det_tokens=2, pos_embed='sincos')
+    with torch.no_grad():
+        backbone.patch_scorer.weight.zero_()
+        backbone.patch_scorer.bias.zero_()
+        backbone.patch_scorer.weight[0, 0] = 1.0  # scores each patch by its first embedding channel
+    img = torch.randn(1, 3, 32, 32)
+    patches, _ = backbone.embed(img)
+    top = patches[0, :, 0].topk(2).indices
+    start = backbone._start(backbone.det_tokens, patches, backbone.patch_scorer(patches).squeeze(-1))
+    torch.testing.assert_close(start[0], backbone.det_tokens[0] + patches[0, top])
+    ranked = patches[0, :, 0].argsort(descending=True)  # 16 patches: 20 tokens take them all, then the top 4
+    start = backbone._start(torch.zeros(1, 20, 32), patches, backbone.patch_scorer(patches).squeeze(-1))
+    torch.testing.assert_close(start[0], patches[0, torch.cat([ranked, ranked[:4]])])
+
+
+def test_centre_cell_targets_mark_the_cells_of_box_centres():
+    sample = DetDataSample(gt_instances=InstanceData(bboxes=torch.tensor([[0., 0., 10., 10.], [40., 20., 64., 30.]])))
+    targets = centre_cell_targets([sample], (32, 64), (4, 8))  # cells of 8 x 8 px
+    expected = torch.zeros(1, 32)
+    expected[0, 0 * 8 + 0] = 1  # centre (5, 5)
+    expected[0, 3 * 8 + 6] = 1  # centre (52, 25)
+    torch.testing.assert_close(targets, expected)
+
+
+def test_one_to_many_needs_extra_tokens():
+    with pytest.raises(ValueError, match='num_extra_det_tokens'):
+        YOLOS(**yolos_cfg(), one_to_many_cfg=dict(num_repeats=2))
+    with pytest.raises(ValueError, match='num_repeats'):
+        YOLOS(**yolos_cfg(num_extra_det_tokens=4), one_to_many_cfg=dict(num_repeats=0))
