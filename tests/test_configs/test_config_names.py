@@ -21,7 +21,7 @@ MODULES = ('anchor', )
 CLS_DATA = ('in1k', 'fashion-mnist')
 CLS_VARIANTS = ('encrypted', )
 DETECTORS = ('retinanet', 'faster-rcnn', 'yolos')
-CNN_BACKBONES = ('r18-plain', )
+CNN_BACKBONES = ('r18', )
 NECKS = ('simplefpn', 'fpn')
 SCHEDULE = r'\d+e|\d+x'  # E epochs; K times mmdet's 12-epoch schedule
 DET_DATA = ('coco', 'trees', 'fmnist-det')
@@ -38,7 +38,8 @@ PATCH = r'-p(?P<P>\d+)(?:s(?P<S>\d+))?'
 CLASSIFICATION = re.compile(
     rf'{VIT}(?P<keyed>-keyed)?{PATCH}(?:_(?P<module>{one_of(MODULES)}))?_(?P<N>\d+)xb(?P<B>\d+)(?:-(?P<E>\d+)e)?'
     rf'_(?P<data>{one_of(CLS_DATA)})(?:-(?P<variant>{one_of(CLS_VARIANTS)}))?')
-DETECTION = re.compile(rf'(?P<detector>{one_of(DETECTORS)})_(?:{VIT}{PATCH}|(?P<cnn>{one_of(CNN_BACKBONES)}))'
+CNN = rf'(?P<cnn>{one_of(CNN_BACKBONES)})-(?:plain|(?P<cnn_mode>{one_of(MIXING_MODES)})-p(?P<cnn_P>\d+)s(?P<cnn_S>\d+))'
+DETECTION = re.compile(rf'(?P<detector>{one_of(DETECTORS)})_(?:{VIT}{PATCH}|{CNN})'
                        rf'(?:_(?P<neck>{one_of(NECKS)}))?_(?P<schedule>{SCHEDULE})'
                        rf'_(?P<data>{one_of(DET_DATA)})(?:-(?P<variant>{one_of(DET_VARIANTS)}))?')
 
@@ -116,6 +117,7 @@ def test_mode_tokens_are_the_mode_table():
     'retinanet_pevit-small-mi-p16s8_simplefpn_1x_coco',
     'yolos_pevit-tiny-mi-p16s8_100e_trees-plainft',
     'retinanet_r18-plain_fpn_6e_fmnist-det',
+    'retinanet_r18-mi-p16s8_fpn_1e_fmnist-det',
 ])
 def test_grammar_accepts(name):
     parse(name)
@@ -134,6 +136,7 @@ def test_grammar_accepts(name):
         'retinanet_pevit-tiny-mi-p16s8_simplefpn_6e_voc',  # unknown data
         'retinanet_pevit-tiny-mi-p16s8_pafpn_6e_coco',  # unknown neck
         'retinanet_r50-plain_fpn_6e_coco',  # unknown CNN
+        'retinanet_r18-mi-p16_fpn_6e_coco',  # a CNN on MI without S
         'retinanet_pevit-tiny-mi-p16s8_simplefpn_coco',  # no schedule
         'retinanet_pevit-tiny-mi-keyed-p16s8_simplefpn_1x_coco',  # -keyed on a detector
     ])

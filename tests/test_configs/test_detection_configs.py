@@ -20,7 +20,8 @@ pytestmark = pytest.mark.usefixtures('mmdet_scope')
 def tiny_model_cfg(path: str) -> Config:
     """The config's model with the tiny arch, the real neck and head otherwise."""
     cfg = Config.fromfile(path).model
-    if not cfg.backbone.type.startswith('mmppml.'):  # the ResNet reference: small enough as it is
+    if not cfg.backbone.type.startswith('mmppml.'):  # mmdet's ResNet: small enough as it is; no download
+        cfg.backbone.init_cfg = None
         return cfg
     cfg.backbone.update(arch=TINY, init_cfg=None)
     if cfg.get('neck') is not None:
@@ -75,8 +76,10 @@ def test_config_builds_trains_and_predicts(path):
     assert torch.isfinite(total) and total > 0
     total.backward()
     backbone = model.backbone
-    first_layer = backbone.patch_embed.projection if hasattr(backbone, 'patch_embed') else backbone.conv1
-    assert first_layer.weight.grad.abs().sum() > 0
+    if hasattr(backbone, 'patch_embed'):
+        assert backbone.patch_embed.projection.weight.grad.abs().sum() > 0
+    else:  # mmdet's ResNet: a frozen stem, and residual branches that start at zero (zero_init_residual)
+        assert backbone.layer2[0].downsample[0].weight.grad.abs().sum() > 0
 
     model.eval()
     with torch.no_grad():
@@ -240,3 +243,33 @@ def test_plainft_configs_train_the_mi_embedding_ten_times_faster(name):
     lrs = {names[id(p)]: group['lr'] for group in optim_wrapper.optimizer.param_groups for p in group['params']}
     assert lrs['backbone.patch_embed.projection.weight'] == pytest.approx(10 * base_lr)
     assert lrs['backbone.layers.0.attn.qkv.weight'] == pytest.approx(base_lr)
+
+
+def flat(cfg, prefix=''):
+    """{'a.b.c': value} of a nested config dict."""
+    items = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict):
+            items.update(flat(value, f'{prefix}{key}.'))
+        else:
+            items[f'{prefix}{key}'] = value
+    return items
+
+
+def test_mmdet_resnet_takes_mi_by_its_data_preprocessor_alone():
+    """The MI ResNet-18 RetinaNet is mmdet's own model: only the lines its config explains differ."""
+    import mmdet
+    mmdet_configs = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs')
+    mmdet_own = flat(Config.fromfile(osp.join(mmdet_configs, 'retinanet', 'retinanet_r18_fpn_1x_coco.py')).model)
+    plain = flat(Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_r18-plain_fpn_1e_fmnist-det.py')).model)
+    mi = flat(Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_r18-mi-p16s8_fpn_1e_fmnist-det.py')).model)
+
+    def changed(a, b):  # (a config inheriting by 'mmdet::' also records the scope)
+        return {key for key in (set(a) | set(b)) - {'_scope_'} if a.get(key, 'absent') != b.get(key, 'absent')}
+
+    assert changed(mmdet_own, plain) == {'bbox_head.num_classes'}
+    assert changed(plain, mi) == {
+        'data_preprocessor.type', 'data_preprocessor.mode', 'data_preprocessor.patch_size',
+        'data_preprocessor.sub_patch_size', 'bbox_head.anchor_generator.octave_base_scale'
+    }
+    assert mi['data_preprocessor.mode'] == 'mi' and mi['bbox_head.anchor_generator.octave_base_scale'] == 2
