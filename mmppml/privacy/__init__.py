@@ -5,6 +5,7 @@
 - :mod:`.scores`: what it recovers (block placement, the human proxy's class recognisability, and the
   instance: linkage, re-identification, SSIM margin);
 - :mod:`.experiments`: the attack suite and the privacy-utility frontier that run and report them;
+- :mod:`.audit`: the same attacks and scores on any image set at a training config's setting;
 - :mod:`.blocks` and :mod:`.images`: the block views and the scored and public images they share.
 
 NumPy/SciPy only at import; the learned attackers need torch and the suite scikit-image, imported on use.

@@ -84,6 +84,7 @@ def train_block_attacker(blocks: np.ndarray,
                          flip: bool = True,
                          seed: int = 0,
                          log: Optional[Callable[[str], None]] = None,
+                         device: str = 'cpu',
                          **model_kwargs) -> BlockPositionNet:
     """Train a :class:`BlockPositionNet` on blocks of public images, shuffled afresh at every step.
 
@@ -96,6 +97,7 @@ def train_block_attacker(blocks: np.ndarray,
         max_seconds (float, optional): wall-clock cap; the number of steps is fitted to it (timed on
             a throwaway copy first), so the schedule still completes.
         flip (bool): add horizontally flipped images (a public-data augmentation).
+        device (str): where the network trains (``'cpu'``, ``'cuda'``); batches are drawn on the CPU.
         **model_kwargs: ``embed_dims``, ``num_layers``, ``num_heads``.
 
     Returns:
@@ -107,7 +109,7 @@ def train_block_attacker(blocks: np.ndarray,
     m, n, d = tokens.shape
     if n != grid[0] * grid[1]:
         raise ValueError(f'{n} blocks per image do not fill a {grid[0]}x{grid[1]} grid')
-    model = BlockPositionNet(d, n, **model_kwargs)
+    model = BlockPositionNet(d, n, **model_kwargs).to(device)
     steps = max(1, int(math.ceil(epochs * m / batch_size)))
 
     def step_fn(net, opt, sched=None):
@@ -118,7 +120,7 @@ def train_block_attacker(blocks: np.ndarray,
             x = torch.where(flipped[:, None, None], _flip_blocks(x, grid, block), x)
         perm = torch.argsort(torch.rand(batch_size, n, generator=gen), dim=1)  # slot i holds block perm[i]
         shuffled = torch.gather(x, 1, perm[..., None].expand(-1, -1, d))
-        loss = F.cross_entropy(net(shuffled).reshape(-1, n), perm.reshape(-1))
+        loss = F.cross_entropy(net(shuffled.to(device)).reshape(-1, n), perm.reshape(-1).to(device))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -173,8 +175,8 @@ def assign_positions(logits: np.ndarray) -> np.ndarray:
 @torch.no_grad()
 def predict_positions(model: BlockPositionNet, shuffled_blocks: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """(K, N, b, b[, C]) blocks of K encrypted images -> (K, N) predicted positions (permutations)."""
-    tokens = _as_tokens(shuffled_blocks)
-    logits = torch.cat([model(tokens[i:i + batch_size]) for i in range(0, len(tokens), batch_size)])
+    tokens, dev = _as_tokens(shuffled_blocks), next(model.parameters()).device
+    logits = torch.cat([model(tokens[i:i + batch_size].to(dev)).cpu() for i in range(0, len(tokens), batch_size)])
     return np.stack([assign_positions(row) for row in logits.numpy()])
 
 

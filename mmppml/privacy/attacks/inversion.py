@@ -98,6 +98,7 @@ def train_inverter(plain: np.ndarray,
                    seed: int = 0,
                    log: Optional[Callable[[str], None]] = None,
                    encrypt: Optional[Callable[[np.ndarray], np.ndarray]] = None,
+                   device: str = 'cpu',
                    **model_kwargs) -> MixInverter:
     """Train a :class:`MixInverter` on (MI(x), x) pairs.
 
@@ -110,6 +111,7 @@ def train_inverter(plain: np.ndarray,
         encrypt (callable, optional): (H, W, C) uint8 -> (H / r, W / r, C) mixed image, drawn once per
             training image; default MI itself. A variant of MI (convex weights, noise) trains the
             inverter meant for it.
+        device (str): where the network trains (``'cpu'``, ``'cuda'``).
         **model_kwargs: ``width``, ``dilations`` of :class:`MixInverter`.
 
     Returns:
@@ -126,7 +128,7 @@ def train_inverter(plain: np.ndarray,
 
     mixed_all = _to_tensor(np.stack([encrypt(p) for p in plain]))
     plain_all = _to_tensor(plain)  # (N * C, 1, H, W): channels are separate samples
-    model = MixInverter(patch_size, sub_patch_size, **model_kwargs)
+    model = MixInverter(patch_size, sub_patch_size, **model_kwargs).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     start, loss_avg = time.time(), None
     for step in range(max_steps):
@@ -135,7 +137,7 @@ def train_inverter(plain: np.ndarray,
         flip = [d for d, f in ((2, rng.random() < 0.5), (3, rng.random() < 0.5)) if f]
         if flip:
             inp, target = inp.flip(flip), target.flip(flip)
-        loss = F.mse_loss(model(inp), target)
+        loss = F.mse_loss(model(inp.to(device)), target.to(device))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -164,7 +166,7 @@ def invert_mixed(model: MixInverter, mixed: np.ndarray) -> np.ndarray:
     """
     squeeze = mixed.ndim == 2
     hwc = mixed[..., None] if squeeze else mixed
-    out = model(_to_tensor(hwc[None]))  # (C, 1, H, W)
+    out = model(_to_tensor(hwc[None]).to(model.block_pos.device)).cpu()  # (C, 1, H, W)
     img = out[:, 0].permute(1, 2, 0).numpy() * 255.0
     img = round_to_uint8(img)
     return img[..., 0] if squeeze else img

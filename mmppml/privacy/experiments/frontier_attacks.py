@@ -51,6 +51,9 @@ class FrontierAttackConfig:
     gallery_size: int = 100
     view_epochs: float = 1.
     matcher_epochs: float = 2.
+    attacker_seconds: Optional[float] = None  # caps on each block attacker's and matcher's training
+    matcher_seconds: Optional[float] = None
+    device: str = 'cpu'  # where the attackers train
     seed: int = 0
 
     @classmethod
@@ -106,13 +109,17 @@ class CellAttacks:
     """Train (and cache) the attackers each cell needs and score their reconstructions.
 
     Args:
-        public (np.ndarray): (M, 32, 32) uint8 public training images.
-        public_labels (np.ndarray): (M,) their classes.
-        attacked (np.ndarray): (K, 32, 32) uint8 held-out images to attack.
-        attacked_labels (np.ndarray): (K,) their classes.
-        proxy: the human proxy (:class:`mmppml.privacy.scores.proxy.ProxyNet`), trained on plain public images.
+        public (np.ndarray): (M, H, H) uint8 public training images (square, gray).
+        public_labels (np.ndarray, optional): (M,) their classes (None: no label attack).
+        attacked (np.ndarray): (K, H, H) uint8 held-out images to attack.
+        attacked_labels (np.ndarray, optional): (K,) their classes.
+        proxy: the human proxy (:class:`mmppml.privacy.scores.proxy.ProxyNet`), trained on plain public images;
+            None scores no class recognisability.
         config (FrontierAttackConfig): budgets.
         log (callable): receives progress lines.
+        instance (InstanceScores, optional): scores the instance over the attacked images.
+
+    ``reconstructions`` holds what the last :meth:`attack` produced, by attack name: (K, H, H) uint8.
     """
 
     def __init__(self,
@@ -130,11 +137,16 @@ class CellAttacks:
         self.attacked, self.labels = attacked, attacked_labels
         self.proxy, self.cfg, self.log = proxy, config, log
         self.rng = new_rng()  # the attacked images get OS-entropy randomness
-        self.prototypes = class_prototypes(public, public_labels, int(public_labels.max()) + 1)
+        self.prototypes = None if public_labels is None else class_prototypes(public, public_labels,
+                                                                              int(public_labels.max()) + 1)
         self._models: Dict[tuple, object] = {}
+        self.reconstructions: Dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ scores
-    def top1(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> float:
+    def top1(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> Optional[float]:
+        """The proxy's top-1 on ``images`` (None without a proxy)."""
+        if self.proxy is None:
+            return None
         from ..scores.proxy import proxy_top1
         return proxy_top1(self.proxy, images, self.labels if labels is None else labels)
 
@@ -154,11 +166,13 @@ class CellAttacks:
             psnr=pooled_psnr(mean_squared_error(self.attacked, recon)),
             ssim=ssim,
             **extra)
+        self.reconstructions[attack] = recon
         if self.instance is not None:
             best = self.instance.images(self.cell, attack, recon)
             row.update(
                 reid_top1=best['top1'], reid_matcher=best['matcher'], ssim_margin=self.instance.fidelity[-1]['margin'])
-        self.log(f'  {attack}: proxy top-1 {row["proxy_top1"]:.3f}, PSNR {row["psnr"]:.2f} dB, SSIM {ssim:.3f}')
+        proxy = '' if row['proxy_top1'] is None else f'proxy top-1 {row["proxy_top1"]:.3f}, '
+        self.log(f'  {attack}: {proxy}PSNR {row["psnr"]:.2f} dB, SSIM {ssim:.3f}')
         return row
 
     # ------------------------------------------------------------------ models
@@ -181,8 +195,10 @@ class CellAttacks:
                 block,
                 epochs=cfg.attacker_epochs,
                 flip=flip,
+                max_seconds=cfg.attacker_seconds,
                 seed=cfg.seed,
                 log=self.log,
+                device=cfg.device,
                 embed_dims=cfg.attacker_dims,
                 num_layers=cfg.attacker_layers)
 
@@ -204,6 +220,7 @@ class CellAttacks:
                 seed=cfg.seed,
                 log=self.log,
                 encrypt=lambda x: encrypt(x[..., 0])[..., None],
+                device=cfg.device,
                 consistent=consistent)
 
         return self._cached(key, build)
@@ -232,7 +249,12 @@ class CellAttacks:
         return shuffled, placed, extra
 
     # ------------------------------------------------------------------ the attacks of each mode
-    def attack(self, mode: str, p: int, s: Optional[int], params: dict, predicted: np.ndarray) -> List[dict]:
+    def attack(self,
+               mode: str,
+               p: int,
+               s: Optional[int],
+               params: dict,
+               predicted: Optional[np.ndarray] = None) -> List[dict]:
         """All attacks on one cell.
 
         Args:
@@ -240,8 +262,8 @@ class CellAttacks:
             p (int): the patch size P.
             s (int, optional): the sub-patch size S (None for the modes without one).
             params (dict): the encryption step of the cell's config (``sigma``, ``concentration``, ...).
-            predicted (np.ndarray): (K,) the task model's labels for the K attacked images (encrypted
-                afresh by its test pipeline).
+            predicted (np.ndarray, optional): (K,) the task model's labels for the K attacked images (encrypted
+                afresh by its test pipeline); None runs no label attack.
 
         Returns:
             list[dict]: one row per attack (``attack``, ``proxy_top1``, ``psnr``, ``ssim``, ...).
@@ -252,9 +274,22 @@ class CellAttacks:
         value = None if record.param is None else record.param.value(params.get(record.param.name))
         tokens = CipherTokens(mode, p, s, **({} if value is None else {record.param.name: value}))
         self.cell = f'{mode} {p}' if s is None else f'{mode} {p}/{s}'
-        rows = [self._row(LABEL_ATTACK, self.prototypes[np.asarray(predicted)])]
-        if record.attack is None:
+        self.reconstructions = {}
+        rows = [] if predicted is None else [self._row(LABEL_ATTACK, self.prototypes[np.asarray(predicted)])]
+        if record.attack is None and not record.encrypts:
             rows.append(self._row('none: the plain image', x))
+        elif record.attack is None:  # nothing to undo: the ciphertext as handed over is all there is
+            r = record.shrink(p, s)
+            cipher = np.stack([
+                record.encrypt(im, p, s, seed=self.rng, **({} if value is None else {
+                    record.param.name: value
+                })) for im in x
+            ])
+            rows.append(
+                self._row('none: the ciphertext' + (', upsampled' if r > 1 else ''),
+                          _upsample(cipher, r) if r > 1 else cipher))
+            if record.linkage is not None:
+                self._instance_ciphers(mode, cipher, tokens, p, s)
         elif record.attack == 'reassembly':
             attacker = self._block_attacker((mode, p), blocks_all(self.public, p), p)
             shuffled, placed, extra = self._reassemble(attacker, blocks_all(x, p))
@@ -341,7 +376,7 @@ class CellAttacks:
         if self.instance is None:
             return
         self.instance.linkage(self.cell, link_mode, ciphertexts, p, s)
-        matcher = self.instance.matcher(tokens, self.cfg.matcher_epochs)
+        matcher = self.instance.matcher(tokens, self.cfg.matcher_epochs, self.cfg.matcher_seconds)
         self.instance.learned(self.cell, matcher, ciphertexts)
 
 

@@ -10,12 +10,12 @@ NumPy/SciPy at import; :mod:`.views` and :mod:`.matcher` need torch and are impo
 """
 from .fidelity import fidelity_summary, instance_fidelity, ssim_pairs, ssim_to_gallery
 from .linkage import folded_bags, linkage, linkage_attacker, linkage_distances, set_distance
-from .ranking import chance_mrr, ranking_scores, same_class_galleries, truth_scores, wilson_interval
+from .ranking import chance_mrr, random_galleries, ranking_scores, same_class_galleries, truth_scores, wilson_interval
 from .reid import correlation_distances, embedding_distances, image_matcher_distances, ssim_distances
 
 __all__ = [
     'fidelity_summary', 'instance_fidelity', 'ssim_pairs', 'ssim_to_gallery', 'folded_bags', 'linkage',
-    'linkage_attacker', 'linkage_distances', 'set_distance', 'chance_mrr', 'ranking_scores', 'same_class_galleries',
-    'truth_scores', 'wilson_interval', 'correlation_distances', 'embedding_distances', 'image_matcher_distances',
-    'ssim_distances'
+    'linkage_attacker', 'linkage_distances', 'set_distance', 'chance_mrr', 'random_galleries', 'ranking_scores',
+    'same_class_galleries', 'truth_scores', 'wilson_interval', 'correlation_distances', 'embedding_distances',
+    'image_matcher_distances', 'ssim_distances'
 ]

@@ -61,17 +61,22 @@ def ssim_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _ssim(*_moments(a), *_moments(b))
 
 
-def ssim_to_gallery(queries: np.ndarray, pool: np.ndarray, galleries: np.ndarray, chunk: int = 32) -> np.ndarray:
+def ssim_to_gallery(queries: np.ndarray,
+                    pool: np.ndarray,
+                    galleries: np.ndarray,
+                    chunk_elements: int = 2**23) -> np.ndarray:
     """SSIM of every query to every member of its gallery.
 
     Args:
         queries (np.ndarray): (T, H, W) what the attacker holds for each target.
         pool (np.ndarray): (M, H, W) the images the galleries index.
         galleries (np.ndarray): (T, K) pool indices.
+        chunk_elements (int): about how many pixels a chunk of targets compares (memory, not results).
 
     Returns:
         np.ndarray: (T, K) float64.
     """
+    chunk = max(1, chunk_elements // (galleries.shape[1] * pool[0].size))
     pb, pub, pubb = _moments(pool)
     qa, qua, quaa = _moments(queries)
     out = np.empty(galleries.shape, dtype=np.float64)

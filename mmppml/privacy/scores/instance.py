@@ -20,7 +20,7 @@ import numpy as np
 
 from .fidelity import fidelity_summary, instance_fidelity
 from .linkage import compares_in_place, linkage
-from .ranking import ranking_scores, same_class_galleries
+from .ranking import random_galleries, ranking_scores, same_class_galleries
 from .reid import embedding_distances, image_matcher_distances
 
 REFERENCE_PLAIN = 'reference: the plain image (no encryption), upper bound'
@@ -38,13 +38,16 @@ class InstanceScores:
     Args:
         pool (np.ndarray): (M, H, W) uint8 test images: the targets are the first ``targets`` of them,
             the other gallery members are drawn from all M.
-        pool_labels (np.ndarray): (M,) classes.
+        pool_labels (np.ndarray, optional): (M,) classes; None for an unlabelled pool, whose galleries
+            are K images of the whole pool.
         targets (int): T, the attacked images.
         public (np.ndarray): (P, H, W) uint8 public training images.
-        public_labels (np.ndarray): (P,) their classes.
+        public_labels (np.ndarray, optional): (P,) their classes (None: one class).
         gallery (int): K (chance 1 / K).
         seed (int): draws the galleries and the views (not any encryption).
         log (callable): receives progress lines.
+        view_config (ViewConfig, optional): how another view differs (default: :class:`~.views.ViewConfig`).
+        device (str): where the matchers train.
     """
 
     def __init__(self,
@@ -55,21 +58,28 @@ class InstanceScores:
                  public_labels: np.ndarray,
                  gallery: int = 100,
                  seed: int = 0,
-                 log: Callable[[str], None] = print):
+                 log: Callable[[str], None] = print,
+                 view_config=None,
+                 device: str = 'cpu'):
         from .views import ViewConfig, other_views
         self.pool, self.pool_labels = pool, pool_labels
         self.targets = np.arange(targets)
-        self.public, self.public_labels = public, public_labels
-        self.log = log
+        self.public = public
+        self.public_labels = np.zeros(len(public), np.int64) if public_labels is None else public_labels
+        self.log, self.device = log, device
         rng = np.random.default_rng(seed + 7919)
-        self.galleries = same_class_galleries(pool_labels, self.targets, gallery, rng)
-        self.view_config = ViewConfig()
+        if pool_labels is None:
+            self.galleries = random_galleries(len(pool), self.targets, gallery, rng)
+        else:
+            self.galleries = same_class_galleries(pool_labels, self.targets, gallery, rng)
+        self.view_config = ViewConfig() if view_config is None else view_config
         self.views = other_views(pool, rng, self.view_config)
         self.seed = seed
         self.embedding = None
         self.view_features = None
         self.matchers: Dict[tuple, object] = {}
         self.rows: List[dict] = []
+        self.distances: Dict[tuple, np.ndarray] = {}  # (mode, attacker, attack, matcher) -> (T, K)
         self.fidelity: List[dict] = []
         self.training: List[dict] = []
 
@@ -86,7 +96,8 @@ class InstanceScores:
             max_seconds=max_seconds,
             view_config=self.view_config,
             seed=self.seed,
-            log=self.log)
+            log=self.log,
+            device=self.device)
         self.view_features = embed_images(self.embedding, self.views)
         self.training.append(
             dict(
@@ -110,7 +121,8 @@ class InstanceScores:
                 max_seconds=max_seconds,
                 view_config=self.view_config,
                 seed=self.seed,
-                log=self.log)
+                log=self.log,
+                device=self.device)
             self.matchers[tokens] = model
             self.training.append(
                 dict(
@@ -124,6 +136,7 @@ class InstanceScores:
     def _add(self, mode: str, attacker: str, attack: str, matcher: str, distances: np.ndarray) -> dict:
         row = dict(mode=mode, attacker=attacker, attack=attack, matcher=matcher, **ranking_scores(distances))
         self.rows.append(row)
+        self.distances[(mode, attacker, attack, matcher)] = distances
         return row
 
     def _log_row(self, row: dict):
@@ -148,15 +161,17 @@ class InstanceScores:
                  f'positive for {fid["positive_margin"]:.3f}')
         return best
 
-    def references(self, prototypes: np.ndarray):
-        """The plain image as query (upper bound) and the class prototype of the true class (chance).
+    def references(self, prototypes: Optional[np.ndarray] = None):
+        """The plain image as query (upper bound) and, given prototypes, the class prototype of the true class
+        (chance).
 
         Args:
-            prototypes (np.ndarray): (classes, H, W) one public image per class.
+            prototypes (np.ndarray, optional): (classes, H, W) one public image per class (a labelled pool).
         """
         plain = self.pool[self.targets]
         self.images('plain', REFERENCE_PLAIN, plain, attacker='reference')
-        self.images('plain', REFERENCE_LABEL, prototypes[self.pool_labels[self.targets]], attacker='reference')
+        if prototypes is not None:
+            self.images('plain', REFERENCE_LABEL, prototypes[self.pool_labels[self.targets]], attacker='reference')
 
     def linkage(self, mode: str, link_mode: str, ciphertexts: np.ndarray, p: int, s: Optional[int] = None) -> dict:
         """The attacker holds the original among the gallery's originals and encrypts them itself."""

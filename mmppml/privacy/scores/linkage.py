@@ -26,6 +26,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
 
 from mmppml.crypto import Mode, new_rng, round_to_uint8, shuffle_patches, split_keyed, to_blocks
 
@@ -140,10 +141,10 @@ def linkage_distances(cipher_rows: np.ndarray, candidate_rows: np.ndarray, galle
         if ordered:
             out[i] = ((cand - cipher_rows[i][None])**2).sum(axis=2).mean(axis=1)
             continue
-        cost = ((cipher_rows[i][None, :, None, :] - cand[:, None, :, :])**2).sum(axis=3)  # (K, N, N)
         for j in range(k):
-            rows, cols = linear_sum_assignment(cost[j])
-            out[i, j] = cost[j][rows, cols].mean()
+            cost = cdist(cipher_rows[i], cand[j], 'sqeuclidean')  # (N, N), one candidate at a time
+            rows, cols = linear_sum_assignment(cost)
+            out[i, j] = cost[rows, cols].mean()
     return out
 
 

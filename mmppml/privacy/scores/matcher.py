@@ -184,7 +184,7 @@ def _class_batches(labels: np.ndarray, batch_size: int, classes: int, rng: np.ra
 def _contrastive(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tensor:
     """Symmetric InfoNCE: row i of ``a`` belongs with row i of ``b``, every other row is a negative."""
     logits = a @ b.t() / temperature
-    target = torch.arange(len(a))
+    target = torch.arange(len(a), device=a.device)
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target))
 
 
@@ -203,6 +203,7 @@ class PairTraining:
         dims (int): the width of the embedding.
         seed (int): seeds the batches, the views and the weights.
         log (callable, optional): receives a progress line now and then.
+        device (str): where the networks train (``'cpu'``, ``'cuda'``); the views are drawn on the CPU.
     """
     epochs: float = 1.
     batch_size: int = 128
@@ -214,6 +215,12 @@ class PairTraining:
     dims: int = 64
     seed: int = 0
     log: Optional[Callable[[str], None]] = None
+    device: str = 'cpu'
+
+
+def _device(net: nn.Module) -> torch.device:
+    """Where ``net``'s weights are."""
+    return next(net.parameters()).device
 
 
 def _train_pairs(images: np.ndarray, labels: np.ndarray, query_fn: Callable[[torch.Tensor, torch.Generator],
@@ -238,8 +245,8 @@ def _train_pairs(images: np.ndarray, labels: np.ndarray, query_fn: Callable[[tor
         keep = rng.random(n) < 0.5  # half the queries are of the image itself, as ciphertexts are
         for k, v in identity_params(n).items():
             first[k] = np.where(keep, v, first[k])
-        a = query_fn(apply_views(x, first), gen)
-        b = apply_views(x, sample_view_params(n, rng, cfg.view_config))
+        a = query_fn(apply_views(x, first), gen).to(cfg.device)
+        b = apply_views(x, sample_view_params(n, rng, cfg.view_config)).to(cfg.device)
         loss = _contrastive(query_net(a), plain_net(b), cfg.temperature)
         opt.zero_grad()
         loss.backward()
@@ -269,7 +276,7 @@ def train_view_embedding(images: np.ndarray, labels: np.ndarray, **settings) -> 
     """
     cfg = PairTraining(**settings)
     torch.manual_seed(cfg.seed)  # the initial weights
-    net = PlainEncoder(cfg.dims)
+    net = PlainEncoder(cfg.dims).to(cfg.device)
     net.trained_steps = _train_pairs(images, labels, lambda x, g: degrade(x, g), net, net, cfg, 'view embedding')
     return net
 
@@ -300,7 +307,7 @@ def train_cipher_matcher(images: np.ndarray, labels: np.ndarray, tokens: CipherT
     h, w = images.shape[1:3]
     n = (h // tokens.p) * (w // tokens.p)  # one token per P x P patch in every mode
     torch.manual_seed(cfg.seed)  # the initial weights
-    model = CipherMatcher(tokens, n, cfg.dims)
+    model = CipherMatcher(tokens, n, cfg.dims).to(cfg.device)
     model.trained_steps = _train_pairs(images, labels, tokens.encrypt, model.cipher, model.plain, cfg,
                                        f'{tokens.mode} matcher')
     return model.eval()
@@ -309,12 +316,12 @@ def train_cipher_matcher(images: np.ndarray, labels: np.ndarray, tokens: CipherT
 @torch.no_grad()
 def embed_images(net: PlainEncoder, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """(n, H, W) images (0-255) -> (n, dims) float32 features."""
-    x = torch.from_numpy(np.asarray(images, dtype=np.float32))
-    return torch.cat([net(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()
+    x, dev = torch.from_numpy(np.asarray(images, dtype=np.float32)), _device(net)
+    return torch.cat([net(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)]).numpy()
 
 
 @torch.no_grad()
 def embed_ciphertexts(model: CipherMatcher, ciphertexts: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """(T, h, w) ciphertexts as handed over -> (T, dims) float32 features."""
-    t = model.tokens.from_ciphertexts(ciphertexts)
-    return torch.cat([model.cipher(t[i:i + batch_size]) for i in range(0, len(t), batch_size)]).numpy()
+    t, dev = model.tokens.from_ciphertexts(ciphertexts), _device(model)
+    return torch.cat([model.cipher(t[i:i + batch_size].to(dev)).cpu() for i in range(0, len(t), batch_size)]).numpy()

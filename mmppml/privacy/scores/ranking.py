@@ -44,6 +44,22 @@ def same_class_galleries(labels: np.ndarray, targets: np.ndarray, size: int, rng
     return out
 
 
+def random_galleries(pool_size: int, targets: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A gallery per target of an unlabelled pool: itself first, then ``size - 1`` other images of the pool,
+    drawn without replacement (what :func:`same_class_galleries` draws when every image has one class).
+
+    Args:
+        pool_size (int): M, the images of the pool.
+        targets (np.ndarray): (T,) indices into the pool.
+        size (int): K, at most M.
+        rng (np.random.Generator): draws the other members.
+
+    Returns:
+        np.ndarray: (T, K) int64 pool indices; column 0 holds the target.
+    """
+    return same_class_galleries(np.zeros(pool_size, np.int64), targets, size, rng)
+
+
 def truth_scores(distances: np.ndarray, truth: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Top-1 and reciprocal rank of the true column, in expectation over random tie-breaking.
 

@@ -44,7 +44,7 @@ def correlation_distances(queries: np.ndarray,
                           pool: np.ndarray,
                           galleries: np.ndarray,
                           max_shift: int = 2,
-                          chunk: int = 64) -> np.ndarray:
+                          chunk_elements: int = 2**24) -> np.ndarray:
     """1 - the best Pearson correlation of each query, shifted by up to ``max_shift`` pixels, with each
     gallery image (invariant to contrast and brightness, tolerant to small shifts).
 
@@ -52,6 +52,7 @@ def correlation_distances(queries: np.ndarray,
         queries (np.ndarray): (T, H, W) the images the attacker holds.
         pool (np.ndarray): (M, H, W) the images the galleries index.
         galleries (np.ndarray): (T, K) pool indices.
+        chunk_elements (int): about how many pixels a chunk of targets holds (memory, not results).
 
     Returns:
         np.ndarray: (T, K) in [0, 2].
@@ -59,11 +60,13 @@ def correlation_distances(queries: np.ndarray,
     pool_z = _zscore(pool).astype(np.float32)
     q = np.asarray(queries, dtype=np.float64)
     shifts = [(dy, dx) for dy in range(-max_shift, max_shift + 1) for dx in range(-max_shift, max_shift + 1)]
-    qz = np.stack([_zscore(shift_zero(q, dy, dx)) for dy, dx in shifts], axis=1).astype(np.float32)  # (T, S, D)
+    chunk = max(1, chunk_elements // (pool_z.shape[1] * (galleries.shape[1] + len(shifts))))
     best = np.empty(galleries.shape)
     for i in range(0, len(q), chunk):
+        part = q[i:i + chunk]
+        qz = np.stack([_zscore(shift_zero(part, dy, dx)) for dy, dx in shifts], axis=1).astype(np.float32)
         g = pool_z[galleries[i:i + chunk]]  # (t, K, D)
-        corr = np.matmul(qz[i:i + chunk], g.transpose(0, 2, 1))  # (t, S, K)
+        corr = np.matmul(qz, g.transpose(0, 2, 1))  # (t, S, K)
         best[i:i + chunk] = corr.max(axis=1)
     return 1. - best
 
