@@ -22,11 +22,16 @@ class YOLOSTokens(NamedTuple):
         patch_map (torch.Tensor): (B, C, h, w) patch tokens after the last block.
         patch_scores (torch.Tensor | None): (B, h * w) logits of the token scorer that chose the detection
             tokens' patches (``det_token_init='top_patches'``), or None.
+        det_cells (torch.Tensor | None): (B, Q) indices (row-major in the h x w grid) of the patches the
+            detection tokens started from, or None.
+        extra_cells (torch.Tensor | None): (B, E) the same for the extra detection tokens, or None.
     """
     det: Tuple[torch.Tensor, ...]
     extra: Optional[Tuple[torch.Tensor, ...]]
     patch_map: torch.Tensor
-    patch_scores: Optional[torch.Tensor]
+    patch_scores: Optional[torch.Tensor] = None
+    det_cells: Optional[torch.Tensor] = None
+    extra_cells: Optional[torch.Tensor] = None
 
 
 @MODELS.register_module()
@@ -47,7 +52,8 @@ class YOLOSBackbone(PEViT):
     - ``det_token_init='top_patches'``: each detection token starts as its learned token plus one embedded
       patch token (with its position), the patches a linear scorer ranks highest (in turn, if there are more
       tokens than patches); the detector trains the scorer to find the patches holding an object's centre,
-      so the tokens start where objects are.
+      so the tokens start where objects are, and predicts each token's box relative to its patch (DINO's
+      query selection: content and reference box from the top proposals).
     - ``num_extra_det_tokens``: training-only detection tokens behind an attention mask (no patch or
       detection token attends to them), for one-to-many matching; the other outputs do not depend on
       them, and they are not run at test time.
@@ -112,9 +118,12 @@ class YOLOSBackbone(PEViT):
         tokens, grid = self.embed(x)
         patches = tokens[:, self.num_extra_tokens:]
         scores = self.patch_scorer(patches).squeeze(-1) if self.patch_scorer is not None else None
-        groups = [tokens, self._start(self.det_tokens, patches, scores)]
+        det_start, det_cells = self._start(self.det_tokens, patches, scores)
+        groups = [tokens, det_start]
+        extra_cells = None
         if with_extra:
-            groups.append(self._start(self.extra_det_tokens, patches, scores))
+            extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores)
+            groups.append(extra_start)
         sizes = [group.shape[1] for group in groups]
         x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
         mask = group_attention_mask(sizes, hidden=[2], device=x.device) if with_extra else None
@@ -129,17 +138,22 @@ class YOLOSBackbone(PEViT):
                 det.append(x[:, det_start:extra_start])
                 extra.append(x[:, extra_start:])
         patch_map = x[:, self.num_extra_tokens:det_start].transpose(1, 2).reshape(x.shape[0], -1, *grid)
-        return YOLOSTokens(tuple(det), tuple(extra) if with_extra else None, patch_map, scores)
+        return YOLOSTokens(tuple(det), tuple(extra) if with_extra else None, patch_map, scores, det_cells, extra_cells)
 
-    def _start(self, learned: torch.Tensor, patches: torch.Tensor, scores: Optional[torch.Tensor]) -> torch.Tensor:
-        """(B, n, C) first states of n detection tokens: learned, plus the top-scoring patches if so set."""
+    def _start(self, learned: torch.Tensor, patches: torch.Tensor,
+               scores: Optional[torch.Tensor]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """First states of n detection tokens: learned, plus the top-scoring patches if so set.
+
+        Returns:
+            tuple: (B, n, C) states and the (B, n) indices of their patches (None without a scorer).
+        """
         start = learned.expand(patches.shape[0], -1, -1)
         if scores is None:
-            return start
+            return start, None
         count, num_patches = learned.shape[1], patches.shape[1]
         top = scores.detach().topk(min(count, num_patches), dim=1).indices
         top = top.repeat(1, -(-count // num_patches))[:, :count]  # more tokens than patches: round again
-        return start + patches.gather(1, top[..., None].expand(-1, -1, patches.shape[-1]))
+        return start + patches.gather(1, top[..., None].expand(-1, -1, patches.shape[-1])), top
 
     def get_layer_depth(self, param_name: str, prefix: str = '') -> Tuple[int, int]:
         """As :meth:`PEViT.get_layer_depth`; the detection tokens and the scorer belong to the stem (depth 0)."""

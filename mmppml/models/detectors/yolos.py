@@ -1,4 +1,5 @@
 """YOLOS-style detector: detection tokens through a plain ViT, then set prediction."""
+import inspect
 from typing import Optional
 
 import torch
@@ -8,7 +9,7 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torchvision.ops import sigmoid_focal_loss
 
 from mmppml.registry import MODELS
-from ..utils.set_targets import centre_cell_targets, repeat_gt_instances
+from ..utils.set_targets import cell_reference_boxes, centre_cell_targets, repeat_gt_instances
 
 
 @MODELS.register_module()
@@ -31,7 +32,8 @@ class YOLOS(SingleStageDetector):
     - ``aux_head``: a dense detection head (e.g. mmdet's ``RetinaHead`` with its own ``train_cfg``) on the
       patch tokens after the last block, trained beside the set prediction (as Co-DETR's auxiliary heads).
     - With ``det_token_init='top_patches'`` the backbone's patch scorer learns, with a sigmoid focal loss
-      times ``patch_score_loss_weight``, which token cells hold a box centre.
+      times ``patch_score_loss_weight``, which token cells hold a box centre, and each detection token's box
+      is predicted relative to its patch (a box two cells wide at the patch's centre).
 
     Args:
         backbone (dict): Config of a backbone returning detection tokens.
@@ -68,6 +70,10 @@ class YOLOS(SingleStageDetector):
         if backbone_dims is not None and head_dims is not None and backbone_dims != head_dims:
             raise ValueError(f'bbox_head.embed_dims ({head_dims}) must equal the backbone embed_dims '
                              f'({backbone_dims})')
+        if getattr(self.backbone, 'patch_scorer', None) is not None and \
+                'references' not in inspect.signature(self.bbox_head.forward).parameters:
+            raise ValueError("det_token_init='top_patches' predicts boxes relative to the tokens' patches: use a "
+                             f'head whose forward takes references (mmppml.YOLOSHead), not {type(self.bbox_head).__name__}')
         self.one_to_many_cfg = self._check_one_to_many(one_to_many_cfg)
         self.aux_head = MODELS.build(aux_head) if aux_head is not None else None
         self.patch_score_loss_weight = float(patch_score_loss_weight)
@@ -118,11 +124,13 @@ class YOLOS(SingleStageDetector):
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().loss(batch_inputs, batch_data_samples)
         tokens = self.backbone.forward_tokens(batch_inputs)
-        losses = self.bbox_head.loss(self._stack(tokens.det), batch_data_samples)
+        losses = self.bbox_head.loss(self._stack(tokens.det), batch_data_samples,
+                                     **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
         if self.one_to_many_cfg is not None:
             repeated = repeat_gt_instances(batch_data_samples, self.one_to_many_cfg['num_repeats'])
             weight = self.one_to_many_cfg['loss_weight']
-            for name, value in self.bbox_head.loss(self._stack(tokens.extra), repeated).items():
+            references = self._references(tokens.extra_cells, tokens, batch_inputs, batch_data_samples)
+            for name, value in self.bbox_head.loss(self._stack(tokens.extra), repeated, **references).items():
                 losses['o2m.' + name] = value * weight if 'loss' in name else value
         if self.aux_head is not None:
             for name, value in self.aux_head.loss((tokens.patch_map, ), batch_data_samples).items():
@@ -133,3 +141,22 @@ class YOLOS(SingleStageDetector):
             focal = sigmoid_focal_loss(tokens.patch_scores, targets, reduction='sum') / targets.sum().clamp(min=1)
             losses['loss_patch_score'] = focal * self.patch_score_loss_weight
         return losses
+
+    def predict(self, batch_inputs: torch.Tensor, batch_data_samples: SampleList, rescale: bool = True) -> SampleList:
+        """Detections of the detection tokens (boxes relative to their patches where they started from one)."""
+        if not hasattr(self.backbone, 'forward_tokens'):
+            return super().predict(batch_inputs, batch_data_samples, rescale)
+        tokens = self.backbone.forward_tokens(batch_inputs, with_extra=False)
+        results = self.bbox_head.predict(
+            self._stack(tokens.det), batch_data_samples, rescale=rescale,
+            **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
+        return self.add_pred_to_datasample(batch_data_samples, results)
+
+    @staticmethod
+    def _references(cells: Optional[torch.Tensor], tokens, batch_inputs: torch.Tensor,
+                    batch_data_samples: SampleList) -> dict:
+        """``dict(references=...)``, the reference boxes of tokens started from patches, or ``{}``."""
+        if cells is None:
+            return {}
+        metas = [sample.metainfo for sample in batch_data_samples]
+        return dict(references=cell_reference_boxes(cells, tokens.patch_map.shape[-2:], batch_inputs.shape[-2:], metas))

@@ -4,6 +4,9 @@ from typing import Optional, Tuple
 import torch
 from mmcv.cnn.bricks.transformer import FFN
 from mmdet.models.dense_heads import DETRHead
+from mmdet.models.layers.transformer import inverse_sigmoid
+from mmdet.structures import SampleList
+from mmdet.utils import InstanceList
 
 from mmppml.registry import MODELS
 
@@ -60,16 +63,39 @@ class YOLOSHead(DETRHead):
                 ffn_drop=0.0,
                 add_identity=False)
 
-    def forward(self, hidden_states: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(self,
+                hidden_states: torch.Tensor,
+                references: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Class scores and boxes of the detection tokens.
 
         Args:
             hidden_states (torch.Tensor): (num_layers, B, Q, C) detection-token states.
+            references (torch.Tensor, optional): (B, Q, 4) normalised (cx, cy, w, h) reference boxes; the
+                box branch then predicts offsets to them (in inverse-sigmoid space, as Deformable DETR).
 
         Returns:
             tuple[torch.Tensor]: (num_layers, B, Q, num_classes + 1) class scores and (num_layers, B,
             Q, 4) normalised (cx, cy, w, h) boxes.
         """
         cls_input = self.activate(self.cls_ffn(hidden_states)) if self.num_cls_fcs else hidden_states
-        boxes = self.fc_reg(self.activate(self.reg_ffn(hidden_states))).sigmoid()
-        return self.fc_cls(cls_input), boxes
+        boxes = self.fc_reg(self.activate(self.reg_ffn(hidden_states)))
+        if references is not None:
+            boxes = boxes + inverse_sigmoid(references)
+        return self.fc_cls(cls_input), boxes.sigmoid()
+
+    def loss(self, hidden_states: torch.Tensor, batch_data_samples: SampleList,
+             references: Optional[torch.Tensor] = None) -> dict:
+        """``DETRHead.loss``, with the tokens' reference boxes if any (see :meth:`forward`)."""
+        batch_gt_instances = [sample.gt_instances for sample in batch_data_samples]
+        batch_img_metas = [sample.metainfo for sample in batch_data_samples]
+        return self.loss_by_feat(*self(hidden_states, references), batch_gt_instances, batch_img_metas)
+
+    def predict(self,
+                hidden_states: torch.Tensor,
+                batch_data_samples: SampleList,
+                rescale: bool = True,
+                references: Optional[torch.Tensor] = None) -> InstanceList:
+        """``DETRHead.predict`` (the last layer), with the tokens' reference boxes if any."""
+        batch_img_metas = [sample.metainfo for sample in batch_data_samples]
+        outs = self(hidden_states[-1:], references)
+        return self.predict_by_feat(*outs, batch_img_metas=batch_img_metas, rescale=rescale)

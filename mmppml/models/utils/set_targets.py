@@ -45,3 +45,27 @@ def centre_cell_targets(batch_data_samples: Sequence[DetDataSample], input_shape
         row = ((boxes[:, 1] + boxes[:, 3]) / 2 * rows / height).long().clamp(0, rows - 1)
         targets[index, row * cols + col] = 1.
     return targets
+
+
+def cell_reference_boxes(cells: torch.Tensor, grid: Tuple[int, int], input_shape: Tuple[int, int],
+                         batch_img_metas: Sequence[dict], size_cells: float = 2.0) -> torch.Tensor:
+    """Reference boxes of detection tokens started from patches: each patch's centre, ``size_cells`` cells wide.
+
+    Args:
+        cells (torch.Tensor): (B, n) row-major indices into the (h, w) token grid.
+        grid (tuple[int, int]): (h, w) token grid, covering the (H, W) batch input.
+        input_shape (tuple[int, int]): (H, W) of the batch input.
+        batch_img_metas (Sequence[dict]): Each image's ``img_shape``, which the head normalises boxes by.
+        size_cells (float): Width and height of a reference box, in cells. Defaults to 2.0.
+
+    Returns:
+        torch.Tensor: (B, n, 4) normalised (cx, cy, w, h) boxes, clamped into (0, 1).
+    """
+    (rows, cols), (height, width) = grid, input_shape
+    step_y, step_x = height / rows, width / cols
+    centre_x = (cells % cols + 0.5) * step_x
+    centre_y = torch.div(cells, cols, rounding_mode='floor').add(0.5) * step_y
+    boxes = torch.stack([centre_x, centre_y, torch.full_like(centre_x, size_cells * step_x),
+                         torch.full_like(centre_y, size_cells * step_y)], dim=-1)
+    scale = boxes.new_tensor([[meta['img_shape'][1], meta['img_shape'][0]] * 2 for meta in batch_img_metas])
+    return (boxes / scale[:, None]).clamp(1e-3, 1 - 1e-3)

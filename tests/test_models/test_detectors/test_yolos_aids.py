@@ -35,7 +35,7 @@ AIDS = {
     'none': dict(),
     'one_to_many': dict(backbone=dict(num_extra_det_tokens=12), one_to_many_cfg=dict(num_repeats=2)),
     'aux_head': dict(aux_head=AUX_HEAD),
-    'top_patches': dict(backbone=dict(det_token_init='top_patches')),
+    'top_patches': dict(backbone=dict(det_token_init='top_patches'), bbox_head=dict(type='mmppml.YOLOSHead')),
     'focal': dict(bbox_head=FOCAL_HEAD, match_cls=dict(type='FocalLossCost', weight=2.0)),
 }
 
@@ -135,10 +135,11 @@ def test_top_patches_start_the_det_tokens_at_the_best_scored_patches():
     img = torch.randn(1, 3, 32, 32)
     patches, _ = backbone.embed(img)
     top = patches[0, :, 0].topk(2).indices
-    start = backbone._start(backbone.det_tokens, patches, backbone.patch_scorer(patches).squeeze(-1))
+    start, cells = backbone._start(backbone.det_tokens, patches, backbone.patch_scorer(patches).squeeze(-1))
     torch.testing.assert_close(start[0], backbone.det_tokens[0] + patches[0, top])
+    assert cells[0].tolist() == top.tolist()
     ranked = patches[0, :, 0].argsort(descending=True)  # 16 patches: 20 tokens take them all, then the top 4
-    start = backbone._start(torch.zeros(1, 20, 32), patches, backbone.patch_scorer(patches).squeeze(-1))
+    start, _ = backbone._start(torch.zeros(1, 20, 32), patches, backbone.patch_scorer(patches).squeeze(-1))
     torch.testing.assert_close(start[0], patches[0, torch.cat([ranked, ranked[:4]])])
 
 
@@ -149,6 +150,24 @@ def test_centre_cell_targets_mark_the_cells_of_box_centres():
     expected[0, 0 * 8 + 0] = 1  # centre (5, 5)
     expected[0, 3 * 8 + 6] = 1  # centre (52, 25)
     torch.testing.assert_close(targets, expected)
+
+
+def test_top_patches_predict_boxes_relative_to_their_patches():
+    model = build('top_patches').eval()
+    with torch.no_grad():
+        model.bbox_head.fc_reg.weight.zero_()
+        model.bbox_head.fc_reg.bias.zero_()  # no offsets: every box is its patch's reference box
+        data = model.data_preprocessor(demo_mm_inputs(1, [[3, 64, 48]], num_classes=2), False)
+        tokens = model.backbone.forward_tokens(data['inputs'], with_extra=False)
+        preds = model.predict(data['inputs'], data['data_samples'], rescale=False)[0].pred_instances
+    rows, cols = tokens.patch_map.shape[-2:]  # cells of 8 x 8 px
+    cells = tokens.det_cells[0]
+    centres = torch.stack([(cells % cols + 0.5) * 8, (cells // cols + 0.5) * 8], dim=-1)
+    boxes = torch.cat([centres - 8, centres + 8], dim=-1)  # two cells wide, clipped to the 48 x 64 image
+    boxes = torch.min(boxes.clamp(min=0), torch.tensor([48., 64., 48., 64.]))
+    assert sorted(map(tuple, preds.bboxes.round().tolist())) == sorted(map(tuple, boxes.round().tolist()))
+    with pytest.raises(ValueError, match='references'):
+        YOLOS(**yolos_cfg(det_token_init='top_patches'))  # DETRHead takes no reference boxes
 
 
 def test_one_to_many_needs_extra_tokens():
