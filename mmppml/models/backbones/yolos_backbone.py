@@ -49,11 +49,12 @@ class YOLOSBackbone(PEViT):
 
     Two options help the detection tokens learn on small data (both off by default, as in YOLOS):
 
-    - ``det_token_init='top_patches'``: each detection token starts as its learned token plus one embedded
-      patch token (with its position), the patches a linear scorer ranks highest (in turn, if there are more
-      tokens than patches); the detector trains the scorer to find the patches holding an object's centre,
-      so the tokens start where objects are, and predicts each token's box relative to its patch (DINO's
-      query selection: content and reference box from the top proposals).
+    - ``det_token_init='top_patches'``: a first pass of the blocks over the patch tokens alone proposes
+      patches: a linear scorer ranks its output tokens, and each detection token starts as its learned token
+      plus one of the top-ranked output patch tokens (in turn, if there are more tokens than patches); the
+      detector trains the scorer to find the patches holding an object's centre, so the tokens start where
+      objects are, and predicts each token's box relative to its patch (DINO's two-stage query selection:
+      content and reference box from the top proposals). The first pass costs one more forward pass.
     - ``num_extra_det_tokens``: training-only detection tokens behind an attention mask (no patch or
       detection token attends to them), for one-to-many matching; the other outputs do not depend on
       them, and they are not run at test time.
@@ -116,14 +117,16 @@ class YOLOSBackbone(PEViT):
         """
         with_extra = (self.training if with_extra is None else with_extra) and self.extra_det_tokens is not None
         tokens, grid = self.embed(x)
-        patches = tokens[:, self.num_extra_tokens:]
-        scores = self.patch_scorer(patches).squeeze(-1) if self.patch_scorer is not None else None
+        patches, scores = None, None
+        if self.patch_scorer is not None:  # a first pass over the patch tokens alone proposes the patches
+            patches = self._patch_pass(tokens)
+            scores = self.patch_scorer(patches).squeeze(-1)
         det_start, det_cells = self._start(self.det_tokens, patches, scores)
-        groups = [tokens, det_start]
+        groups = [tokens, det_start.expand(tokens.shape[0], -1, -1)]
         extra_cells = None
         if with_extra:
             extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores)
-            groups.append(extra_start)
+            groups.append(extra_start.expand(tokens.shape[0], -1, -1))
         sizes = [group.shape[1] for group in groups]
         x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
         mask = group_attention_mask(sizes, hidden=[2], device=x.device) if with_extra else None
@@ -140,16 +143,28 @@ class YOLOSBackbone(PEViT):
         patch_map = x[:, self.num_extra_tokens:det_start].transpose(1, 2).reshape(x.shape[0], -1, *grid)
         return YOLOSTokens(tuple(det), tuple(extra) if with_extra else None, patch_map, scores, det_cells, extra_cells)
 
-    def _start(self, learned: torch.Tensor, patches: torch.Tensor,
+    def _patch_pass(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, h * w, C) patch tokens after the last block (and final norm) of a pass without detection tokens."""
+        x = self.pre_norm(self.drop_after_pos(tokens))
+        for layer in self.layers:
+            x = layer(x)
+        return (self.ln1(x) if self.final_norm else x)[:, self.num_extra_tokens:]
+
+    def _start(self, learned: torch.Tensor, patches: Optional[torch.Tensor],
                scores: Optional[torch.Tensor]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """First states of n detection tokens: learned, plus the top-scoring patches if so set.
+
+        Args:
+            learned (torch.Tensor): (1, n, C) learned tokens.
+            patches (torch.Tensor, optional): (B, L, C) proposed patch tokens.
+            scores (torch.Tensor, optional): (B, L) their scores.
 
         Returns:
             tuple: (B, n, C) states and the (B, n) indices of their patches (None without a scorer).
         """
-        start = learned.expand(patches.shape[0], -1, -1)
         if scores is None:
-            return start, None
+            return learned, None
+        start = learned.expand(patches.shape[0], -1, -1)
         count, num_patches = learned.shape[1], patches.shape[1]
         top = scores.detach().topk(min(count, num_patches), dim=1).indices
         top = top.repeat(1, -(-count // num_patches))[:, :count]  # more tokens than patches: round again

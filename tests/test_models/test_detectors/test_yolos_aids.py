@@ -152,6 +152,17 @@ def test_centre_cell_targets_mark_the_cells_of_box_centres():
     torch.testing.assert_close(targets, expected)
 
 
+def test_top_patches_are_proposed_by_a_pass_over_the_patches_alone():
+    backbone = tiny_backbone(det_token_init='top_patches', num_det_tokens=3, pos_embed='sincos')
+    img = torch.randn(2, 3, 32, 48)
+    with torch.no_grad():
+        tokens = backbone.forward_tokens(img, with_extra=False)
+        proposals = backbone._patch_pass(backbone.embed(img)[0])
+        expected = backbone.patch_scorer(proposals).squeeze(-1).topk(3, dim=1).indices
+    assert tokens.det_cells.tolist() == expected.tolist()
+    torch.testing.assert_close(tokens.patch_scores, backbone.patch_scorer(proposals).squeeze(-1))
+
+
 def test_top_patches_predict_boxes_relative_to_their_patches():
     model = build('top_patches').eval()
     with torch.no_grad():
