@@ -1,5 +1,5 @@
 """PEViT with learnable detection tokens, the backbone of the YOLOS-style detector."""
-from typing import NamedTuple, Optional, Tuple
+from typing import NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -105,27 +105,33 @@ class YOLOSBackbone(PEViT):
         """Args: x (torch.Tensor): (B, in_channels, H, W). Returns: the detection tokens' states."""
         return self.forward_tokens(x, with_extra=False).det
 
-    def forward_tokens(self, x: torch.Tensor, with_extra: Optional[bool] = None) -> YOLOSTokens:
+    def forward_tokens(self,
+                       x: torch.Tensor,
+                       with_extra: Optional[bool] = None,
+                       img_shapes: Optional[Sequence[Tuple[int, int]]] = None) -> YOLOSTokens:
         """All token outputs, for training.
 
         Args:
             x (torch.Tensor): (B, in_channels, H, W), H and W multiples of ``patch_size``.
             with_extra (bool, optional): Run the extra detection tokens. Defaults to ``self.training``.
+            img_shapes (Sequence[tuple[int, int]], optional): Each image's (h, w) in ``x`` before padding;
+                ``'top_patches'`` then proposes only patches of the image, never of the padding.
 
         Returns:
             YOLOSTokens: the detection tokens, the extra ones, the patch map and the patch scores.
         """
         with_extra = (self.training if with_extra is None else with_extra) and self.extra_det_tokens is not None
         tokens, grid = self.embed(x)
-        patches, scores = None, None
+        patches, scores, valid = None, None, None
         if self.patch_scorer is not None:  # a first pass over the patch tokens alone proposes the patches
             patches = self._patch_pass(tokens)
             scores = self.patch_scorer(patches).squeeze(-1)
-        det_start, det_cells = self._start(self.det_tokens, patches, scores)
+            valid = None if img_shapes is None else self._image_cells(grid, x.shape[-2:], img_shapes, x.device)
+        det_start, det_cells = self._start(self.det_tokens, patches, scores, valid)
         groups = [tokens, det_start.expand(tokens.shape[0], -1, -1)]
         extra_cells = None
         if with_extra:
-            extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores)
+            extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores, valid)
             groups.append(extra_start.expand(tokens.shape[0], -1, -1))
         sizes = [group.shape[1] for group in groups]
         x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
@@ -150,14 +156,27 @@ class YOLOSBackbone(PEViT):
             x = layer(x)
         return (self.ln1(x) if self.final_norm else x)[:, self.num_extra_tokens:]
 
-    def _start(self, learned: torch.Tensor, patches: Optional[torch.Tensor],
-               scores: Optional[torch.Tensor]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    @staticmethod
+    def _image_cells(grid: Tuple[int, int], input_shape: Tuple[int, int], img_shapes: Sequence[Tuple[int, int]],
+                     device) -> torch.Tensor:
+        """(B, h * w) bool, True for the cells of the (h, w) grid that start inside each image (not padding)."""
+        (rows, cols), (height, width) = grid, input_shape
+        top = torch.arange(rows, device=device) * (height / rows)
+        left = torch.arange(cols, device=device) * (width / cols)
+        return torch.stack([(top[:, None] < h) & (left[None, :] < w) for h, w in img_shapes]).flatten(1)
+
+    def _start(self,
+               learned: torch.Tensor,
+               patches: Optional[torch.Tensor],
+               scores: Optional[torch.Tensor],
+               valid: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """First states of n detection tokens: learned, plus the top-scoring patches if so set.
 
         Args:
             learned (torch.Tensor): (1, n, C) learned tokens.
             patches (torch.Tensor, optional): (B, L, C) proposed patch tokens.
             scores (torch.Tensor, optional): (B, L) their scores.
+            valid (torch.Tensor, optional): (B, L) bool, the patches that may be proposed (ranked first).
 
         Returns:
             tuple: (B, n, C) states and the (B, n) indices of their patches (None without a scorer).
@@ -166,7 +185,8 @@ class YOLOSBackbone(PEViT):
             return learned, None
         start = learned.expand(patches.shape[0], -1, -1)
         count, num_patches = learned.shape[1], patches.shape[1]
-        top = scores.detach().topk(min(count, num_patches), dim=1).indices
+        ranking = scores.detach() if valid is None else scores.detach().masked_fill(~valid, float('-inf'))
+        top = ranking.topk(min(count, num_patches), dim=1).indices
         top = top.repeat(1, -(-count // num_patches))[:, :count]  # more tokens than patches: round again
         return start + patches.gather(1, top[..., None].expand(-1, -1, patches.shape[-1])), top
 

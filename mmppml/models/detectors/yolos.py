@@ -123,7 +123,7 @@ class YOLOS(SingleStageDetector):
         """
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().loss(batch_inputs, batch_data_samples)
-        tokens = self.backbone.forward_tokens(batch_inputs)
+        tokens = self.backbone.forward_tokens(batch_inputs, img_shapes=self._img_shapes(batch_data_samples))
         losses = self.bbox_head.loss(self._stack(tokens.det), batch_data_samples,
                                      **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
         if self.one_to_many_cfg is not None:
@@ -146,11 +146,16 @@ class YOLOS(SingleStageDetector):
         """Detections of the detection tokens (boxes relative to their patches where they started from one)."""
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().predict(batch_inputs, batch_data_samples, rescale)
-        tokens = self.backbone.forward_tokens(batch_inputs, with_extra=False)
+        tokens = self.backbone.forward_tokens(
+            batch_inputs, with_extra=False, img_shapes=self._img_shapes(batch_data_samples))
         results = self.bbox_head.predict(
             self._stack(tokens.det), batch_data_samples, rescale=rescale,
             **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
         return self.add_pred_to_datasample(batch_data_samples, results)
+
+    @staticmethod
+    def _img_shapes(batch_data_samples: SampleList) -> list:
+        return [sample.metainfo['img_shape'] for sample in batch_data_samples]
 
     @staticmethod
     def _references(cells: Optional[torch.Tensor], tokens, batch_inputs: torch.Tensor,

@@ -161,6 +161,10 @@ def test_top_patches_are_proposed_by_a_pass_over_the_patches_alone():
         expected = backbone.patch_scorer(proposals).squeeze(-1).topk(3, dim=1).indices
     assert tokens.det_cells.tolist() == expected.tolist()
     torch.testing.assert_close(tokens.patch_scores, backbone.patch_scorer(proposals).squeeze(-1))
+    with torch.no_grad():  # an image of 16 x 24 px padded to 32 x 48: its own 2 x 3 cells are proposed first
+        tokens = backbone.forward_tokens(img, with_extra=False, img_shapes=[(16, 24), (32, 48)])
+    assert all(cell // 6 < 2 and cell % 6 < 3 for cell in tokens.det_cells[0].tolist())
+    assert tokens.det_cells[1].tolist() == expected[1].tolist()
 
 
 def test_top_patches_predict_boxes_relative_to_their_patches():
