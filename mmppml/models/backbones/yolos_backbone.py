@@ -3,6 +3,7 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 
 from mmppml.registry import MODELS
@@ -10,6 +11,7 @@ from ..utils.token_groups import group_attention_mask, masked_encoder_layer
 from .pe_vit import PEViT
 
 DET_TOKEN_INITS = ('learned', 'top_patches')
+PEAK_MARGIN = 1.0  # how far below the lowest peak every other patch is ranked
 
 
 class YOLOSTokens(NamedTuple):
@@ -50,8 +52,9 @@ class YOLOSBackbone(PEViT):
     Two options help the detection tokens learn on small data (both off by default, as in YOLOS):
 
     - ``det_token_init='top_patches'``: a first pass of the blocks over the patch tokens alone proposes
-      patches: a linear scorer ranks its output tokens, and each detection token starts as its learned token
-      plus one of the top-ranked output patch tokens (in turn, if there are more tokens than patches); the
+      patches: a linear scorer ranks its output tokens (the local maxima of the score map first, so that
+      one token per object comes before a second on any), and each detection token starts as its learned
+      token plus one of the top-ranked output patch tokens (in turn, if there are more tokens than patches); the
       detector trains the scorer to find the patches holding an object's centre, so the tokens start where
       objects are, and predicts each token's box relative to its patch (DINO's two-stage query selection:
       content and reference box from the top proposals). The first pass costs one more forward pass.
@@ -127,11 +130,11 @@ class YOLOSBackbone(PEViT):
             patches = self._patch_pass(tokens)
             scores = self.patch_scorer(patches).squeeze(-1)
             valid = None if img_shapes is None else self._image_cells(grid, x.shape[-2:], img_shapes, x.device)
-        det_start, det_cells = self._start(self.det_tokens, patches, scores, valid)
+        det_start, det_cells = self._start(self.det_tokens, patches, scores, valid, grid)
         groups = [tokens, det_start.expand(tokens.shape[0], -1, -1)]
         extra_cells = None
         if with_extra:
-            extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores, valid)
+            extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores, valid, grid)
             groups.append(extra_start.expand(tokens.shape[0], -1, -1))
         sizes = [group.shape[1] for group in groups]
         x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
@@ -169,7 +172,8 @@ class YOLOSBackbone(PEViT):
                learned: torch.Tensor,
                patches: Optional[torch.Tensor],
                scores: Optional[torch.Tensor],
-               valid: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+               valid: Optional[torch.Tensor] = None,
+               grid: Optional[Tuple[int, int]] = None) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """First states of n detection tokens: learned, plus the top-scoring patches if so set.
 
         Args:
@@ -177,6 +181,8 @@ class YOLOSBackbone(PEViT):
             patches (torch.Tensor, optional): (B, L, C) proposed patch tokens.
             scores (torch.Tensor, optional): (B, L) their scores.
             valid (torch.Tensor, optional): (B, L) bool, the patches that may be proposed (ranked first).
+            grid (tuple[int, int], optional): The (h, w) grid of the L patches; the local maxima of the
+                scores (3 x 3 neighbourhoods) are then ranked before every other patch.
 
         Returns:
             tuple: (B, n, C) states and the (B, n) indices of their patches (None without a scorer).
@@ -185,7 +191,12 @@ class YOLOSBackbone(PEViT):
             return learned, None
         start = learned.expand(patches.shape[0], -1, -1)
         count, num_patches = learned.shape[1], patches.shape[1]
-        ranking = scores.detach() if valid is None else scores.detach().masked_fill(~valid, float('-inf'))
+        ranking = scores.detach()
+        if grid is not None:  # local peaks first: one token per object before a second on any
+            peaks = F.max_pool2d(ranking.view(-1, 1, *grid), 3, stride=1, padding=1).flatten(1) == ranking
+            ranking = torch.where(peaks, ranking, ranking - 2 * ranking.abs().max() - PEAK_MARGIN)
+        if valid is not None:
+            ranking = ranking.masked_fill(~valid, float('-inf'))
         top = ranking.topk(min(count, num_patches), dim=1).indices
         top = top.repeat(1, -(-count // num_patches))[:, :count]  # more tokens than patches: round again
         return start + patches.gather(1, top[..., None].expand(-1, -1, patches.shape[-1])), top

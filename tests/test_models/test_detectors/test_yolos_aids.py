@@ -158,13 +158,27 @@ def test_top_patches_are_proposed_by_a_pass_over_the_patches_alone():
     with torch.no_grad():
         tokens = backbone.forward_tokens(img, with_extra=False)
         proposals = backbone._patch_pass(backbone.embed(img)[0])
-        expected = backbone.patch_scorer(proposals).squeeze(-1).topk(3, dim=1).indices
+        _, expected = backbone._start(backbone.det_tokens, proposals,
+                                      backbone.patch_scorer(proposals).squeeze(-1), grid=(4, 6))
     assert tokens.det_cells.tolist() == expected.tolist()
     torch.testing.assert_close(tokens.patch_scores, backbone.patch_scorer(proposals).squeeze(-1))
     with torch.no_grad():  # an image of 16 x 24 px padded to 32 x 48: its own 2 x 3 cells are proposed first
         tokens = backbone.forward_tokens(img, with_extra=False, img_shapes=[(16, 24), (32, 48)])
     assert all(cell // 6 < 2 and cell % 6 < 3 for cell in tokens.det_cells[0].tolist())
     assert tokens.det_cells[1].tolist() == expected[1].tolist()
+
+
+def test_top_patches_rank_local_peaks_first():
+    """Two objects, each scored highest at its centre and high around it: one token on each before a second."""
+    backbone = tiny_backbone(det_token_init='top_patches', num_det_tokens=3)
+    scores = torch.tensor([[0.9, 0.8, 0.1, 0.0],
+                           [0.7, 0.2, 0.3, 0.5],
+                           [0.0, 0.1, 0.2, 0.4]]).view(1, 12)  # peaks 0.9 (cell 0) and 0.5 (cell 7)
+    patches = torch.randn(1, 12, 32)
+    _, cells = backbone._start(backbone.det_tokens, patches, scores, grid=(3, 4))
+    assert cells[0].tolist() == [0, 7, 1]  # the two peaks, then the best other patch
+    _, cells = backbone._start(backbone.det_tokens, patches, scores)
+    assert cells[0].tolist() == [0, 1, 4]  # without the grid: the top three
 
 
 def test_top_patches_predict_boxes_relative_to_their_patches():
