@@ -20,7 +20,7 @@ from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from mmppml.crypto import MODE_TABLE, to_blocks
 from mmppml.utils import setup_default_scope_and_imports
-from mmppml.utils.fashion_runs import pipeline_variant
+from projects.fashion_mnist_privacy.experiments.fashion_runs import pipeline_variant
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(

@@ -81,8 +81,8 @@ class YOLOSBackbone(PEViT):
                  **kwargs) -> None:
         if 'out_type' in kwargs:
             raise ValueError('YOLOSBackbone always returns its detection tokens; do not set out_type')
-        for name, value, least in (('num_det_tokens', num_det_tokens, 1),
-                                   ('num_extra_det_tokens', num_extra_det_tokens, 0)):
+        for name, value, least in (('num_det_tokens', num_det_tokens, 1), ('num_extra_det_tokens', num_extra_det_tokens,
+                                                                           0)):
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise ValueError(f'{name} must be an int >= {least}, got {value!r}')
         if det_token_init not in DET_TOKEN_INITS:

@@ -73,7 +73,8 @@ class YOLOS(SingleStageDetector):
         if getattr(self.backbone, 'patch_scorer', None) is not None and \
                 'references' not in inspect.signature(self.bbox_head.forward).parameters:
             raise ValueError("det_token_init='top_patches' predicts boxes relative to the tokens' patches: use a "
-                             f'head whose forward takes references (mmppml.YOLOSHead), not {type(self.bbox_head).__name__}')
+                             'head whose forward takes references (mmppml.YOLOSHead), not '
+                             f'{type(self.bbox_head).__name__}')
         self.one_to_many_cfg = self._check_one_to_many(one_to_many_cfg)
         self.aux_head = MODELS.build(aux_head) if aux_head is not None else None
         self.patch_score_loss_weight = float(patch_score_loss_weight)
@@ -124,8 +125,9 @@ class YOLOS(SingleStageDetector):
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().loss(batch_inputs, batch_data_samples)
         tokens = self.backbone.forward_tokens(batch_inputs, img_shapes=self._img_shapes(batch_data_samples))
-        losses = self.bbox_head.loss(self._stack(tokens.det), batch_data_samples,
-                                     **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
+        losses = self.bbox_head.loss(
+            self._stack(tokens.det), batch_data_samples,
+            **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
         if self.one_to_many_cfg is not None:
             repeated = repeat_gt_instances(batch_data_samples, self.one_to_many_cfg['num_repeats'])
             weight = self.one_to_many_cfg['loss_weight']
@@ -149,7 +151,9 @@ class YOLOS(SingleStageDetector):
         tokens = self.backbone.forward_tokens(
             batch_inputs, with_extra=False, img_shapes=self._img_shapes(batch_data_samples))
         results = self.bbox_head.predict(
-            self._stack(tokens.det), batch_data_samples, rescale=rescale,
+            self._stack(tokens.det),
+            batch_data_samples,
+            rescale=rescale,
             **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
         return self.add_pred_to_datasample(batch_data_samples, results)
 

@@ -83,7 +83,9 @@ class YOLOSHead(DETRHead):
             boxes = boxes + inverse_sigmoid(references)
         return self.fc_cls(cls_input), boxes.sigmoid()
 
-    def loss(self, hidden_states: torch.Tensor, batch_data_samples: SampleList,
+    def loss(self,
+             hidden_states: torch.Tensor,
+             batch_data_samples: SampleList,
              references: Optional[torch.Tensor] = None) -> dict:
         """``DETRHead.loss``, with the tokens' reference boxes if any (see :meth:`forward`)."""
         batch_gt_instances = [sample.gt_instances for sample in batch_data_samples]

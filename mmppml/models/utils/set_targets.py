@@ -23,8 +23,10 @@ def repeat_gt_instances(batch_data_samples: Sequence[DetDataSample], num_repeats
     ]
 
 
-def centre_cell_targets(batch_data_samples: Sequence[DetDataSample], input_shape: Tuple[int, int],
-                        grid: Tuple[int, int], device=None) -> torch.Tensor:
+def centre_cell_targets(batch_data_samples: Sequence[DetDataSample],
+                        input_shape: Tuple[int, int],
+                        grid: Tuple[int, int],
+                        device=None) -> torch.Tensor:
     """(B, h * w) float targets, 1 where a token cell of the (h, w) grid holds a ground-truth box's centre.
 
     Args:
@@ -47,8 +49,11 @@ def centre_cell_targets(batch_data_samples: Sequence[DetDataSample], input_shape
     return targets
 
 
-def cell_reference_boxes(cells: torch.Tensor, grid: Tuple[int, int], input_shape: Tuple[int, int],
-                         batch_img_metas: Sequence[dict], size_cells: float = 2.0) -> torch.Tensor:
+def cell_reference_boxes(cells: torch.Tensor,
+                         grid: Tuple[int, int],
+                         input_shape: Tuple[int, int],
+                         batch_img_metas: Sequence[dict],
+                         size_cells: float = 2.0) -> torch.Tensor:
     """Reference boxes of detection tokens started from patches: each patch's centre, ``size_cells`` cells wide.
 
     Args:
@@ -65,7 +70,11 @@ def cell_reference_boxes(cells: torch.Tensor, grid: Tuple[int, int], input_shape
     step_y, step_x = height / rows, width / cols
     centre_x = (cells % cols + 0.5) * step_x
     centre_y = torch.div(cells, cols, rounding_mode='floor').add(0.5) * step_y
-    boxes = torch.stack([centre_x, centre_y, torch.full_like(centre_x, size_cells * step_x),
-                         torch.full_like(centre_y, size_cells * step_y)], dim=-1)
+    boxes = torch.stack([
+        centre_x, centre_y,
+        torch.full_like(centre_x, size_cells * step_x),
+        torch.full_like(centre_y, size_cells * step_y)
+    ],
+                        dim=-1)
     scale = boxes.new_tensor([[meta['img_shape'][1], meta['img_shape'][0]] * 2 for meta in batch_img_metas])
     return (boxes / scale[:, None]).clamp(1e-3, 1 - 1e-3)

@@ -5,11 +5,11 @@ from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.testing import demo_mm_inputs
 from mmengine.structures import InstanceData
+from test_yolos import tiny_backbone, yolos_cfg
 
 from mmppml.models.detectors import YOLOS
 from mmppml.models.utils.set_targets import centre_cell_targets, repeat_gt_instances
 from mmppml.models.utils.token_groups import group_attention_mask
-from test_yolos import tiny_backbone, yolos_cfg
 
 pytestmark = pytest.mark.usefixtures('mmdet_scope')
 
@@ -19,8 +19,7 @@ AUX_HEAD = dict(
     in_channels=32,
     feat_channels=16,
     stacked_convs=1,
-    anchor_generator=dict(
-        type='AnchorGenerator', octave_base_scale=2, scales_per_octave=1, ratios=[1.0], strides=[8]),
+    anchor_generator=dict(type='AnchorGenerator', octave_base_scale=2, scales_per_octave=1, ratios=[1.0], strides=[8]),
     bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0, .0, .0, .0], target_stds=[1.0, 1.0, 1.0, 1.0]),
     loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
     loss_bbox=dict(type='L1Loss', loss_weight=1.0),
@@ -64,8 +63,13 @@ def test_each_aid_trains_one_step_and_predicts(aid):
     model = build(aid)
     data = batch(model)
     losses = model(**data, mode='loss')
-    expected = {'none': set(), 'one_to_many': {'o2m.loss_cls', 'o2m.loss_bbox', 'o2m.loss_iou'},
-                'aux_head': {'aux.loss_cls', 'aux.loss_bbox'}, 'top_patches': {'loss_patch_score'}, 'focal': set()}
+    expected = {
+        'none': set(),
+        'one_to_many': {'o2m.loss_cls', 'o2m.loss_bbox', 'o2m.loss_iou'},
+        'aux_head': {'aux.loss_cls', 'aux.loss_bbox'},
+        'top_patches': {'loss_patch_score'},
+        'focal': set()
+    }
     assert expected[aid] | {'loss_cls', 'loss_bbox', 'loss_iou'} <= set(losses)
     total, _ = model.parse_losses(losses)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -80,8 +84,7 @@ def test_each_aid_trains_one_step_and_predicts(aid):
         assert 'backbone.patch_scorer.weight' in trained
     model.eval()
     with torch.no_grad():
-        preds = model(**model.data_preprocessor(demo_mm_inputs(1, [[3, 64, 64]], num_classes=2), False),
-                      mode='predict')
+        preds = model(**model.data_preprocessor(demo_mm_inputs(1, [[3, 64, 64]], num_classes=2), False), mode='predict')
     assert len(preds[0].pred_instances) == 6
 
 
@@ -158,8 +161,8 @@ def test_top_patches_are_proposed_by_a_pass_over_the_patches_alone():
     with torch.no_grad():
         tokens = backbone.forward_tokens(img, with_extra=False)
         proposals = backbone._patch_pass(backbone.embed(img)[0])
-        _, expected = backbone._start(backbone.det_tokens, proposals,
-                                      backbone.patch_scorer(proposals).squeeze(-1), grid=(4, 6))
+        _, expected = backbone._start(
+            backbone.det_tokens, proposals, backbone.patch_scorer(proposals).squeeze(-1), grid=(4, 6))
     assert tokens.det_cells.tolist() == expected.tolist()
     torch.testing.assert_close(tokens.patch_scores, backbone.patch_scorer(proposals).squeeze(-1))
     with torch.no_grad():  # an image of 16 x 24 px padded to 32 x 48: its own 2 x 3 cells are proposed first
@@ -171,8 +174,7 @@ def test_top_patches_are_proposed_by_a_pass_over_the_patches_alone():
 def test_top_patches_rank_local_peaks_first():
     """Two objects, each scored highest at its centre and high around it: one token on each before a second."""
     backbone = tiny_backbone(det_token_init='top_patches', num_det_tokens=3)
-    scores = torch.tensor([[0.9, 0.8, 0.1, 0.0],
-                           [0.7, 0.2, 0.3, 0.5],
+    scores = torch.tensor([[0.9, 0.8, 0.1, 0.0], [0.7, 0.2, 0.3, 0.5],
                            [0.0, 0.1, 0.2, 0.4]]).view(1, 12)  # peaks 0.9 (cell 0) and 0.5 (cell 7)
     patches = torch.randn(1, 12, 32)
     _, cells = backbone._start(backbone.det_tokens, patches, scores, grid=(3, 4))
