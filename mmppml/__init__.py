@@ -9,7 +9,7 @@ Without MMEngine installed, the NumPy encryption core
 import os
 import sys
 
-__version__ = '0.1.0'
+from .version import __version__  # noqa: F401
 
 try:
     import mmengine  # noqa: F401

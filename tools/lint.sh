@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${MMPPML_VENV:-$ROOT/.venv}/bin/python"
 cd "$ROOT"
-paths=(mmppml configs tests tools)
+paths=(mmppml configs projects tests tools)
 "$PY" -m flake8 "${paths[@]}"
 "$PY" -m isort --check-only --diff "${paths[@]}"
 "$PY" -m yapf --diff --recursive "${paths[@]}"

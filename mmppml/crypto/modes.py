@@ -72,7 +72,7 @@ class Mode:
             ``patch_cfg=dict(type=...)``: ``'mmppml.ConvPatchEmbed'``, ``'mmppml.MIPatchEmbed'`` or
             ``'mmppml.BagPatchEmbed'``.
         attack (str, optional): the strongest reconstruction the privacy frontier runs on it
-            (:class:`~mmppml.privacy.experiments.frontier_attacks.CellAttacks`): ``'reassembly'`` (a learned
+            (:class:`~mmppml.privacy.attacks.cell_attacks.CellAttacks`): ``'reassembly'`` (a learned
             block-position attacker places its shuffled blocks), ``'inversion'`` (a learned inverter of its
             mixing), ``'reassembly+inversion'`` (both, in turn), ``'bag-reassembly'`` (the attacker places
             the sorted values of its bags); None when it encrypts nothing.

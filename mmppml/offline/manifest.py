@@ -29,7 +29,7 @@ def now() -> str:
 
 
 def package_version() -> str:
-    from mmppml import __version__
+    from ..version import __version__
     return __version__
 
 

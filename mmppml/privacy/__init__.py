@@ -1,12 +1,16 @@
 """Attacks on the encryptions and their scores: what an attacker recovers from each mode.
 
 - :mod:`.attacks`: what an attacker runs (jigsaw solvers, key recovery, learned block attackers and MI
-  inverters, hand-made MI baselines);
+  inverters, hand-made MI baselines, and :mod:`.attacks.cell_attacks`, the strongest of them on one mode and
+  setting);
 - :mod:`.scores`: what it recovers (block placement, the human proxy's class recognisability, and the
   instance: linkage, re-identification, SSIM margin);
-- :mod:`.experiments`: the attack suite and the privacy-utility frontier that run and report them;
 - :mod:`.audit`: the same attacks and scores on any image set at a training config's setting;
-- :mod:`.blocks` and :mod:`.images`: the block views and the scored and public images they share.
+- :mod:`.blocks`, :mod:`.images` and :mod:`.report_format`: the block views, the scored and public images
+  and the report cells they share.
+
+The Fashion-MNIST studies that run them (the attack suite, the privacy-utility frontier) are
+``projects/fashion_mnist_privacy/``.
 
 NumPy/SciPy only at import; the learned attackers need torch and the suite scikit-image, imported on use.
 """

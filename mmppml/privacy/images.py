@@ -1,22 +1,16 @@
-"""Public images for the attacks, all available offline.
-
-- Photos bundled with scikit-image (``skimage.data``), split into images the attacks are scored on
-  and images an attacker may train on; the two sets share no scene.
-- Fashion-MNIST from the Debian package ``dataset-fashion-mnist`` (gzipped IDX files), when installed.
-"""
-import os
-from typing import Dict, List, Optional, Sequence
+"""Public images for the attacks, all available offline: photos bundled with scikit-image
+(``skimage.data``), split into images the attacks are scored on and images an attacker may train on;
+the two sets share no scene."""
+from typing import Dict, List, Sequence
 
 import numpy as np
 
 from mmppml.crypto import center_square, round_to_uint8
-from mmppml.idx import read_idx
 
 # Scored photos (people, animals, objects, outdoor scenes) and disjoint training photos.
 TEST_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'motorcycle', 'immunohistochemistry', 'camera', 'coins')
 TRAIN_PHOTOS = ('hubble_deep_field', 'retina', 'moon', 'brick', 'grass', 'gravel', 'cell', 'clock', 'page', 'text',
                 'colorwheel', 'microaneurysms')
-FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'
 
 
 def load_photo(name: str) -> np.ndarray:
@@ -86,26 +80,3 @@ class RandomCrops:
     def batch(self, n: int) -> np.ndarray:
         """(n, size, size, 3) uint8."""
         return np.stack([self() for _ in range(n)])
-
-
-def _read_idx(path: str, magic: int, limit: Optional[int]) -> np.ndarray:
-    """The first ``limit`` items of a gzipped IDX file of unsigned bytes (images or labels)."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f'{path} not found: apt-get install dataset-fashion-mnist')
-    return read_idx(path, magic, limit)
-
-
-def load_fashion_mnist(split: str = 'train',
-                       limit: Optional[int] = None,
-                       root: str = FASHION_MNIST_DIR,
-                       with_labels: bool = False):
-    """Fashion-MNIST images as (N, 28, 28) uint8 from the gzipped IDX files (and (N,) labels if asked).
-
-    Raises:
-        FileNotFoundError: if the Debian package ``dataset-fashion-mnist`` is not installed.
-    """
-    prefix = {'train': 'train', 'test': 't10k'}[split]
-    images = _read_idx(os.path.join(root, f'{prefix}-images-idx3-ubyte.gz'), 0x803, limit)
-    if not with_labels:
-        return images
-    return images, _read_idx(os.path.join(root, f'{prefix}-labels-idx1-ubyte.gz'), 0x801, limit)

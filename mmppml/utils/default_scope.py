@@ -19,5 +19,5 @@ def setup_default_scope_and_imports(cfg: Config, default_scope: str = DEFAULT_SC
         imports.append('mmppml')
     custom_imports['imports'] = imports
     cfg.custom_imports = custom_imports
-    import mmppml.registry  # noqa: F401  (creates the registries; Config.fromfile imported the rest)
+    from ..registry import DATASETS, MODELS, TRANSFORMS  # noqa: F401  (creates them; Config.fromfile imported the rest)
     return cfg

@@ -76,13 +76,13 @@ def test_bad_arguments_are_refused(tmp_path, args, message):
 def test_missing_fashion_mnist_exits_2_with_the_message(tmp_path, monkeypatch, capsys):
     import importlib.util
 
-    import mmppml.privacy.images as images
+    import projects.fashion_mnist_privacy.experiments.fashion_mnist as fashion_mnist
 
     def missing(*args, **kwargs):
-        raise FileNotFoundError('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz not found: '
+        raise FileNotFoundError(f'{fashion_mnist.FASHION_MNIST_DIR}/t10k-images-idx3-ubyte.gz not found: '
                                 'apt-get install dataset-fashion-mnist')
 
-    monkeypatch.setattr(images, 'load_fashion_mnist', missing)
+    monkeypatch.setattr(fashion_mnist, 'load_fashion_mnist', missing)
     spec = importlib.util.spec_from_file_location('attack_tool', TOOL)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)

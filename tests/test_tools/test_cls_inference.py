@@ -12,8 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-from mmppml.privacy.images import FASHION_MNIST_DIR, load_fashion_mnist
-from mmppml.utils.fashion_runs import prepare_data
+from projects.fashion_mnist_privacy.experiments.fashion_mnist import FASHION_MNIST_DIR, load_fashion_mnist
+from projects.fashion_mnist_privacy.experiments.fashion_runs import prepare_data
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = {

@@ -226,17 +226,6 @@ def test_demo_summary_pairs_seeds_for_the_gap_to_plain():
     assert summary['plain']['gap_to_plain'] is None
 
 
-def test_demo_validation_split_is_held_out_of_training():
-    demo = load_demo()
-    split = demo.split_indices(60000, None, 5000, quick=False)
-    assert split['train'] == 55000 and split['evaluation'] == list(range(55000, 60000))
-    small = demo.split_indices(60000, 4000, 5000, quick=False)
-    assert small['train'] == 4000 and min(small['evaluation']) >= 55000
-    assert demo.split_indices(60000, None, None, quick=False) == dict(train=None, evaluation=None)
-    with pytest.raises(ValueError, match='leaves no training images'):
-        demo.split_indices(100, None, 100, quick=False)
-
-
 def load_demo():
     import importlib.util
     spec = importlib.util.spec_from_file_location('demo_tool', osp.join(ROOT, 'tools', 'demo', 'demo.py'))

@@ -18,9 +18,12 @@ public pairs, and the SSIM margin (``--no-instance`` to skip).
 """
 import argparse
 import os
+import os.path as osp
 import sys
 
-STAGES = ('classic', 'in-domain', 'photos')  # mmppml.privacy.experiments.attack_suite.STAGES, without its imports
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
+sys.path.insert(0, ROOT)  # the suite lives in projects/fashion_mnist_privacy/
+STAGES = ('classic', 'in-domain', 'photos')  # attack_suite.STAGES of the project, without its imports
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -79,7 +82,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def options_of(args):
     """The suite's options from the command line."""
-    from mmppml.privacy.experiments.attack_suite import AttackSuiteOptions
+    from projects.fashion_mnist_privacy.experiments.attack_suite import AttackSuiteOptions
     names = ('budget_minutes', 'stages', 'learned', 'instance', 'mixes', 'test_images', 'attacker_epochs',
              'proxy_epochs', 'matcher_epochs', 'quick', 'threads', 'seed')
     return AttackSuiteOptions(fashion_mnist=not args.no_fashion_mnist, **{name: getattr(args, name) for name in names})
@@ -91,11 +94,11 @@ def main(argv=None) -> int:
         os.environ[var] = str(args.threads)  # before NumPy and torch load their thread pools
     import torch
 
-    from mmppml.privacy.experiments.attack_suite import run_attack_suite
+    from projects.fashion_mnist_privacy.experiments.attack_suite import run_attack_suite
     torch.set_num_threads(args.threads)
     options = options_of(args)
     if options.needs_fashion_mnist():
-        from mmppml.privacy.images import load_fashion_mnist
+        from projects.fashion_mnist_privacy.experiments.fashion_mnist import load_fashion_mnist
         try:
             load_fashion_mnist('test', limit=1)
         except FileNotFoundError as err:

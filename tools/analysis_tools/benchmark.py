@@ -22,12 +22,15 @@ Examples:
 import argparse
 import json
 import os
+import os.path as osp
 import platform
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
+sys.path.insert(0, ROOT)  # the suites live in projects/benchmarks/
 SUITES = ('transforms', 'pipeline', 'model', 'offline', 'device')
 
 
@@ -45,7 +48,7 @@ class BenchConfig:
 
 def suite_runners() -> dict:
     """The ``run(cfg) -> rows`` of each suite (imported here: they import torch and mmcv)."""
-    from mmppml.benchmarks import device, model, offline, pipeline, transforms
+    from projects.benchmarks.suites import device, model, offline, pipeline, transforms
     return dict(
         transforms=transforms.run, pipeline=pipeline.run, model=model.run, offline=offline.run, device=device.run)
 
@@ -131,7 +134,7 @@ def main(argv=None) -> int:
     cv2.setNumThreads(args.threads)
     cfg = make_config(args)
 
-    from mmppml.benchmarks.rows import format_table
+    from projects.benchmarks.suites.rows import format_table
     record = dict(
         command=' '.join(['python', 'tools/analysis_tools/benchmark.py'] + (sys.argv[1:] if argv is None else argv)),
         config=vars(cfg),

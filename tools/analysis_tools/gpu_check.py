@@ -21,6 +21,9 @@ import os.path as osp
 import sys
 from pathlib import Path
 
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
+sys.path.insert(0, ROOT)  # the check lives in projects/benchmarks/
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -43,7 +46,7 @@ def main(argv=None) -> int:
     import torch
     from mmengine.logging import MMLogger
 
-    from mmppml.benchmarks import gpu_check
+    from projects.benchmarks.suites import gpu_check
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # no per-parameter initialisation report
     if args.threads:
         torch.set_num_threads(args.threads)

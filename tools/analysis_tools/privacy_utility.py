@@ -24,6 +24,7 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
+sys.path.insert(0, ROOT)  # the study lives in projects/fashion_mnist_privacy/
 DEFAULT_CELLS = [
     'plain:8', 'rs:8', 'mi:8/4', 'rs-on-mi:8/4', 'rs-on-mi:8/2', 'convex-mi:8/4', 'noisy-rs-on-mi:8/4', 'bag:8'
 ]
@@ -31,11 +32,12 @@ DEFAULT_CELLS = [
 
 def parse_args(argv=None) -> argparse.Namespace:
     from mmppml.crypto import MODE_TABLE
+    from projects.fashion_mnist_privacy.experiments.fashion_mnist import FASHION_MNIST_DIR
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument(
         '--data',
-        default='/usr/share/datasets/fashion-mnist',
+        default=FASHION_MNIST_DIR,
         help='folder with the four IDX files of a 28x28 set (Fashion-MNIST layout), gzipped or not')
     parser.add_argument('--data-cache', default='data/fashion-mnist', help='where gzipped files are un-gzipped to')
     parser.add_argument('--work-dir', default='work_dirs/frontier')
@@ -81,7 +83,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def chosen_cells(args):
     """The grid of --modes x --settings, or the --cells list (default: the published cells)."""
-    from mmppml.privacy.experiments.frontier import grid_cells
+    from projects.fashion_mnist_privacy.experiments.frontier import grid_cells
     if args.modes is not None:
         return grid_cells(args.modes, args.settings)
     cells = []
@@ -95,9 +97,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         os.environ[var] = str(args.threads)  # before NumPy and torch load their thread pools
-    from mmppml.privacy.experiments.frontier import Frontier, FrontierOptions
-    from mmppml.privacy.experiments.frontier_attacks import FrontierAttackConfig
-    from mmppml.utils.fashion_runs import prepare_data
+    from mmppml.privacy.attacks.cell_attacks import FrontierAttackConfig
+    from projects.fashion_mnist_privacy.experiments.fashion_runs import prepare_data
+    from projects.fashion_mnist_privacy.experiments.frontier import Frontier, FrontierOptions
 
     start = time.time()
     try:

@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import os.path as osp
+import sys
 from typing import Dict, List, Sequence, Tuple
 
 import cv2
@@ -26,7 +27,7 @@ import numpy as np
 
 from mmppml.idx import read_idx
 
-FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
 CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
 # scikit-image's photos shipped in its wheel (no download), colour and grey.
 BACKGROUNDS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemistry', 'hubble_deep_field', 'camera',
@@ -139,6 +140,8 @@ def build_split(split: str, num_images: int, seed: int, out_dir: str, objects: n
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    sys.path.insert(0, ROOT)  # the folder Debian installs Fashion-MNIST to, named in projects/fashion_mnist_privacy/
+    from projects.fashion_mnist_privacy.experiments.fashion_mnist import FASHION_MNIST_DIR
     parser = argparse.ArgumentParser(
         description='Fashion-MNIST objects on photo crops, as a COCO detection set',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)

@@ -29,11 +29,11 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence
 
 from mmppml.idx import read_idx
-from mmppml.utils.fashion_runs import (QUICK_SAMPLES, check_data, configure_run, loader_workers, pipeline_variant,
-                                       prepare_data, split_indices, train_model)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # this checkout
-DEFAULT_DATA = '/usr/share/datasets/fashion-mnist'  # Debian package dataset-fashion-mnist
+sys.path.insert(0, ROOT)  # the demo's runs: projects/fashion_mnist_privacy/
+from projects.fashion_mnist_privacy.experiments import fashion_mnist, fashion_runs  # noqa: E402
+
 MODELS = OrderedDict([  # name -> (row label, config)
     ('plain', ('plain ViT', 'configs/demo/vit-tiny-plain-p8_1xb128-3e_fashion-mnist.py')),
     ('rs', ('RS-PEViT', 'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py')),
@@ -48,9 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument(
         '--data',
-        default=DEFAULT_DATA,
+        default=fashion_mnist.FASHION_MNIST_DIR,
         help='folder with the four Fashion-MNIST IDX files, gzipped or not '
-        f'(default: {DEFAULT_DATA})')
+        f'(default: {fashion_mnist.FASHION_MNIST_DIR})')
     parser.add_argument(
         '--data-cache',
         default=osp.join(ROOT, 'data', 'fashion-mnist'),
@@ -100,8 +100,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--quick',
         action='store_true',
-        help=f'smoke test: 1 epoch on {QUICK_SAMPLES["train"]} training and '
-        f'{QUICK_SAMPLES["test"]} test images')
+        help=f'smoke test: 1 epoch on {fashion_runs.QUICK_SAMPLES["train"]} training and '
+        f'{fashion_runs.QUICK_SAMPLES["test"]} test images')
     args = parser.parse_args()
     for name in ('epochs', 'seeds', 'train_subset', 'val_split'):
         value = getattr(args, name)
@@ -121,8 +121,8 @@ def demo_config(name: str, data_root: str, work_dir: str, seed: int, args: argpa
 
     cfg = Config.fromfile(osp.join(ROOT, MODELS[name][1]))
     if args.pipeline:
-        cfg = pipeline_variant(cfg)
-    return configure_run(
+        cfg = fashion_runs.pipeline_variant(cfg)
+    return fashion_runs.configure_run(
         cfg,
         data_root,
         work_dir,
@@ -211,9 +211,9 @@ def main() -> int:
     args = parse_args()
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
-    data_root = prepare_data(args.data, args.data_cache, log)
-    num_train = check_data(data_root)['train']
-    indices = split_indices(num_train, args.train_subset, args.val_split, args.quick)
+    data_root = fashion_runs.prepare_data(args.data, args.data_cache, log)
+    num_train = fashion_runs.check_data(data_root)['train']
+    indices = fashion_runs.split_indices(num_train, args.train_subset, args.val_split, args.quick)
 
     grid_file = osp.join(work_dir, 'samples.png')
     sample_grid(list(MODELS), data_root, grid_file)
@@ -226,11 +226,11 @@ def main() -> int:
     for i, (name, seed) in enumerate(jobs, 1):
         cfg = demo_config(name, data_root, osp.join(work_dir, name, f'seed{seed}'), seed, args, indices, num_train)
         # The data loader workers plus the torch threads fill the CPUs; more threads oversubscribe.
-        threads = args.threads or max(1, len(os.sched_getaffinity(0)) - loader_workers(cfg))
+        threads = args.threads or max(1, len(os.sched_getaffinity(0)) - fashion_runs.loader_workers(cfg))
         tag = f'({i}/{len(jobs)}) {MODELS[name][0]}, seed {seed}'
         log(f'{tag}: training {MODELS[name][1]} for {cfg.train_cfg.max_epochs} epoch(s), '
             f'{threads} thread(s), work dir {cfg.work_dir}')
-        runs[name].append(train_model(name, cfg, threads, osp.join(ROOT, 'tools', 'train.py')))
+        runs[name].append(fashion_runs.train_model(name, cfg, threads, osp.join(ROOT, 'tools', 'train.py')))
         res = runs[name][-1]
         if res['returncode'] == 0:
             log(f'{tag}: top-1 {res["top1"]:.2f} % in {res["wall_s"]:.0f} s')
@@ -239,7 +239,7 @@ def main() -> int:
 
     summary = summarize(runs)
     if args.quick:
-        evaluated_on = f'first {QUICK_SAMPLES["test"]} evaluation images [--quick: not a result]'
+        evaluated_on = f'first {fashion_runs.QUICK_SAMPLES["test"]} evaluation images [--quick: not a result]'
     elif args.val_split is not None:
         evaluated_on = f'validation split: the last {args.val_split} training images, held out'
     else:

@@ -57,9 +57,9 @@ val_dataloader = dict(
     collate_fn=dict(type='default_collate'),
 )
 # The pipeline path, for whoever wants the encryption as a transform in the loader (per image):
-# mmppml.utils.fashion_runs.pipeline_variant(cfg) builds it from any demo config, with mmpretrain's
-# FashionMNIST, `pad`, the config's `encrypt` transform (none for plain; a mix pads itself, to drop what
-# padding alone would mix) and PackInputs, and a plain ClsDataPreprocessor.
+# pipeline_variant(cfg) of projects/fashion_mnist_privacy/experiments/fashion_runs.py builds it from any
+# demo config, with mmpretrain's FashionMNIST, `pad`, the config's `encrypt` transform (none for plain; a
+# mix pads itself, to drop what padding alone would mix) and PackInputs, and a plain ClsDataPreprocessor.
 pad = dict(type='Pad', size=(32, 32), pad_val=0)
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader

@@ -71,12 +71,8 @@ def _name(step_type) -> str:
 
 def _defaults(name: str, registry: str) -> dict:
     """The keyword defaults of the mmppml class registered as ``name``."""
-    import mmppml.registry as registries
-    if registry == 'MODELS':
-        import mmppml.models  # noqa: F401  (registers the data preprocessors)
-    else:
-        import mmppml.datasets  # noqa: F401  (registers the transforms)
-    cls = getattr(registries, registry).get(name)
+    from ...registry import MODELS, TRANSFORMS  # their locations import mmppml.models / mmppml.datasets on get
+    cls = dict(MODELS=MODELS, TRANSFORMS=TRANSFORMS)[registry].get(name)
     if cls is None:
         raise ValueError(f'{name} is not registered in mmppml')
     return {

@@ -5,7 +5,7 @@ import os.path as osp
 from dataclasses import asdict
 from typing import List, Optional
 
-from ..experiments.report import _ci, _display, _table
+from ..report_format import _ci, _display, _table
 from .runner import NONE_PREFIX
 
 SCORE_KEYS = ('top1', 'top1_low', 'top1_high', 'mrr', 'mrr_low', 'mrr_high')

@@ -1,6 +1,6 @@
 """Run an audit: the attacks of a config's setting on the owner's images, scored on the instance.
 
-The attacks and scores are the privacy suite's own: :class:`~mmppml.privacy.experiments.frontier_attacks.CellAttacks`
+The attacks and scores are the privacy suite's own: :class:`~mmppml.privacy.attacks.cell_attacks.CellAttacks`
 builds the strongest reconstruction the mode's record names (learned block attacker, MI inverter, both)
 and :class:`~mmppml.privacy.scores.instance.InstanceScores` scores linkage, re-identification of another
 view (photo views: crop-and-rescale with photometric jitter) by the reconstructions and by a learned
@@ -134,7 +134,7 @@ class PrivacyAudit:
 
     def run(self) -> dict:
         """Run every attack and score; return the results (see :mod:`.report` for their layout)."""
-        from ..experiments.frontier_attacks import CellAttacks, FrontierAttackConfig
+        from ..attacks.cell_attacks import CellAttacks, FrontierAttackConfig
         from ..scores.instance import REFERENCE_PLAIN, InstanceScores
         from ..scores.views import PHOTO_VIEWS
         st, opt = self.setting, self.options

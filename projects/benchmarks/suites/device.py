@@ -20,7 +20,7 @@ import torch
 from .rows import Row, ratio_row
 from .timing import time_interleaved
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # this checkout
 SHARE_TARGET = ('<=', 0.01)
 LOADER_TARGET = ('>=', 0.99)
 DEMO = {
@@ -165,7 +165,7 @@ def epoch(loader) -> Callable[[], None]:
 
 
 def loader_rows(cfg, folder: str) -> List[Row]:
-    from mmppml.utils.fashion_runs import pipeline_variant
+    from projects.fashion_mnist_privacy.experiments.fashion_runs import pipeline_variant
     demo_images, imagenet_images, _ = SETTINGS['quick' if cfg.quick else 'full']
     fashion_like(folder, demo_images)
     configs = {label: load_config(path) for label, path in DEMO.items()}

@@ -1,6 +1,6 @@
 """Can a detector config fit one training batch? Losses and recall on that batch after N steps.
 
-python resources/detection_one_batch/fit_one_batch.py CONFIG [--steps 300] [--out results.json] [--cfg-options k=v ...]
+python projects/detection_diagnostics/fit_one_batch.py CONFIG [--steps 300] [--out results.json] [--cfg-options k=v ...]
 
 The batch is the config's first training batch (its pipeline and data preprocessor, the encryption
 included); the optimiser is the config's. Recall: the share of the batch's boxes that a prediction of

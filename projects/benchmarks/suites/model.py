@@ -189,7 +189,14 @@ def cuda_peak_mib(step: Callable[[], None]) -> float:
 
 def cpu_peaks_in_fresh_process(cfg, arch, img_size: int) -> Dict[str, Dict[str, Optional[float]]]:
     """Run :mod:`.memory_probe` in a new interpreter; {mode: {kind: MiB}}."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(cfg.threads), MALLOC_MMAP_THRESHOLD_='65536', MALLOC_TRIM_THRESHOLD_='0')
+    from .device import ROOT
+    path = os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')]))  # the child imports this project
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=str(cfg.threads),
+        MALLOC_MMAP_THRESHOLD_='65536',
+        MALLOC_TRIM_THRESHOLD_='0',
+        PYTHONPATH=path)
     request = dict(
         arch=arch,
         img_size=img_size,
@@ -197,7 +204,7 @@ def cpu_peaks_in_fresh_process(cfg, arch, img_size: int) -> Dict[str, Dict[str, 
         threads=cfg.threads,
         modes=['forward', 'forward+backward'],
         kinds=['vit', 'pevit', 'pevit_mi'])
-    proc = subprocess.run([sys.executable, '-m', 'mmppml.benchmarks.memory_probe',
+    proc = subprocess.run([sys.executable, '-m', 'projects.benchmarks.suites.memory_probe',
                            json.dumps(request)],
                           env=env,
                           capture_output=True,

@@ -22,11 +22,13 @@ import numpy as np
 from mmppml.crypto import (from_blocks, mix_subpatches, new_rng, round_to_uint8, setting_label, shuffle_patches,
                            to_blocks)
 from mmppml.crypto.keyed_scramble import ScrambleKey, apply_scramble, invert_scramble, new_scramble_key
-from ..attacks.jigsaw import GreedyJigsawSolver
-from ..attacks.key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
-from ..attacks.mi_baselines import image_scores, prior_unmix, thumbnail_reference, tile_mixed, upsample_mixed
-from ..images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, load_fashion_mnist, test_photos
-from ..scores.placement import chance_neighbour_score, jigsaw_scores, placed_origins
+from mmppml.privacy.attacks.jigsaw import GreedyJigsawSolver
+from mmppml.privacy.attacks.key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
+from mmppml.privacy.attacks.mi_baselines import (image_scores, prior_unmix, thumbnail_reference, tile_mixed,
+                                                 upsample_mixed)
+from mmppml.privacy.images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
+from mmppml.privacy.scores.placement import chance_neighbour_score, jigsaw_scores, placed_origins
+from .fashion_mnist import load_fashion_mnist
 from .stage import Panels, StageResult
 
 
@@ -313,7 +315,7 @@ def run_key_recovery(ctx: SuiteContext) -> KeyRecoveryResult:
 
 # -------------------------------------------------------------- inversion
 def _train(ctx: SuiteContext, result: StageResult, mode: str, p: int, s: int, plain: np.ndarray, seconds: float):
-    from ..attacks.inversion import train_inverter
+    from mmppml.privacy.attacks.inversion import train_inverter
     t = time.time()
     model = train_inverter(
         plain,
@@ -360,7 +362,7 @@ def run_inversion(ctx: SuiteContext, jigsaw: JigsawResult, keys: KeyRecoveryResu
 
 def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, model, jigsaw: JigsawResult,
                   keys: KeyRecoveryResult):
-    from ..attacks.inversion import invert_mixed
+    from mmppml.privacy.attacks.inversion import invert_mixed
     cfg = ctx.cfg
     r = p // s
     mode, shuffled_mode = setting_label('mi', p, s), setting_label('rs-on-mi', p, s)
@@ -415,7 +417,7 @@ def _evaluate_mix(ctx: SuiteContext, result: InversionResult, p: int, s: int, mo
 
 
 def _invert_fashion_mnist(ctx: SuiteContext, result: InversionResult):
-    from ..attacks.inversion import invert_mixed
+    from mmppml.privacy.attacks.inversion import invert_mixed
     p, s = 8, 4
     try:
         train = load_fashion_mnist('train', ctx.cfg.fashion_train)

@@ -2,8 +2,8 @@
 strongest attack recovers (human-proxy top-1), in one resumable sweep.
 
 Each cell trains the demo's tiny model with the shared recipe (configs/demo/, one fresh process of
-tools/train.py, :mod:`mmppml.utils.fashion_runs`), keeps its predictions on the encrypted evaluation
-images, and runs the attacks of :mod:`mmppml.privacy.experiments.frontier_attacks` on the first of them. Finished
+tools/train.py, :mod:`.fashion_runs`), keeps its predictions on the encrypted evaluation
+images, and runs the attacks of :mod:`mmppml.privacy.attacks.cell_attacks` on the first of them. Finished
 cells are kept in ``results.json`` and skipped on a rerun.
 """
 import json
@@ -183,7 +183,7 @@ class Frontier:
 
     # ------------------------------------------------------------------ data and the proxy
     def _data(self):
-        from mmppml.utils.fashion_runs import QUICK_SAMPLES
+        from .fashion_runs import QUICK_SAMPLES
         root = self.opt.data_root  # un-gzipped
         train = read_idx(osp.join(root, 'train-images-idx3-ubyte'), 0x803)
         train_labels = read_idx(osp.join(root, 'train-labels-idx1-ubyte'), 0x801)
@@ -212,8 +212,8 @@ class Frontier:
             return None
         import torch
 
-        from ..scores.instance import InstanceScores
-        from ..scores.matcher import PlainEncoder, embed_images
+        from mmppml.privacy.scores.instance import InstanceScores
+        from mmppml.privacy.scores.matcher import PlainEncoder, embed_images
         instance = InstanceScores(self.pool, self.pool_labels, targets, public, labels, self.attack_cfg.gallery_size,
                                   self.opt.seed, self.log)
         path = osp.join(self.opt.work_dir, 'view_embedding.pth')
@@ -231,7 +231,7 @@ class Frontier:
     def _proxy(self, public, labels):
         import torch
 
-        from ..scores.proxy import ProxyNet, train_proxy
+        from mmppml.privacy.scores.proxy import ProxyNet, train_proxy
         path = osp.join(self.opt.work_dir, 'proxy.pth')
         if osp.isfile(path):
             model = ProxyNet(1, int(labels.max()) + 1)
@@ -255,8 +255,8 @@ class Frontier:
     def run(self) -> dict:
         import torch
 
-        from mmppml.utils.fashion_runs import check_data, configure_run, split_indices, train_model
-        from .frontier_attacks import CellAttacks
+        from mmppml.privacy.attacks.cell_attacks import CellAttacks
+        from .fashion_runs import check_data, configure_run, split_indices, train_model
         torch.set_num_threads(self.opt.threads)
         todo = [c for c in self.cells if c.key not in self.results['cells']]
         for c in self.cells:
@@ -333,7 +333,7 @@ class Frontier:
 def summarize_cell(cell: Cell, run: dict, rows: List[dict], seconds: float, instance: Optional[dict] = None) -> dict:
     """A cell's entry of ``results.json``: accuracy, the strongest attack and every attack's row; with
     ``instance`` (its summary, rows and fidelity rows), linkage, re-identification and the SSIM margin."""
-    from .frontier_attacks import LABEL_ATTACK
+    from mmppml.privacy.attacks.cell_attacks import LABEL_ATTACK
     strongest = max(rows, key=lambda r: r['proxy_top1'])
     images = [r for r in rows if r['attack'] != LABEL_ATTACK]
     best_image = max(images, key=lambda r: r['proxy_top1']) if images else None

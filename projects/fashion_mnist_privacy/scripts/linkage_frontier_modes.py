@@ -1,14 +1,19 @@
-"""python resources/attack_instance/linkage_frontier_modes.py resources/attack_instance/linkage_frontier_modes.json
+"""Linkage of the frontier's randomised modes on 1,000 Fashion-MNIST test targets, galleries of 100::
 
-Linkage of the frontier's randomised modes on 1,000 Fashion-MNIST test targets, galleries of 100."""
+    python projects/fashion_mnist_privacy/scripts/linkage_frontier_modes.py \
+        resources/attack_instance/linkage_frontier_modes.json
+"""
 import json
+import os.path as osp
 import sys
 
 import numpy as np
 
 from mmppml.crypto import new_rng, noisy_shuffled_mix, random_convex_mix, random_pixel_bags
-from mmppml.privacy.experiments.in_domain import load_padded
 from mmppml.privacy.scores import linkage, same_class_galleries
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))))  # this checkout
+from projects.fashion_mnist_privacy.experiments.in_domain import load_padded  # noqa: E402
 
 pool, labels = load_padded('test', None)
 g = same_class_galleries(labels, np.arange(1000), 100, np.random.default_rng(7919))

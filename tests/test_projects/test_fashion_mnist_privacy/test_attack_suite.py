@@ -1,7 +1,7 @@
 """The attack suite's composition: stages, the budget split, the in-domain settings from the options."""
 import pytest
 
-from mmppml.privacy.experiments.attack_suite import STAGES, AttackSuiteOptions
+from projects.fashion_mnist_privacy.experiments.attack_suite import STAGES, AttackSuiteOptions
 
 
 def test_the_hand_made_attacks_take_thirty_percent_at_most_eight_minutes_with_the_learned_stages():

@@ -1,6 +1,6 @@
 """Peak memory of model steps on CPU, measured in a fresh process (Linux).
 
-Run by :mod:`.model` as ``python -m mmppml.benchmarks.memory_probe '<json request>'`` with
+Run by :mod:`.model` as ``python -m projects.benchmarks.suites.memory_probe '<json request>'`` with
 ``MALLOC_MMAP_THRESHOLD_`` set, so that large blocks go back to the system when freed and the
 resident set follows the live tensors. For each model and mode: one warm-up step, then the peak
 resident set (VmHWM, reset through ``/proc/self/clear_refs``) during one step minus the resident

@@ -7,7 +7,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from mmppml.crypto import round_to_uint8
+from mmppml.privacy.report_format import _ci, _display, _table
 
 
 def _group(rows: List[dict], keys: tuple) -> 'OrderedDict[tuple, List[dict]]':
@@ -15,19 +15,6 @@ def _group(rows: List[dict], keys: tuple) -> 'OrderedDict[tuple, List[dict]]':
     for row in rows:
         groups.setdefault(tuple(row.get(k) for k in keys), []).append(row)
     return groups
-
-
-def format_value(v, digits: int = 3, missing: str = '') -> str:
-    """A table cell: a float to ``digits`` places (``'n/a'`` for NaN), None as ``missing``, else as text."""
-    if isinstance(v, float):
-        return 'n/a' if np.isnan(v) else f'{v:.{digits}f}'
-    return missing if v is None else str(v)
-
-
-def _table(header: List[str], rows: List[list]) -> str:
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
-    lines += ['| ' + ' | '.join(format_value(v) for v in row) + ' |' for row in rows]
-    return '\n'.join(lines)
 
 
 def summarize(tables: Dict[str, List[dict]]) -> Dict[str, List[dict]]:
@@ -153,14 +140,6 @@ def in_domain_markdown(section: dict) -> str:
     return '\n'.join(parts) + '\n'
 
 
-def _ci(row: dict, key: str) -> str:
-    """``0.123 [0.100, 0.150]`` from ``key``, ``key_low`` and ``key_high`` of a row ('-' if absent)."""
-    if row.get(key) is None:
-        return '-'
-    low, high = row.get(f'{key}_low'), row.get(f'{key}_high')
-    return f'{row[key]:.3f} [{low:.3f}, {high:.3f}]' if low is not None else f'{row[key]:.3f}'
-
-
 def instance_markdown(section: dict) -> str:
     """Linkage, re-identification (both attackers) and the SSIM margin per mode, with the references."""
     summary, rows = section['instance_summary'], section['instance']
@@ -240,7 +219,7 @@ def photo_markdown(section: dict) -> str:
 
 
 def stage_section(result) -> dict:
-    """A finished stage's tables and settings (a :class:`~mmppml.privacy.experiments.stage.StageResult` subclass),
+    """A finished stage's tables and settings (a :class:`~.stage.StageResult` subclass),
     without its figure, as one section of ``write_report``'s ``tables``."""
     from dataclasses import fields
     section = dict(result.tables)
@@ -248,17 +227,6 @@ def stage_section(result) -> dict:
         {f.name: getattr(result, f.name)
          for f in fields(result) if f.name not in ('tables', 'figure', 'skipped')})
     return section
-
-
-def _display(img: np.ndarray) -> np.ndarray:
-    """uint8 view of an image; float images with negative values (inverted pixels) are min-max scaled."""
-    img = np.asarray(img)
-    if img.dtype == np.uint8:
-        return img
-    img = img.astype(np.float64)
-    if img.min() < 0:
-        img = 255 * (img - img.min()) / max(img.max() - img.min(), 1e-9)
-    return round_to_uint8(img)
 
 
 def _figure_order(mode: str) -> tuple:
@@ -298,7 +266,7 @@ def write_report(out_dir: str, tables: Dict[str, dict], figures: Dict[str, dict]
     Args:
         out_dir (str): the report directory (created).
         tables (dict): section -> its tables: ``'suite'`` (``jigsaw``, ``key_recovery``, ``inversion``,
-            ``training``, ``skipped`` of :func:`~mmppml.privacy.experiments.classic.run_suite`) and, when run,
+            ``training``, ``skipped`` of :func:`~.classic.run_suite`) and, when run,
             ``'in_domain'`` and ``'photos'`` (from :func:`stage_section`).
         figures (dict): file stem (``'figure'``, ``'figure_in_domain'``) -> panels, mode -> [plain,
             encrypted, recovered]; empty panels write no file.

@@ -17,12 +17,13 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, setting_label, shuffle_patches
-from ..attacks.block_attacker import attack_shuffles, train_block_attacker, training_row
-from ..attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
-from ..blocks import blocks_per_image as to_blocks_all
-from ..images import FASHION_MNIST_DIR, load_fashion_mnist
-from ..scores.placement import chance_neighbour_score
-from .stage import QUICK_ATTACK_BUDGETS, StageResult
+from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker, training_row
+from mmppml.privacy.attacks.cell_attacks import QUICK_ATTACK_BUDGETS
+from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from mmppml.privacy.blocks import blocks_per_image as to_blocks_all
+from mmppml.privacy.scores.placement import chance_neighbour_score
+from .fashion_mnist import FASHION_MNIST_DIR, load_fashion_mnist
+from .stage import StageResult
 
 
 @dataclass
@@ -68,7 +69,7 @@ def load_padded(split: str, limit: Optional[int], root: str = FASHION_MNIST_DIR)
 def build_proxy(train: np.ndarray, labels: np.ndarray, ratios: Sequence[int], epochs: float, seed: int,
                 log: Callable[[str], None]):
     """The human proxy, trained on the plain training images only (never on encrypted ones)."""
-    from ..scores.proxy import train_proxy
+    from mmppml.privacy.scores.proxy import train_proxy
     return train_proxy(train, labels, low_res_factors=sorted(set(ratios)), epochs=epochs, seed=seed, log=log)
 
 
@@ -129,7 +130,7 @@ class InDomainAttacks:
         t = time.time()
         self.proxy = build_proxy(train, train_labels, ratios, cfg.proxy_epochs, cfg.seed, self.log)
         self.training.append(dict(model='human proxy (plain images only)', images=len(train), seconds=time.time() - t))
-        from ..scores.proxy import proxy_top1
+        from mmppml.privacy.scores.proxy import proxy_top1
         self.references['plain'] = proxy_top1(self.proxy, test, self.test_labels)
         for r in sorted(set(ratios)):
             low = np.stack([upsample_mixed(mix_subpatches(x, r, 1), r, order=0) for x in test])
@@ -196,7 +197,7 @@ class InDomainAttacks:
         return model
 
     def _train_inverter(self, train: np.ndarray, p: int, s: int, seconds: float):
-        from ..attacks.inversion import train_inverter
+        from mmppml.privacy.attacks.inversion import train_inverter
         self.log(f'training the MI-{p}/{s} inverter on {len(train)} images for up to {seconds:.0f}s')
         t = time.time()
         model = train_inverter(
@@ -219,7 +220,7 @@ class InDomainAttacks:
 
     # ------------------------------------------------------------------ attacks
     def _score(self, mode: str, attack: str, recon: np.ndarray, **extra):
-        from ..scores.proxy import proxy_top1
+        from mmppml.privacy.scores.proxy import proxy_top1
         ssim = [image_scores(x, y)['ssim'] for x, y in zip(self.test, recon)]
         row = dict(
             mode=mode,
@@ -239,7 +240,7 @@ class InDomainAttacks:
                                                      for k, v in extra.items() if isinstance(v, float)))
 
     def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
-        from ..attacks.inversion import invert_mixed
+        from mmppml.privacy.attacks.inversion import invert_mixed
         return np.stack([invert_mixed(inverter, m) for m in mixed])
 
     def _attack_mi(self, mode: str, test: np.ndarray, p: int, s: int, inverter):
@@ -286,7 +287,8 @@ class InDomainAttacks:
         Instance scores: linkage without the key (key-invariant block bags), and the unkeyed mode's
         ciphertext matcher on the ciphertexts decrypted with the estimate."""
         from mmppml.crypto.keyed_scramble import apply_scramble, invert_scramble, new_scramble_key
-        from ..attacks.key_recovery import align_to_truth, blocks_of, key_recovery_scores, recover_scramble_key
+        from mmppml.privacy.attacks.key_recovery import (align_to_truth, blocks_of, key_recovery_scores,
+                                                         recover_scramble_key)
         images = round_to_uint8(images)  # as the offline tool writes them
         key = new_scramble_key(block, 1)
         keyed = np.stack([apply_scramble(x, key) for x in images])
@@ -316,8 +318,8 @@ class InDomainAttacks:
     # ------------------------------------------------------------------ the instance
     def _setup_instance(self, train: np.ndarray, train_labels: np.ndarray):
         """Galleries and views of the test pool, the references and the view embedding (public images)."""
-        from ..scores.instance import InstanceScores
-        from .frontier_attacks import class_prototypes
+        from mmppml.privacy.attacks.cell_attacks import class_prototypes
+        from mmppml.privacy.scores.instance import InstanceScores
         cfg = self.cfg
         pool, pool_labels = load_padded('test', cfg.pool_images, cfg.root)
         if len(pool) < len(self.test) or not np.array_equal(pool[:len(self.test)], self.test):
@@ -341,7 +343,7 @@ class InDomainAttacks:
         keyed ciphertexts decrypted with the recovered key, by the unkeyed mode's matcher)."""
         if self.instance is None:
             return
-        from ..scores.matcher import CipherTokens
+        from mmppml.privacy.scores.matcher import CipherTokens
         self.instance.linkage(mode, link_mode, ciphertexts, p, s)
         tokens = CipherTokens(link_mode.replace('keyed-', ''), p, s)
         matcher = self.instance.matcher(tokens, self.cfg.matcher_epochs)

@@ -25,7 +25,6 @@ from .device import (IMAGENET, ROOT, TINY_ARCH, build_trainer, classification_ba
 
 RETINANET = 'configs/mmdet/retinanet_pevit-small-mi-p16s8_simplefpn_1x_coco.py'
 TRAIN_CONFIG = 'configs/demo/pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py'
-FASHION_MNIST = '/usr/share/datasets/fashion-mnist'
 THROUGHPUT_TARGET = 0.97  # PEViT-S / DeiT-S training images/s under AMP
 SHARE_TARGET = 0.01  # on-device encryption / training step
 
@@ -160,9 +159,10 @@ def train_check(settings: Settings, work_dir: str, amp: bool) -> Dict:
     installed, else random images in its format) in a fresh process."""
     from mmengine.config import Config
 
-    from mmppml.utils.fashion_runs import configure_run
-    data = FASHION_MNIST if osp.isdir(FASHION_MNIST) else osp.join(work_dir, 'random-fashion-mnist')
-    if data != FASHION_MNIST:
+    from projects.fashion_mnist_privacy.experiments.fashion_mnist import FASHION_MNIST_DIR
+    from projects.fashion_mnist_privacy.experiments.fashion_runs import configure_run
+    data = FASHION_MNIST_DIR if osp.isdir(FASHION_MNIST_DIR) else osp.join(work_dir, 'random-fashion-mnist')
+    if data != FASHION_MNIST_DIR:
         os.makedirs(data, exist_ok=True)
         fashion_like(data, 128 * settings.train_iters)
     cfg = Config.fromfile(osp.join(ROOT, TRAIN_CONFIG))

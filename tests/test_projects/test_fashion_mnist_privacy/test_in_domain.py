@@ -4,8 +4,8 @@ import gzip
 import numpy as np
 import pytest
 
-from mmppml.privacy.experiments import in_domain
 from mmppml.privacy.scores import proxy
+from projects.fashion_mnist_privacy.experiments import in_domain
 
 
 def write_idx(path, array):

@@ -26,15 +26,24 @@ import numpy as np
 
 from mmppml.crypto import (MODE_TABLE, Mode, add_gaussian_noise, from_blocks, mix_subpatches, new_rng,
                            sorted_block_values)
-from ..attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 from ..blocks import blocks_per_image as blocks_all
 from ..scores.placement import chance_neighbour_score
-from .stage import QUICK_ATTACK_BUDGETS
+from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 
 LABEL_ATTACK = 'label: task model prediction -> class prototype'
 # What the attackers' models are trained on, as their cache keys and the log name it: plain MI (the models
 # serve MI, RS-on-MI and the bags' block means alike) and noisy MI.
 PLAIN_MIX, NOISY_MIX = 'mi', 'noisy-mi'
+# The smallest budgets (quick runs, tests), shared with the studies that run these attacks: a few attacked
+# images, the smallest block attacker, a few inverter steps, galleries of 10.
+QUICK_ATTACK_BUDGETS = dict(
+    test_images=64,
+    attacker_epochs=1.,
+    attacker_dims=32,
+    attacker_layers=1,
+    proxy_epochs=1.,
+    inverter_steps=5,
+    gallery_size=10)
 
 
 @dataclass
@@ -182,7 +191,7 @@ class CellAttacks:
         return self._models[key]
 
     def _block_attacker(self, key: tuple, blocks: np.ndarray, block: int, flip: bool = True):
-        from ..attacks.block_attacker import train_block_attacker
+        from .block_attacker import train_block_attacker
         cfg = self.cfg
         grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2
 
@@ -205,7 +214,7 @@ class CellAttacks:
         return self._cached(key, build)
 
     def _inverter(self, key: tuple, p: int, s: int, encrypt: Callable[[np.ndarray], np.ndarray], consistent: bool):
-        from ..attacks.inversion import train_inverter
+        from .inversion import train_inverter
         cfg = self.cfg
 
         def build():
@@ -226,13 +235,13 @@ class CellAttacks:
         return self._cached(key, build)
 
     def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
-        from ..attacks.inversion import invert_mixed
+        from .inversion import invert_mixed
         return np.stack([invert_mixed(inverter, m) for m in mixed])
 
     def _reassemble(self, attacker, blocks: np.ndarray) -> Tuple[np.ndarray, np.ndarray, dict]:
         """Shuffle (K, N, ...) blocks afresh, let the attacker place them: shuffled and rebuilt blocks."""
-        from ..attacks.block_attacker import predict_positions
         from ..scores.placement import jigsaw_scores
+        from .block_attacker import predict_positions
         k, n = blocks.shape[:2]
         grid = (int(round(np.sqrt(n))), ) * 2
         perms = np.stack([self.rng.permutation(n) for _ in range(k)])
@@ -258,7 +267,7 @@ class CellAttacks:
         """All attacks on one cell.
 
         Args:
-            mode (str): a key of :data:`mmppml.privacy.experiments.frontier.MODES`.
+            mode (str): a key of :data:`mmppml.crypto.modes.MODE_TABLE`.
             p (int): the patch size P.
             s (int, optional): the sub-patch size S (None for the modes without one).
             params (dict): the encryption step of the cell's config (``sigma``, ``concentration``, ...).

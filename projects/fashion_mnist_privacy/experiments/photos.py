@@ -12,11 +12,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, setting_label, to_blocks
-from ..attacks.block_attacker import attack_shuffles, train_block_attacker, training_row
-from ..attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
-from ..blocks import blocks_per_image as to_blocks_all
-from ..images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
-from ..scores.placement import chance_neighbour_score
+from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker, training_row
+from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from mmppml.privacy.blocks import blocks_per_image as to_blocks_all
+from mmppml.privacy.images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
+from mmppml.privacy.scores.placement import chance_neighbour_score
 from .stage import StageResult
 
 # Every bundled photo that is not scored ('cat' is 'chelsea', a scored photo, so it is left out).
@@ -118,7 +118,7 @@ class PhotoAttacks:
 
     def _attack(self, name: str, photos: Dict[str, np.ndarray], encode, block: int, grid: Tuple[int, int], model,
                 mix: Optional[Tuple[int, int]]):
-        from ..attacks.inversion import invert_mixed
+        from mmppml.privacy.attacks.inversion import invert_mixed
         inverter = self.inverters.get(mix) if mix else None
         for photo, img in photos.items():
             k = self.cfg.shuffles_per_photo

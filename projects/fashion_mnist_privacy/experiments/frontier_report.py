@@ -2,8 +2,8 @@
 import os.path as osp
 from typing import List, Optional
 
+from mmppml.privacy.report_format import format_value
 from .pareto import pareto_front
-from .report import format_value
 
 GOAL_RECOGNISABILITY = 0.20  # without instance scores: a mode counts as holding at or below this ...
 GOAL_GAP = 5.  # ... with its model within this many points of plain

@@ -1,6 +1,6 @@
 """Do a YOLOS detector's detection tokens look at the image? Statistics of their last-layer outputs.
 
-python resources/yolos_tokens/probe_tokens.py CONFIG [CHECKPOINT] [--batches 31] [--out tokens.json]
+python projects/detection_diagnostics/probe_tokens.py CONFIG [CHECKPOINT] [--batches 31] [--out tokens.json]
 
 Runs the config's validation loader (its test pipeline and data preprocessor, the encryption included)
 through the detector in eval mode and reports, over the images seen:

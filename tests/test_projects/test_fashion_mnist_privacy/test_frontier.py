@@ -1,14 +1,12 @@
-"""The frontier's pieces: settings and grids, cell configs, the Pareto front, the bag painter, prototypes."""
+"""The frontier's pieces: settings and grids, cell configs, the Pareto front, the goal and the report."""
 import os.path as osp
 
-import numpy as np
 import pytest
 
-from mmppml.privacy.experiments.frontier import (Cell, cell_config, encryption_params, grid_cells, pareto_front,
-                                                 parse_setting)
-from mmppml.privacy.experiments.frontier_attacks import class_prototypes, paint_bags, typical_rank_order
-from mmppml.privacy.experiments.frontier_report import frontier_table, meets_goal
-from mmppml.utils.fashion_runs import pipeline_variant
+from projects.fashion_mnist_privacy.experiments.fashion_runs import pipeline_variant
+from projects.fashion_mnist_privacy.experiments.frontier import (Cell, cell_config, encryption_params, grid_cells,
+                                                                 pareto_front, parse_setting)
+from projects.fashion_mnist_privacy.experiments.frontier_report import frontier_table, meets_goal
 
 CONFIGS = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'configs')
 
@@ -62,23 +60,6 @@ def test_cell_config_sets_the_setting_everywhere(cell, enc_type, backbone):
     assert encryption_params(cell_config(Cell('plain', 8))) == {}  # the configs shipped with mmppml
 
 
-def test_bags_painted_by_typical_ranks():
-    # public blocks (1 image, 2 blocks of 2 x 2) whose brightest pixel is always the top-left one
-    public = np.array([[[[9, 1], [2, 3]], [[8, 4], [5, 6]]]])
-    order = typical_rank_order(public)
-    np.testing.assert_array_equal(order, [[1, 2, 3, 0], [1, 2, 3, 0]])
-    painted = paint_bags(np.array([[10, 20, 30, 40], [1, 2, 3, 4]]), order, 2)
-    np.testing.assert_array_equal(painted, [[[40, 10], [20, 30]], [[4, 1], [2, 3]]])
-
-
-def test_class_prototypes_are_the_images_nearest_to_their_class_mean():
-    images = np.array([[[0]], [[10]], [[4]], [[200]], [[250]], [[240]]], dtype=np.uint8)
-    labels = np.array([0, 0, 0, 1, 1, 1])
-    np.testing.assert_array_equal(class_prototypes(images, labels, 2)[:, 0, 0], [4, 240])
-    with pytest.raises(ValueError, match='class 2'):
-        class_prototypes(images, labels, 3)
-
-
 CELL_SCORES = ('accuracy', 'recognisability', 'strongest_attack', 'image_recognisability', 'strongest_image_attack')
 
 
@@ -107,7 +88,7 @@ def test_goal_and_table():
 
 
 def test_with_instance_scores_the_frontier_is_drawn_on_re_identification(tmp_path):
-    from mmppml.privacy.experiments.frontier_report import frontier_figure
+    from projects.fashion_mnist_privacy.experiments.frontier_report import frontier_figure
 
     def cell(mode, label, acc, rec, reid):
         return frontier_cell(
