@@ -29,13 +29,13 @@ def write_split(root: Path, n: int, seed: int):
         Image.fromarray(rng.integers(0, 256, (36, 36, 3)).astype(np.uint8)).save(root / f'c{i % 2}' / f'{i}.png')
 
 
-def audit(tmp_path, preprocessor):
+def audit(tmp_path, preprocessor, *extra):
     (tmp_path / 'cfg.py').write_text(CONFIG.format(root=tmp_path, preprocessor=preprocessor))
     return subprocess.run([
         sys.executable,
         str(TOOL),
         str(tmp_path / 'cfg.py'), '--quick', '--device', 'cpu', '--gallery', '8', '--targets', '16', '--out',
-        str(tmp_path / 'out')
+        str(tmp_path / 'out'), *extra
     ],
                           capture_output=True,
                           text=True,
@@ -60,3 +60,9 @@ def test_the_config_datasets_are_audited_at_its_setting(tmp_path):
 def test_a_config_that_encrypts_nothing_is_refused(tmp_path):
     proc = audit(tmp_path, "dict(type='ClsDataPreprocessor')")
     assert proc.returncode == 2 and 'no encryption found' in proc.stderr
+
+
+def test_cfg_options_change_what_is_audited(tmp_path):
+    proc = audit(tmp_path, "dict(type='mmppml.EncryptingClsDataPreprocessor', mode='rs', patch_size=8)",
+                 '--cfg-options', 'model.data_preprocessor.mode=plain')
+    assert proc.returncode == 2 and "mode 'plain', which encrypts nothing" in proc.stderr

@@ -11,7 +11,7 @@ Usage::
 
     python tools/analysis_tools/privacy_audit.py CONFIG [--out DIR] [--budget-min 30]
         [--private DIR|ANN.json[:IMG_DIR]] [--public DIR|ANN.json[:IMG_DIR]]
-        [--num-private 200] [--num-public 1000] [--device cuda|cpu]
+        [--num-private 200] [--num-public 1000] [--device cuda|cpu] [--cfg-options KEY=VALUE ...]
 
 An image folder's first-level sub-folders, when every image is in one, are its classes (same-class
 galleries); a COCO file's images are unlabelled (random galleries).
@@ -19,6 +19,8 @@ galleries); a COCO file's images are unlabelled (random galleries).
 import argparse
 import os
 import sys
+
+from mmengine.config import DictAction
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,6 +39,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', choices=('cuda', 'cpu'), default=None, help='default: cuda if available')
     parser.add_argument('--quick', action='store_true', help='tiny models, for a smoke test')
     parser.add_argument('--seed', type=int, default=0, help='subsets, galleries, views, models (not the encryption)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries before reading them, e.g. model.data_preprocessor.mode=rs')
     args = parser.parse_args(argv)
     for name in ('num_private', 'num_public', 'targets'):
         if getattr(args, name) < 1:
@@ -59,6 +66,8 @@ def main(argv=None) -> int:
     from mmppml.privacy.audit import AuditOptions, PrivacyAudit, read_setting, write_audit
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     try:
         setting = read_setting(cfg)
         private, public = image_set(args.private, cfg, 'val'), image_set(args.public, cfg, 'train')
