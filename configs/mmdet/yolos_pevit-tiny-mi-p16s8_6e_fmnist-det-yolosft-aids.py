@@ -6,14 +6,8 @@ _base_ = ['./yolos_pevit-tiny-mi-p16s8_6e_fmnist-det-yolosft.py', './_base_/mode
 
 load_from = 'work_dirs/yolos_pevit-tiny-plain-p16_6e_fmnist-det-plainft-aids/epoch_6.pth'
 token_stride = 8
+aux_anchors = dict(**_base_.yolos_aux_anchors, strides=[token_stride])
 model = dict(
-    backbone=dict(**_base_.yolos_one_to_many['backbone'], **_base_.yolos_top_patches['backbone']),
-    one_to_many_cfg=_base_.yolos_one_to_many['one_to_many_cfg'],
+    **_base_.yolos_aids_model,
     aux_head=dict(
-        **_base_.yolos_aux_head,
-        num_classes=10,
-        in_channels=64,
-        feat_channels=64,
-        anchor_generator=dict(**_base_.yolos_aux_anchors, strides=[token_stride])),
-    bbox_head=dict(loss_cls=_base_.yolos_focal_loss),
-    train_cfg=dict(assigner=dict(match_costs=_base_.yolos_focal_match_costs)))
+        **_base_.yolos_aux_head, num_classes=10, in_channels=64, feat_channels=64, anchor_generator=aux_anchors))

@@ -5,8 +5,9 @@
 #   a dense auxiliary head on the patch tokens: a single-level RetinaHead at the token stride (Co-DETR);
 #   detection tokens started from the top-scoring patch tokens (the query selection of DINO and ViDT);
 #   focal classification with a matching focal cost (Deformable DETR, DINO).
-# A config sets the aux head's `num_classes`, `in_channels`, `feat_channels` and `anchor_generator`
-# (yolos_aux_anchors with `strides=[the token stride on the input]`: anchors of 2-3.2 tokens).
+# yolos_aids_model holds all four but the dense head, whose `num_classes`, `in_channels`, `feat_channels` and
+# `anchor_generator` (yolos_aux_anchors with `strides=[the token stride on the input]`: anchors of 2-3.2 tokens)
+# a config sets: model = dict(**_base_.yolos_aids_model, aux_head=dict(**_base_.yolos_aux_head, ...)).
 yolos_one_to_many = dict(
     backbone=dict(num_extra_det_tokens=60),  # 4 copies of up to 15 boxes
     one_to_many_cfg=dict(num_repeats=4, loss_weight=1.0))
@@ -30,3 +31,8 @@ yolos_focal_match_costs = [  # the box costs of yolos_pevit-mi-p16s8.py
     dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
     dict(type='IoUCost', iou_mode='giou', weight=2.0)
 ]
+yolos_aids_model = dict(
+    backbone=dict(**yolos_one_to_many['backbone'], **yolos_top_patches['backbone']),
+    one_to_many_cfg=yolos_one_to_many['one_to_many_cfg'],
+    bbox_head=dict(loss_cls=yolos_focal_loss),
+    train_cfg=dict(assigner=dict(match_costs=yolos_focal_match_costs)))
