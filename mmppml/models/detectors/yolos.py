@@ -4,7 +4,7 @@ from typing import Optional
 
 import torch
 from mmdet.models.detectors import SingleStageDetector
-from mmdet.structures import SampleList
+from mmdet.structures import DetDataSample, SampleList
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torchvision.ops import sigmoid_focal_loss
 
@@ -23,8 +23,8 @@ class YOLOS(SingleStageDetector):
     decoder: the ViT itself is the transformer, as in YOLOS. Boxes are predicted relative to
     ``img_shape`` and mapped back through ``scale_factor`` (which ``MixSubPatches`` updates).
 
-    Training-only aids for small data, each off by default (the test-time model is the same with or
-    without them, but for the scorer of ``det_token_init='top_patches'``, see :class:`YOLOSBackbone`):
+    Aids for small data, each off by default; the first two train only (the test-time model is the same
+    without them), ``det_token_init='top_patches'`` of :class:`YOLOSBackbone` changes the model:
 
     - ``one_to_many_cfg=dict(num_repeats=k, loss_weight=w)``: the backbone's extra detection tokens are
       matched to every box repeated k times (one-to-many matching, as H-DETR's auxiliary branch), with the
@@ -156,6 +156,21 @@ class YOLOS(SingleStageDetector):
             rescale=rescale,
             **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
         return self.add_pred_to_datasample(batch_data_samples, results)
+
+    def _forward(self, batch_inputs: torch.Tensor, batch_data_samples: Optional[SampleList] = None) -> tuple:
+        """The head's raw outputs (``mode='tensor'``), boxes relative to the tokens' patches where they have one
+        (normalised by the batch input's size when no data samples are given)."""
+        if not hasattr(self.backbone, 'forward_tokens'):
+            return super()._forward(batch_inputs, batch_data_samples)
+        if batch_data_samples is None:
+            batch_data_samples = [
+                DetDataSample(metainfo=dict(img_shape=tuple(batch_inputs.shape[-2:])))
+                for _ in range(len(batch_inputs))
+            ]
+        tokens = self.backbone.forward_tokens(
+            batch_inputs, with_extra=False, img_shapes=self._img_shapes(batch_data_samples))
+        return self.bbox_head.forward(
+            self._stack(tokens.det), **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
 
     @staticmethod
     def _img_shapes(batch_data_samples: SampleList) -> list:

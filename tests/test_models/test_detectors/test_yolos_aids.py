@@ -197,6 +197,14 @@ def test_top_patches_predict_boxes_relative_to_their_patches():
     boxes = torch.cat([centres - 8, centres + 8], dim=-1)  # two cells wide, clipped to the 48 x 64 image
     boxes = torch.min(boxes.clamp(min=0), torch.tensor([48., 64., 48., 64.]))
     assert sorted(map(tuple, preds.bboxes.round().tolist())) == sorted(map(tuple, boxes.round().tolist()))
+    with torch.no_grad():  # mode='tensor' too, with or without data samples
+        _, tensor_boxes = model(data['inputs'], data['data_samples'], mode='tensor')
+        _, unscaled_boxes = model(data['inputs'], mode='tensor')
+    torch.testing.assert_close(tensor_boxes, unscaled_boxes)  # the 64 x 48 image fills its batch: no padding
+    assert sorted(
+        map(tuple, (bbox_cxcywh_to_xyxy(tensor_boxes[-1, 0]) * torch.tensor([48., 64., 48., 64.])).clamp(min=0).min(
+            torch.tensor([48., 64., 48., 64.])).round().tolist())) == sorted(map(tuple,
+                                                                                 boxes.round().tolist()))
     with pytest.raises(ValueError, match='references'):
         YOLOS(**yolos_cfg(det_token_init='top_patches'))  # DETRHead takes no reference boxes
 
