@@ -1,4 +1,4 @@
-# yolos_pevit-tiny-mi-p16s8_6e_fmnist-det-yolosft.py with the four training-only aids of
+# yolos_pevit-tiny-mi-p16s8_6e_fmnist-det-yolosft.py with the four convergence aids of
 # _base_/models/yolos_aids.py, fine-tuned from the plain YOLOS trained with them
 # (yolos_pevit-tiny-plain-p16_6e_fmnist-det-plainft-aids.py); the dense head reads the MI token grid (stride 8
 # on the MI image, 16 on the photo).

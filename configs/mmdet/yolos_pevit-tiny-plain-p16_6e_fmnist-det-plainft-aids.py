@@ -1,4 +1,4 @@
-# yolos_pevit-tiny-plain-p16_6e_fmnist-det-plainft.py with the four training-only aids of
+# yolos_pevit-tiny-plain-p16_6e_fmnist-det-plainft.py with the four convergence aids of
 # _base_/models/yolos_aids.py: one-to-many matching on 60 masked extra tokens, a dense RetinaHead on the patch
 # tokens (stride 16), detection tokens started from the top-scoring patches, focal classification.
 _base_ = ['./yolos_pevit-tiny-plain-p16_6e_fmnist-det-plainft.py', './_base_/models/yolos_aids.py']

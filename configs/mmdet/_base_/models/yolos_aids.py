@@ -1,5 +1,5 @@
-# Training-only aids that make the YOLOS-style detector learn on small data (see mmppml.YOLOS), each a
-# dict a config merges into its model; all are off in the faithful YOLOS configs:
+# Aids that help the YOLOS-style detector learn on small data (see mmppml.YOLOS; the first two train only),
+# each a dict a config merges into its model; all are off in the faithful YOLOS configs:
 #   one-to-many matching: training-only detection tokens behind an attention mask, matched to every box
 #       repeated `num_repeats` times (H-DETR's auxiliary branch, DE-DETR's label repetition);
 #   a dense auxiliary head on the patch tokens: a single-level RetinaHead at the token stride (Co-DETR);
