@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from mmppml.privacy.audit import check_disjoint, from_folder, from_path, prepare_image
+from mmppml.privacy.audit import check_disjoint, dataset_cfg, from_dataset, from_folder, from_path, prepare_image
 
 
 def test_a_folder_of_class_folders_is_labelled_and_a_coco_file_is_not(tmp_path, write_images):
@@ -16,6 +16,29 @@ def test_a_folder_of_class_folders_is_labelled_and_a_coco_file_is_not(tmp_path, 
     coco = from_path(write_images(tmp_path / 'coco', 4, coco=True))
     assert len(coco) == 4 and coco.labels is None and all(osp.exists(p) for p in coco.paths)
     assert len(folder.subset(4, np.random.default_rng(0))) == 4
+
+
+def test_a_detection_configs_coco_datasets_are_its_image_sets(tmp_path, write_images):
+    """An mmdet config's own CocoDataset (train and val) gives the images its ann file lists, unlabelled."""
+    train_ann = write_images(tmp_path / 'train', 5, coco=True)
+    val_ann = write_images(tmp_path / 'val', 3, seed=50, coco=True)
+
+    def loader(ann):
+        return dict(
+            dataset=dict(
+                type='CocoDataset',
+                data_root=osp.dirname(ann) + '/',
+                ann_file='ann.json',
+                data_prefix=dict(img=''),
+                test_mode=True,
+                pipeline=[dict(type='LoadImageFromFile')]))
+
+    cfg = dict(default_scope='mmdet', train_dataloader=loader(train_ann), val_dataloader=loader(val_ann))
+    public, private = from_dataset(*dataset_cfg(cfg, 'train')), from_dataset(*dataset_cfg(cfg, 'val'))
+    assert sorted(map(osp.basename, public.paths)) == [f'{i}.png' for i in range(5)]
+    assert sorted(map(osp.basename, private.paths)) == [f'{i}.png' for i in range(50, 53)]
+    assert public.labels is None and private.labels is None and all(osp.exists(p) for p in private.paths)
+    check_disjoint(public, private)
 
 
 def test_overlapping_public_and_private_sets_are_refused(tmp_path, write_images):
