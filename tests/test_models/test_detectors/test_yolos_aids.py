@@ -1,11 +1,14 @@
 """YOLOS's convergence aids: each builds and trains one step, and none changes the test-time model."""
+import os.path as osp
+
 import pytest
 import torch
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from mmdet.testing import demo_mm_inputs
+from mmengine.config import Config
 from mmengine.structures import InstanceData
-from test_yolos import tiny_backbone, yolos_cfg
+from test_yolos import YOLOS_BASE, tiny_backbone, yolos_cfg
 
 from mmppml.models.detectors import YOLOS
 from mmppml.models.utils.set_targets import centre_cell_targets, repeat_gt_instances
@@ -13,22 +16,14 @@ from mmppml.models.utils.token_groups import group_attention_mask
 
 pytestmark = pytest.mark.usefixtures('mmdet_scope')
 
+YOLOS_AIDS = Config.fromfile(osp.join(osp.dirname(YOLOS_BASE), 'yolos_aids.py'))
+# The configs' dense head, narrowed to the tiny backbone
 AUX_HEAD = dict(
-    type='RetinaHead',
+    YOLOS_AIDS.yolos_aux_head,
     num_classes=2,
     in_channels=32,
     feat_channels=16,
-    stacked_convs=1,
-    anchor_generator=dict(type='AnchorGenerator', octave_base_scale=2, scales_per_octave=1, ratios=[1.0], strides=[8]),
-    bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0, .0, .0, .0], target_stds=[1.0, 1.0, 1.0, 1.0]),
-    loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0),
-    loss_bbox=dict(type='L1Loss', loss_weight=1.0),
-    train_cfg=dict(
-        assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4, min_pos_iou=0, ignore_iof_thr=-1),
-        sampler=dict(type='PseudoSampler'),
-        allowed_border=-1,
-        pos_weight=-1,
-        debug=False))
+    anchor_generator=dict(YOLOS_AIDS.yolos_aux_anchors, strides=[8]))
 FOCAL_HEAD = dict(loss_cls=dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=2.0))
 AIDS = {
     'none': dict(),
