@@ -1,4 +1,4 @@
-"""YOLOS's convergence aids: each builds and trains one step, and none changes the test-time model."""
+"""YOLOS's convergence aids: each builds, trains a step and predicts; the training-only ones leave the rest alone."""
 import os.path as osp
 
 import pytest
