@@ -130,26 +130,26 @@ class YOLOSBackbone(PEViT):
             patches = self._patch_pass(tokens)
             scores = self.patch_scorer(patches).squeeze(-1)
             valid = None if img_shapes is None else self._image_cells(grid, x.shape[-2:], img_shapes, x.device)
-        det_start, det_cells = self._start(self.det_tokens, patches, scores, valid, grid)
-        groups = [tokens, det_start.expand(tokens.shape[0], -1, -1)]
+        det_states, det_cells = self._start(self.det_tokens, patches, scores, valid, grid)
+        groups = [tokens, det_states.expand(tokens.shape[0], -1, -1)]  # learned tokens alone: (1, n, C)
         extra_cells = None
         if with_extra:
-            extra_start, extra_cells = self._start(self.extra_det_tokens, patches, scores, valid, grid)
-            groups.append(extra_start.expand(tokens.shape[0], -1, -1))
+            extra_states, extra_cells = self._start(self.extra_det_tokens, patches, scores, valid, grid)
+            groups.append(extra_states.expand(tokens.shape[0], -1, -1))
         sizes = [group.shape[1] for group in groups]
         x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
         mask = group_attention_mask(sizes, hidden=[2], device=x.device) if with_extra else None
 
-        det_start, extra_start = sizes[0], sizes[0] + sizes[1]
+        det_begin, extra_begin = sizes[0], sizes[0] + sizes[1]  # where each group starts in the sequence
         det, extra = [], []
         for i, layer in enumerate(self.layers):
             x = layer(x) if mask is None else masked_encoder_layer(layer, x, mask)
             if i == self.num_layers - 1 and self.final_norm:
                 x = self.ln1(x)
             if i in self.out_indices:
-                det.append(x[:, det_start:extra_start])
-                extra.append(x[:, extra_start:])
-        patch_map = x[:, self.num_extra_tokens:det_start].transpose(1, 2).reshape(x.shape[0], -1, *grid)
+                det.append(x[:, det_begin:extra_begin])
+                extra.append(x[:, extra_begin:])
+        patch_map = x[:, self.num_extra_tokens:det_begin].transpose(1, 2).reshape(x.shape[0], -1, *grid)
         return YOLOSTokens(tuple(det), tuple(extra) if with_extra else None, patch_map, scores, det_cells, extra_cells)
 
     def _patch_pass(self, tokens: torch.Tensor) -> torch.Tensor:

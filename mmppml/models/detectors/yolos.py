@@ -124,7 +124,7 @@ class YOLOS(SingleStageDetector):
         """
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().loss(batch_inputs, batch_data_samples)
-        tokens = self.backbone.forward_tokens(batch_inputs, img_shapes=self._img_shapes(batch_data_samples))
+        tokens = self._tokens(batch_inputs, batch_data_samples)
         losses = self.bbox_head.loss(
             self._stack(tokens.det), batch_data_samples,
             **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
@@ -148,8 +148,7 @@ class YOLOS(SingleStageDetector):
         """Detections of the detection tokens (boxes relative to their patches where they started from one)."""
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().predict(batch_inputs, batch_data_samples, rescale)
-        tokens = self.backbone.forward_tokens(
-            batch_inputs, with_extra=False, img_shapes=self._img_shapes(batch_data_samples))
+        tokens = self._tokens(batch_inputs, batch_data_samples, with_extra=False)
         results = self.bbox_head.predict(
             self._stack(tokens.det),
             batch_data_samples,
@@ -167,14 +166,14 @@ class YOLOS(SingleStageDetector):
                 DetDataSample(metainfo=dict(img_shape=tuple(batch_inputs.shape[-2:])))
                 for _ in range(len(batch_inputs))
             ]
-        tokens = self.backbone.forward_tokens(
-            batch_inputs, with_extra=False, img_shapes=self._img_shapes(batch_data_samples))
+        tokens = self._tokens(batch_inputs, batch_data_samples, with_extra=False)
         return self.bbox_head.forward(
             self._stack(tokens.det), **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
 
-    @staticmethod
-    def _img_shapes(batch_data_samples: SampleList) -> list:
-        return [sample.metainfo['img_shape'] for sample in batch_data_samples]
+    def _tokens(self, batch_inputs: torch.Tensor, batch_data_samples: SampleList, with_extra: Optional[bool] = None):
+        """The backbone's :class:`YOLOSTokens`, its patches proposed inside each image's ``img_shape``."""
+        img_shapes = [sample.metainfo['img_shape'] for sample in batch_data_samples]
+        return self.backbone.forward_tokens(batch_inputs, with_extra=with_extra, img_shapes=img_shapes)
 
     @staticmethod
     def _references(cells: Optional[torch.Tensor], tokens, batch_inputs: torch.Tensor,
