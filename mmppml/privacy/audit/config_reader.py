@@ -95,6 +95,14 @@ def _setting(step: dict, mode: Optional[str], registry: str, where: str, library
         mode, p, s, param, key_file=args.get('key_file'), seed=args.get('seed'), library=library, where=where)
 
 
+def _as_config(cfg):
+    """An :class:`mmengine.Config` of a config file, a dict or a Config."""
+    from mmengine.config import Config
+    if isinstance(cfg, str):
+        return Config.fromfile(cfg)
+    return cfg if isinstance(cfg, Config) else Config(cfg)
+
+
 def _inner_dataset(dataset: dict) -> dict:
     """The dataset a wrapper (RepeatDataset, ClassBalancedDataset, ...) holds, or ``dataset``."""
     while isinstance(dataset, dict) and 'pipeline' not in dataset and isinstance(dataset.get('dataset'), dict):
@@ -146,11 +154,7 @@ def read_setting(cfg: Union[str, dict]) -> AuditSetting:
     Raises:
         ValueError: when the config encrypts nowhere, or in two places.
     """
-    from mmengine.config import Config
-    if isinstance(cfg, str):
-        cfg = Config.fromfile(cfg)
-    elif not isinstance(cfg, Config):
-        cfg = Config(cfg)
+    cfg = _as_config(cfg)
     library = _library(cfg)
     found = []
     model = cfg.get('model') or {}
@@ -192,11 +196,7 @@ def read_setting(cfg: Union[str, dict]) -> AuditSetting:
 def dataset_cfg(cfg, split: str) -> Tuple[dict, str]:
     """The (unwrapped) dataset config of ``'train'`` or ``'val'`` (the test set when there is no val set)
     and the config's default scope."""
-    from mmengine.config import Config
-    if isinstance(cfg, str):
-        cfg = Config.fromfile(cfg)
-    elif not isinstance(cfg, Config):
-        cfg = Config(cfg)
+    cfg = _as_config(cfg)
     names = ('train_dataloader', ) if split == 'train' else ('val_dataloader', 'test_dataloader')
     for name in names:
         loader = cfg.get(name)
