@@ -1,5 +1,6 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: the common arguments, the config they build, the run."""
 import argparse
+import gc
 import os
 import os.path as osp
 from typing import Callable
@@ -45,4 +46,7 @@ def run_config(cfg: Config, launcher: str, action: Callable[[Runner], object]) -
     init_distributed(launcher, cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     action(runner)
+    # The wrapped model holds the process group; free it before the group goes, or a rank can abort at exit.
+    del runner
+    gc.collect()
     close_distributed()
