@@ -1,4 +1,4 @@
-"""Reading IDX files of unsigned bytes (the MNIST / Fashion-MNIST format), plain or gzipped; NumPy only.
+"""Reading and writing IDX files of unsigned bytes (the MNIST / Fashion-MNIST format), plain or gzipped; NumPy only.
 
 An IDX file is a big-endian header, magic ``0x08 0x0D`` style: ``0x00 0x00 0x08 D`` for D-dimensional
 unsigned bytes (``0x801`` labels, ``0x803`` images), then D sizes (uint32), then the data.
@@ -57,3 +57,18 @@ def read_idx(path: str, magic: int, limit: Optional[int] = None) -> np.ndarray:
     if len(data) < count:
         raise ValueError(f'{path} is cut short: {len(data)} of the {count} bytes it declares')
     return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
+
+
+def write_idx(path: str, array: np.ndarray) -> None:
+    """Write ``array`` (values 0-255) as an IDX file of unsigned bytes, gzipped when ``path`` ends in ``.gz``.
+
+    Args:
+        path (str): the file.
+        array (np.ndarray): D-dimensional, e.g. (N, 28, 28) images or (N, ) labels.
+    """
+    array = np.asarray(array)
+    if array.size and (array.min() < 0 or array.max() > 255):
+        raise ValueError(f'IDX unsigned bytes hold 0-255, got values {array.min()} to {array.max()}')
+    header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
+    with (gzip.open if path.endswith('.gz') else open)(path, 'wb') as f:
+        f.write(header + array.astype(np.uint8).tobytes())

@@ -1,5 +1,4 @@
 """InMemoryFashionMNIST: the IDX files (gzipped or not) as one tensor; samples and batches as PackInputs gives them."""
-import gzip
 
 import numpy as np
 import pytest
@@ -7,12 +6,7 @@ import torch
 from mmengine.dataset import default_collate
 
 from mmppml.datasets import InMemoryFashionMNIST
-
-
-def write_idx(path, array: np.ndarray, compress: bool) -> None:
-    header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
-    with (gzip.open if compress else open)(path, 'wb') as f:
-        f.write(header + array.astype(np.uint8).tobytes())
+from mmppml.idx import write_idx
 
 
 @pytest.fixture(params=[False, True], ids=['plain', 'gzipped'])
@@ -20,8 +14,8 @@ def root(tmp_path, request):
     rng = np.random.default_rng(0)
     suffix = '.gz' if request.param else ''
     for split, n in (('train', 12), ('t10k', 5)):
-        write_idx(tmp_path / f'{split}-images-idx3-ubyte{suffix}', rng.integers(0, 256, (n, 28, 28)), request.param)
-        write_idx(tmp_path / f'{split}-labels-idx1-ubyte{suffix}', np.arange(n) % 10, request.param)
+        write_idx(str(tmp_path / f'{split}-images-idx3-ubyte{suffix}'), rng.integers(0, 256, (n, 28, 28)))
+        write_idx(str(tmp_path / f'{split}-labels-idx1-ubyte{suffix}'), np.arange(n) % 10)
     return tmp_path
 
 

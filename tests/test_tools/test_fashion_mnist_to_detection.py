@@ -1,5 +1,4 @@
 """tools/dataset_converters/fashion_mnist_to_detection.py on synthetic IDX files: bytes, boxes and splits."""
-import gzip
 import importlib.util
 import json
 import os.path as osp
@@ -8,17 +7,13 @@ import cv2
 import numpy as np
 import pytest
 
+from mmppml.idx import write_idx
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 spec = importlib.util.spec_from_file_location(
     'fashion_mnist_to_detection', osp.join(ROOT, 'tools', 'dataset_converters', 'fashion_mnist_to_detection.py'))
 builder = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(builder)
-
-
-def write_idx(path, array, magic):
-    header = magic.to_bytes(4, 'big') + b''.join(d.to_bytes(4, 'big') for d in array.shape)
-    with gzip.open(path, 'wb') as f:
-        f.write(header + array.astype(np.uint8).tobytes())
 
 
 @pytest.fixture
@@ -30,8 +25,8 @@ def idx_dir(tmp_path):
         for img in images:
             y, x = rng.integers(0, 10, 2)
             img[y:y + rng.integers(8, 18), x:x + rng.integers(8, 18)] = 255
-        write_idx(tmp_path / f'{prefix}-images-idx3-ubyte.gz', images, 0x803)
-        write_idx(tmp_path / f'{prefix}-labels-idx1-ubyte.gz', rng.choice(list(labels), 40), 0x801)
+        write_idx(str(tmp_path / f'{prefix}-images-idx3-ubyte.gz'), images)
+        write_idx(str(tmp_path / f'{prefix}-labels-idx1-ubyte.gz'), rng.choice(list(labels), 40))
     return tmp_path
 
 

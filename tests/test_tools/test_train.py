@@ -1,5 +1,4 @@
 """tools/train.py and tools/test.py end to end: 2-process CPU training, checkpoints, resume; the demo."""
-import gzip
 import json
 import os
 import os.path as osp
@@ -14,6 +13,7 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer
 
+from mmppml.idx import write_idx
 from mmppml.utils import register_safe_globals
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -171,21 +171,14 @@ def test_test_tool_dumps_predictions(trained, tiny_config):
     assert len(preds) == NUM_IMAGES and all(p['pred_score'].shape == (2, ) for p in preds)
 
 
-def write_idx(path, array: np.ndarray) -> None:
-    """A gzipped IDX file of unsigned bytes, as the Fashion-MNIST Debian package ships them."""
-    header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
-    with gzip.open(path, 'wb') as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
 def test_demo_quick(tmp_path):
     """The demo un-gzips the data (leaving the source alone), trains, and writes its reports."""
     rng = np.random.default_rng(0)
     src = tmp_path / 'src'
     src.mkdir()
     for split, n in (('train', 300), ('t10k', 200)):
-        write_idx(src / f'{split}-images-idx3-ubyte.gz', rng.integers(0, 256, (n, 28, 28)))
-        write_idx(src / f'{split}-labels-idx1-ubyte.gz', rng.integers(0, 10, n))
+        write_idx(str(src / f'{split}-images-idx3-ubyte.gz'), rng.integers(0, 256, (n, 28, 28)))
+        write_idx(str(src / f'{split}-labels-idx1-ubyte.gz'), rng.integers(0, 10, n))
     before = sorted(os.listdir(src))
     work_dir, cache = tmp_path / 'work', tmp_path / 'cache'
     log = run([

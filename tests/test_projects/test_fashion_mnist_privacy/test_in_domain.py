@@ -1,17 +1,11 @@
 """The in-domain stage: its human proxy learns from the plain public training images only."""
-import gzip
 
 import numpy as np
 import pytest
 
+from mmppml.idx import write_idx
 from mmppml.privacy.scores import proxy
 from projects.fashion_mnist_privacy.experiments import in_domain
-
-
-def write_idx(path, array):
-    header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
-    with gzip.open(path, 'wb') as f:
-        f.write(header + array.astype(np.uint8).tobytes())
 
 
 def test_in_domain_stage_trains_the_proxy_on_plain_training_images_only(tmp_path, monkeypatch):
@@ -19,8 +13,8 @@ def test_in_domain_stage_trains_the_proxy_on_plain_training_images_only(tmp_path
     rng = np.random.default_rng(0)
     # 16 test images of every class: the first 16 are attacked, and each finds a same-class gallery of 10
     for split, n in (('train', 96), ('t10k', 160)):
-        write_idx(tmp_path / f'{split}-images-idx3-ubyte.gz', rng.integers(0, 256, (n, 28, 28)))
-        write_idx(tmp_path / f'{split}-labels-idx1-ubyte.gz', rng.permutation(np.arange(n) % 10))
+        write_idx(str(tmp_path / f'{split}-images-idx3-ubyte.gz'), rng.integers(0, 256, (n, 28, 28)))
+        write_idx(str(tmp_path / f'{split}-labels-idx1-ubyte.gz'), rng.permutation(np.arange(n) % 10))
     plain_train, plain_labels = in_domain.load_padded('train', None, str(tmp_path))
     seen = []
     real_train_proxy = proxy.train_proxy
