@@ -11,7 +11,9 @@ Usage::
 
     python tools/analysis_tools/privacy_audit.py CONFIG [--out DIR] [--budget-min 30]
         [--private DIR|ANN.json[:IMG_DIR]] [--public DIR|ANN.json[:IMG_DIR]]
-        [--num-private 200] [--num-public 1000] [--device cuda|cpu] [--cfg-options KEY=VALUE ...]
+        [--num-private 200] [--num-public 1000] [--targets 100] [--gallery 100] [--epochs E]
+        [--attacker-epochs E] [--device cuda|cpu] [--views auto|shift|crop]
+        [--cfg-options KEY=VALUE ...]
 
 An image folder's first-level sub-folders, when every image is in one, are its classes (same-class
 galleries); a COCO file's images are unlabelled (random galleries).
@@ -37,6 +39,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--budget-min', type=float, default=None, help='wall-clock budget of the attackers (default 30; 0.2 --quick)')
     parser.add_argument('--device', choices=('cuda', 'cpu'), default=None, help='default: cuda if available')
+    parser.add_argument(
+        '--epochs',
+        type=float,
+        default=None,
+        help='epochs of the view embedding and the matcher (default 30), '
+        'each cut at its share of the budget')
+    parser.add_argument(
+        '--attacker-epochs',
+        type=float,
+        default=None,
+        help='epochs of the block attacker (default 500), cut at '
+        'its share of the budget')
+    parser.add_argument(
+        '--views',
+        choices=('auto', 'shift', 'crop'),
+        default='auto',
+        help='another view of an image: a shift of a pixel or two, or a slightly tighter crop (auto: shift up '
+        'to a 64-px audited square)')
     parser.add_argument('--quick', action='store_true', help='tiny models, for a smoke test')
     parser.add_argument('--seed', type=int, default=0, help='subsets, galleries, views, models (not the encryption)')
     parser.add_argument(
@@ -48,8 +68,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     for name in ('num_private', 'num_public', 'targets'):
         if getattr(args, name) < 1:
             parser.error(f'--{name.replace("_", "-")} must be >= 1')
-    if args.gallery < 2 or args.budget_min is not None and args.budget_min <= 0:
-        parser.error('--gallery must be >= 2 and --budget-min positive')
+    if args.gallery < 2:
+        parser.error('--gallery must be >= 2')
+    for name in ('budget_min', 'epochs', 'attacker_epochs'):
+        if getattr(args, name) is not None and getattr(args, name) <= 0:
+            parser.error(f'--{name.replace("_", "-")} must be positive')
     return args
 
 
@@ -80,9 +103,11 @@ def main(argv=None) -> int:
         targets=args.targets,
         gallery=args.gallery,
         device=device,
+        views=args.views,
         seed=args.seed)
-    if args.budget_min is not None:
-        sizes['budget_min'] = args.budget_min
+    for name in ('budget_min', 'epochs', 'attacker_epochs'):
+        if getattr(args, name) is not None:
+            sizes[name] = getattr(args, name)
     options = AuditOptions.quick(**sizes) if args.quick else AuditOptions(**sizes)
     try:
         audit = PrivacyAudit(setting, private, public, options)

@@ -4,7 +4,8 @@ The encryption is read where training applies it: the model's data preprocessor
 (``mmppml.EncryptingClsDataPreprocessor``, ``mmppml.EncryptingDetDataPreprocessor``: on the device) or
 an mmppml step of the training pipeline (the transform a mode's record names, ``mmppml.ModeEncryption``,
 and ``mmppml.KeyedScramble`` after it). Defaults a config leaves out are the registered class's own.
-The image size is the side the training pipeline leaves before the encryption (its last crop or resize).
+The image size is the side the training pipeline leaves before the encryption (its last crop or resize),
+with the padding an encrypting data preprocessor adds before it encrypts.
 """
 import inspect
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ class AuditSetting:
             does not say (then read from the images).
         library (str): ``'mmpretrain'`` or ``'mmdet'``.
         where (str): where the config applies it, e.g. ``'model.data_preprocessor'``.
+        pad_size_divisor (int): an encrypting data preprocessor pads each image at the bottom and right to
+            a multiple of this before it encrypts (1: no padding).
+        pad_value (int): the padding's pixel value (0-255).
     """
     mode: str
     patch_size: int
@@ -51,6 +55,8 @@ class AuditSetting:
     size: Optional[int] = None
     library: str = 'mmpretrain'
     where: str = ''
+    pad_size_divisor: int = 1
+    pad_value: int = 0
 
     @property
     def record(self) -> Mode:
@@ -81,6 +87,21 @@ def _defaults(name: str, registry: str) -> dict:
     }
 
 
+def _padding(name: str, args: dict, patch_size: int) -> Tuple[int, int]:
+    """(divisor, pixel value) of the padding an encrypting data preprocessor gives an image before it
+    encrypts: the detection one pads to a multiple of P with ``pixel_pad_value``; the classification one to
+    a multiple of ``pad_size_divisor``, with ``pixel_pad_value`` or else ``pad_value`` taken back from the
+    normalised scale (``mean + pad_value * std`` of the first channel)."""
+    if name == 'EncryptingDetDataPreprocessor':
+        divisor, value = patch_size, args.get('pixel_pad_value') or 0
+    else:
+        divisor, value = int(args.get('pad_size_divisor') or 1), args.get('pixel_pad_value')
+        if value is None:
+            mean, std = args.get('mean') or [0.], args.get('std') or [1.]
+            value = mean[0] + float(args.get('pad_value') or 0.) * std[0]
+    return divisor, int(min(max(round(value), 0), 255))
+
+
 def _setting(step: dict, mode: Optional[str], registry: str, where: str, library: str) -> AuditSetting:
     """The setting of one encrypting step: its arguments over the class's defaults."""
     name = _name(step['type'])
@@ -91,8 +112,18 @@ def _setting(step: dict, mode: Optional[str], registry: str, where: str, library
         raise ValueError(f'{where} ({name}) encrypts with mode {mode!r}, which encrypts nothing: nothing to audit')
     p, s = record.check_sizes(args.get('patch_size'), args.get('sub_patch_size') if record.needs_sub_patch else None)
     param = {} if record.param is None else {record.param.name: record.param.value(args.get(record.param.name))}
+    divisor, value = _padding(name, args, p) if name in PREPROCESSORS else (1, 0)  # a pipeline pads after it
     return AuditSetting(
-        mode, p, s, param, key_file=args.get('key_file'), seed=args.get('seed'), library=library, where=where)
+        mode,
+        p,
+        s,
+        param,
+        key_file=args.get('key_file'),
+        seed=args.get('seed'),
+        library=library,
+        where=where,
+        pad_size_divisor=divisor,
+        pad_value=value)
 
 
 def _as_config(cfg):
@@ -158,11 +189,13 @@ def read_setting(cfg: Union[str, dict]) -> AuditSetting:
     library = _library(cfg)
     found = []
     model = cfg.get('model') or {}
-    for where, pre in (('model.data_preprocessor', model.get('data_preprocessor')), ('data_preprocessor',
-                                                                                     cfg.get('data_preprocessor'))):
-        if isinstance(pre, dict) and _name(pre.get('type')) in PREPROCESSORS:
-            found.append(_setting(pre, None, 'MODELS', where, library))
-            break  # a model's own preprocessor wins over the top-level one
+    # A model's own data preprocessor wins over the top-level one.
+    where, preprocessor = next(
+        ((where, pre)
+         for where, pre in (('model.data_preprocessor', model.get('data_preprocessor')),
+                            ('data_preprocessor', cfg.get('data_preprocessor'))) if isinstance(pre, dict)), ('', {}))
+    if _name(preprocessor.get('type')) in PREPROCESSORS:
+        found.append(_setting(preprocessor, None, 'MODELS', where, library))
     dataset = _inner_dataset((cfg.get('train_dataloader') or {}).get('dataset') or {})
     pipeline = dataset.get('pipeline') or []
     key_file = None

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import List, Optional
 
 from ..report_format import _ci, _display, _table
-from .runner import NONE_PREFIX
+from .runner import NONE_PREFIX, VIEW_WORDS
 
 SCORE_KEYS = ('top1', 'top1_low', 'top1_high', 'mrr', 'mrr_low', 'mrr_high')
 READING = ('NeuraCrypt\'s reading of re-identification as k-anonymity: under 5 % good, 5-20 % moderate, '
@@ -58,9 +58,10 @@ def markdown(results: dict, summary: dict, config: str) -> str:
         'This assumes the attacker holds images of the same kind as yours; with fewer or less similar images it '
         'recovers less, with more it recovers more.',
         f'- Audited as gray {results["side"]}x{results["side"]} centre crops at the training scale (short side '
-        f'{results["scale"]} px).',
+        f'{results["scale"]} px' + (f', padded to a multiple of {st.pad_size_divisor} with {st.pad_value} as the '
+                                    'data preprocessor pads it' if st.pad_size_divisor > 1 else '') + ').',
         f'- Galleries: {k} {"same-class" if labelled else "random"} private images per target (chance {1 / k:.3f}); '
-        'another view is a crop of 85-100 % of the side, rescaled, with contrast, brightness and blur jitter.'
+        f'another view is {VIEW_WORDS[results["views"]]}.'
     ]
     if st.key_file:
         lines.append('- Keyed: the attacks run without the key, which is recovered from a few dozen ciphertexts '

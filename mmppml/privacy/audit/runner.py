@@ -14,7 +14,7 @@ from typing import Callable, Dict, Optional
 import numpy as np
 
 from .config_reader import AuditSetting
-from .sources import ImageSet, check_disjoint, load_prepared, short_side
+from .sources import ImageSet, check_disjoint, load_prepared, padded_side
 
 # Shares of the training budget (70 % of the whole; the rest scores) by the models a mode needs.
 MODEL_WEIGHTS = dict(embedding=1., matcher=2., attacker=3., inverter=2.)
@@ -27,6 +27,10 @@ NEEDS = {
     'bag-reassembly': ('attacker', 'inverter')
 }
 NONE_PREFIX = 'none:'  # CellAttacks names the ciphertext as handed over 'none: ...'
+SMALL_SIDE = 64  # audited squares up to this side get shifted views, larger ones crops
+VIEW_WORDS = dict(
+    shift='a shift of up to 2 px with contrast, brightness and blur jitter',
+    crop='a crop of 85-100 % of the side, rescaled, with contrast, brightness and blur jitter')
 
 
 @dataclass
@@ -46,6 +50,9 @@ class AuditOptions:
         attacker_epochs (float): epochs of the block attacker, its schedule fitted to its share.
         inverter_steps (int): steps of the MI inverter at most (its share of the budget cuts it first).
         figure_images (int): columns of the figure.
+        views (str): another view of an image: ``'shift'`` (a pixel or two, as a second shot of a small
+            image differs), ``'crop'`` (a slightly tighter framing of a photo) or ``'auto'`` (``'shift'`` up
+            to a 64-px audited square, else ``'crop'``).
         seed (int): draws the subsets, galleries, views and the models' weights (never the encryption).
     """
     budget_min: float = 30.
@@ -61,7 +68,16 @@ class AuditOptions:
     attacker_epochs: float = 500.
     inverter_steps: int = 10**6
     figure_images: int = 6
+    views: str = 'auto'
     seed: int = 0
+
+    def __post_init__(self):
+        if self.views not in ('auto', *VIEW_WORDS):
+            raise ValueError(f"views must be 'auto', {' or '.join(map(repr, VIEW_WORDS))}, got {self.views!r}")
+
+    def view_kind(self, side: int) -> str:
+        """``'shift'`` or ``'crop'`` for an audited square of ``side`` px."""
+        return self.views if self.views != 'auto' else 'shift' if side <= SMALL_SIDE else 'crop'
 
     @classmethod
     def quick(cls, **kwargs) -> 'AuditOptions':
@@ -136,14 +152,17 @@ class PrivacyAudit:
         """Run every attack and score; return the results (see :mod:`.report` for their layout)."""
         from ..attacks.cell_attacks import CellAttacks, FrontierAttackConfig
         from ..scores.instance import REFERENCE_PLAIN, InstanceScores
-        from ..scores.views import PHOTO_VIEWS
+        from ..scores.views import PHOTO_VIEWS, ViewConfig
         st, opt = self.setting, self.options
-        scale = st.size or int(np.median([short_side(p) for p in self.private.paths]))
-        side = audit_side(scale, st.patch_size, opt.max_blocks)
-        self.log(f'{st.label} ({st.where}); images at a short side of {scale} px, audited on the centre '
-                 f'{side}x{side} ({(side // st.patch_size)**2} blocks), gray')
-        pool = load_prepared(self.private, scale, side)
-        public = load_prepared(self.public, scale, side)
+        scale = st.size or int(np.median([self.private.image_short_side(i) for i in range(len(self.private))]))
+        side = audit_side(padded_side(scale, st.pad_size_divisor), st.patch_size, opt.max_blocks)
+        views = opt.view_kind(side)
+        self.log(f'{st.label} ({st.where}); images at a short side of {scale} px' +
+                 (f' padded to a multiple of {st.pad_size_divisor}' if st.pad_size_divisor > 1 else '') +
+                 f', audited on the centre {side}x{side} ({(side // st.patch_size)**2} blocks), gray; '
+                 f'{views} views')
+        pool = load_prepared(self.private, scale, side, st.pad_size_divisor, st.pad_value)
+        public = load_prepared(self.public, scale, side, st.pad_size_divisor, st.pad_value)
         k = gallery_size(self.private.labels, len(pool), opt.gallery)
         targets = min(opt.targets, len(pool))
         seconds = training_seconds(st, 60 * opt.budget_min)
@@ -151,7 +170,7 @@ class PrivacyAudit:
                  f'({self.public.source}); {targets} targets, galleries of {k}; training seconds: ' +
                  ', '.join(f'{m} {v:.0f}' for m, v in seconds.items()))
         instance = InstanceScores(pool, self.private.labels, targets, public, self.public.labels, k, opt.seed, self.log,
-                                  PHOTO_VIEWS, opt.device)
+                                  PHOTO_VIEWS if views == 'crop' else ViewConfig(), opt.device)
         instance.train_embedding(opt.epochs, seconds['embedding'])
         instance.references()
         config = FrontierAttackConfig(
@@ -174,6 +193,7 @@ class PrivacyAudit:
             setting=st,
             scale=scale,
             side=side,
+            views=views,
             private=dict(source=self.private.source, images=len(pool), labelled=self.private.labels is not None),
             public=dict(source=self.public.source, images=len(public)),
             targets=targets,

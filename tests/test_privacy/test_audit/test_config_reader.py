@@ -66,3 +66,25 @@ def test_configs_without_one_encryption_are_refused():
                 steps=[dict(type='mmppml.RandomPatchShuffle', patch_size=8)]))
     with pytest.raises(ValueError, match='encrypts nothing'):
         read_setting(cls_config(dict(type='mmppml.EncryptingClsDataPreprocessor', mode='plain')))
+
+
+@pytest.mark.parametrize(
+    'cfg, padding',
+    [
+        (osp.join(CONFIGS, 'demo', 'pevit-tiny-rs-p8_1xb128-3e_fashion-mnist.py'), (32, 0)),  # pixel_pad_value=0
+        (cls_config(
+            dict(
+                type='mmppml.EncryptingClsDataPreprocessor',
+                mode='rs',
+                patch_size=8,
+                pad_size_divisor=16,
+                mean=[100.],
+                std=[50.],
+                pad_value=1.)), (16, 150)),  # 100 + 1 x 50, back on the pixel scale
+        (det_config(dict(type='mmppml.EncryptingDetDataPreprocessor', pad_size_divisor=64, pixel_pad_value=9)),
+         (16, 9)),  # each image to a multiple of P before the mix; the batch later, after it
+        (cls_config(steps=[dict(type='mmppml.RandomPatchShuffle', patch_size=8)]), (1, 0)),  # a pipeline pads after it
+    ])
+def test_the_padding_before_the_encryption_is_read(cfg, padding):
+    s = read_setting(cfg)
+    assert (s.pad_size_divisor, s.pad_value) == padding

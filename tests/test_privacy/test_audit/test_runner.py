@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from mmppml.crypto import MODE_TABLE, new_rng
-from mmppml.privacy.audit import (AuditOptions, AuditSetting, PrivacyAudit, from_folder, from_path, gallery_size,
-                                  summarize, write_audit)
+from mmppml.privacy.audit import (AuditOptions, AuditSetting, ImageSet, PrivacyAudit, from_folder, from_path,
+                                  gallery_size, summarize, write_audit)
 from mmppml.privacy.scores import random_galleries
 
 
@@ -89,3 +89,20 @@ def test_identity_is_found_and_noise_is_at_chance(tmp_path, write_images, test_m
     # (linkage, three image matchers, the learned matcher) must lie within 4 standard errors of chance.
     rows = results['instance']
     assert len(rows) == 5 and all(abs(r['top1'] - 0.1) <= 4 * 0.039 for r in rows), [r['top1'] for r in rows]
+
+
+def test_small_images_held_in_memory_are_padded_and_get_shifted_views():
+    """28-px images padded to 32 by the data preprocessor: audited at 32 px (16 blocks of 8), with the
+    views a second shot of a small image differs by (a shift), unless the options say otherwise."""
+
+    def in_memory(n, seed):
+        images = np.random.default_rng(seed).integers(0, 256, (n, 28, 28)).astype(np.uint8)
+        return ImageSet([f'set{seed}[{i}]' for i in range(n)], np.arange(n) % 2, 'arrays', images)
+
+    setting = AuditSetting('rs', 8, pad_size_divisor=32, pad_value=0)
+    results = run(setting, in_memory(40, 1), in_memory(40, 2))
+    assert (results['scale'], results['side'], results['views']) == (28, 32, 'shift')
+    assert summarize(results)['linkage']['top1'] == 1.0
+    assert AuditOptions(views='auto').view_kind(128) == 'crop' and AuditOptions(views='crop').view_kind(32) == 'crop'
+    with pytest.raises(ValueError, match='views must be'):
+        AuditOptions(views='rotate')

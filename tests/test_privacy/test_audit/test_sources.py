@@ -59,3 +59,36 @@ def test_prepared_images_are_the_centre_at_the_training_scale():
     assert out.shape == (20, 20) and (out == 255).all()
     out = prepare_image(img, scale=30, side=20)  # at half scale the square is 10 px in a 20 px crop
     assert out.shape == (20, 20) and abs(int((out > 127).sum()) - 100) <= 20
+
+
+def test_padding_is_what_the_data_preprocessor_adds_before_it_encrypts():
+    img = np.random.default_rng(0).integers(1, 256, (28, 28), dtype=np.uint8)
+    out = prepare_image(img, scale=28, side=32, pad_size_divisor=32, pad_value=7)
+    assert out.shape == (32, 32) and (out[:28, :28] == img).all()  # the image at the top left, unchanged
+    assert (out[28:] == 7).all() and (out[:, 28:] == 7).all()  # padded at the bottom and right
+    assert (prepare_image(img, scale=28, side=24) == img[2:26, 2:26]).all()  # no padding: the centre
+
+
+def test_a_dataset_serving_arrays_gives_its_images_and_labels(tmp_path):
+    """mmppml.InMemoryFashionMNIST holds its images in memory: the set is those arrays, labelled; a public
+    set with one of the private images is refused by its pixels."""
+    from mmppml.idx import write_idx
+    rng = np.random.default_rng(0)
+    images = {split: rng.integers(0, 256, (n, 28, 28)).astype(np.uint8) for split, n in (('train', 12), ('t10k', 6))}
+    for split, x in images.items():
+        write_idx(str(tmp_path / f'{split}-images-idx3-ubyte'), x)
+        write_idx(str(tmp_path / f'{split}-labels-idx1-ubyte'), np.arange(len(x)) % 3)
+
+    def loader(split):
+        return dict(dataset=dict(type='mmppml.InMemoryFashionMNIST', data_root=str(tmp_path), split=split))
+
+    cfg = dict(default_scope='mmpretrain', train_dataloader=loader('train'), val_dataloader=loader('test'))
+    public, private = from_dataset(*dataset_cfg(cfg, 'train')), from_dataset(*dataset_cfg(cfg, 'val'))
+    assert (private.arrays == images['t10k']).all() and (private.labels == np.arange(6) % 3).all()
+    assert len(public) == 12 and len(set(private.paths)) == 6
+    check_disjoint(public, private)
+    subset = private.subset(3, np.random.default_rng(1))
+    assert all((subset.image(i) == images['t10k'][private.paths.index(p)]).all() for i, p in enumerate(subset.paths))
+    public.arrays[4] = private.arrays[2]
+    with pytest.raises(ValueError, match='overlap in 1 image'):
+        check_disjoint(public, private)
