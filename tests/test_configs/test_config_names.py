@@ -25,7 +25,8 @@ CNN_BACKBONES = ('r18', )
 NECKS = ('simplefpn', 'fpn')
 SCHEDULE = r'\d+e|\d+x'  # E epochs; K times mmdet's 12-epoch schedule
 DET_DATA = ('coco', 'trees', 'fmnist-det')
-DET_VARIANTS = ('plainft', 'plainft-aids', 'yolosft', 'yolosft-aids', 'half', 'half-plainft')
+DET_VARIANTS = ('plainft', 'plainft-aids', 'plainft-aids-dn', 'yolosft', 'yolosft-aids', 'yolosft-aids-dn', 'half',
+                'half-plainft')
 
 
 def one_of(tokens) -> str:

@@ -27,6 +27,8 @@ class YOLOSTokens(NamedTuple):
         det_cells (torch.Tensor | None): (B, Q) indices (row-major in the h x w grid) of the patches the
             detection tokens started from, or None.
         extra_cells (torch.Tensor | None): (B, E) the same for the extra detection tokens, or None.
+        denoising (tuple[torch.Tensor] | None): (B, D, C) states of the denoising tokens, one per
+            ``out_indices`` entry, or None without them.
     """
     det: Tuple[torch.Tensor, ...]
     extra: Optional[Tuple[torch.Tensor, ...]]
@@ -34,6 +36,7 @@ class YOLOSTokens(NamedTuple):
     patch_scores: Optional[torch.Tensor] = None
     det_cells: Optional[torch.Tensor] = None
     extra_cells: Optional[torch.Tensor] = None
+    denoising: Optional[Tuple[torch.Tensor, ...]] = None
 
 
 @MODELS.register_module()
@@ -111,7 +114,9 @@ class YOLOSBackbone(PEViT):
     def forward_tokens(self,
                        x: torch.Tensor,
                        with_extra: Optional[bool] = None,
-                       img_shapes: Optional[Sequence[Tuple[int, int]]] = None) -> YOLOSTokens:
+                       img_shapes: Optional[Sequence[Tuple[int, int]]] = None,
+                       denoising: Optional[torch.Tensor] = None,
+                       denoising_groups: Sequence[int] = ()) -> YOLOSTokens:
         """All token outputs, for training.
 
         Args:
@@ -119,6 +124,8 @@ class YOLOSBackbone(PEViT):
             with_extra (bool, optional): Run the extra detection tokens. Defaults to ``self.training``.
             img_shapes (Sequence[tuple[int, int]], optional): Each image's (h, w) in ``x`` before padding;
                 ``'top_patches'`` then proposes only patches of the image, never of the padding.
+            denoising (torch.Tensor, optional): (B, D, C) first states of denoising tokens, appended last,
+                in groups of ``denoising_groups`` tokens (summing to D), each hidden from every other group.
 
         Returns:
             YOLOSTokens: the detection tokens, the extra ones, the patch map and the patch scores.
@@ -137,20 +144,32 @@ class YOLOSBackbone(PEViT):
             extra_states, extra_cells = self._start(self.extra_det_tokens, patches, scores, valid, grid)
             groups.append(extra_states.expand(tokens.shape[0], -1, -1))
         sizes = [group.shape[1] for group in groups]
+        if denoising is not None:
+            if sum(denoising_groups) != denoising.shape[1]:
+                raise ValueError(f'denoising_groups {list(denoising_groups)} must sum to the {denoising.shape[1]} '
+                                 'denoising tokens')
+            groups.append(denoising)
+            sizes += list(denoising_groups)
+        hidden = list(range(2, len(sizes)))  # the extra and the denoising groups
         x = self.pre_norm(self.drop_after_pos(torch.cat(groups, dim=1)))
-        mask = group_attention_mask(sizes, hidden=[2], device=x.device) if with_extra else None
+        mask = group_attention_mask(sizes, hidden=hidden, device=x.device) if hidden else None
 
         det_begin, extra_begin = sizes[0], sizes[0] + sizes[1]  # where each group starts in the sequence
-        det, extra = [], []
+        denoising_begin = extra_begin + (sizes[2] if with_extra else 0)
+        det, extra, denoised = [], [], []
         for i, layer in enumerate(self.layers):
             x = layer(x) if mask is None else masked_encoder_layer(layer, x, mask)
             if i == self.num_layers - 1 and self.final_norm:
                 x = self.ln1(x)
             if i in self.out_indices:
                 det.append(x[:, det_begin:extra_begin])
-                extra.append(x[:, extra_begin:])
+                extra.append(x[:, extra_begin:denoising_begin])
+                denoised.append(x[:, denoising_begin:])
         patch_map = x[:, self.num_extra_tokens:det_begin].transpose(1, 2).reshape(x.shape[0], -1, *grid)
-        return YOLOSTokens(tuple(det), tuple(extra) if with_extra else None, patch_map, scores, det_cells, extra_cells)
+        return YOLOSTokens(
+            tuple(det),
+            tuple(extra) if with_extra else None, patch_map, scores, det_cells, extra_cells,
+            tuple(denoised) if denoising is not None else None)
 
     def _patch_pass(self, tokens: torch.Tensor) -> torch.Tensor:
         """(B, h * w, C) patch tokens after the last block (and final norm) of a pass without detection tokens."""

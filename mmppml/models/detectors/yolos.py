@@ -9,6 +9,7 @@ from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from torchvision.ops import sigmoid_focal_loss
 
 from mmppml.registry import MODELS
+from ..utils.denoising import DenoisingQueries, DenoisingTokens
 from ..utils.set_targets import cell_reference_boxes, centre_cell_targets, repeat_gt_instances
 
 
@@ -23,7 +24,7 @@ class YOLOS(SingleStageDetector):
     decoder: the ViT itself is the transformer, as in YOLOS. Boxes are predicted relative to
     ``img_shape`` and mapped back through ``scale_factor`` (which ``MixSubPatches`` updates).
 
-    Aids for small data, each off by default; the first two train only (the test-time model is the same
+    Aids for small data, each off by default; the first three train only (the test-time model is the same
     without them), ``det_token_init='top_patches'`` of :class:`YOLOSBackbone` changes the model:
 
     - ``one_to_many_cfg=dict(num_repeats=k, loss_weight=w)``: the backbone's extra detection tokens are
@@ -31,6 +32,10 @@ class YOLOS(SingleStageDetector):
       head's losses times w.
     - ``aux_head``: a dense detection head (e.g. mmdet's ``RetinaHead`` with its own ``train_cfg``) on the
       patch tokens after the last block, trained beside the set prediction (as Co-DETR's auxiliary heads).
+    - ``denoising_cfg=dict(num_groups=g, label_noise=p, box_noise=s, loss_weight=w)``: g groups of
+      denoising tokens, each a noised copy of every ground-truth box (:class:`~..utils.denoising.DenoisingTokens`),
+      hidden from the other tokens and trained without matching to bring back their box and class (DN-DETR,
+      DINO); with a head that takes reference boxes, the noised boxes are their references.
     - With ``det_token_init='top_patches'`` the backbone's patch scorer learns, with a sigmoid focal loss
       times ``patch_score_loss_weight``, which token cells hold a box centre, and each detection token's box
       is predicted relative to its patch (a box two cells wide at the patch's centre).
@@ -40,6 +45,7 @@ class YOLOS(SingleStageDetector):
         bbox_head (dict): Config of a set-prediction head, e.g. ``DETRHead``.
         one_to_many_cfg (dict, optional): ``num_repeats`` (int >= 1) and ``loss_weight`` (float).
         aux_head (dict, optional): Config of a dense head on the (B, C, h, w) patch map.
+        denoising_cfg (dict, optional): The arguments of ``DenoisingTokens`` but the class count and width.
         patch_score_loss_weight (float): Weight of the patch scorer's loss. Defaults to 1.0.
         train_cfg (dict, optional): Head training config (the ``HungarianAssigner``).
         test_cfg (dict, optional): Head testing config (``max_per_img``).
@@ -53,6 +59,7 @@ class YOLOS(SingleStageDetector):
                  bbox_head: ConfigType,
                  one_to_many_cfg: OptConfigType = None,
                  aux_head: OptConfigType = None,
+                 denoising_cfg: OptConfigType = None,
                  patch_score_loss_weight: float = 1.0,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -70,13 +77,14 @@ class YOLOS(SingleStageDetector):
         if backbone_dims is not None and head_dims is not None and backbone_dims != head_dims:
             raise ValueError(f'bbox_head.embed_dims ({head_dims}) must equal the backbone embed_dims '
                              f'({backbone_dims})')
-        if getattr(self.backbone, 'patch_scorer', None) is not None and \
-                'references' not in inspect.signature(self.bbox_head.forward).parameters:
+        self.head_takes_references = 'references' in inspect.signature(self.bbox_head.forward).parameters
+        if getattr(self.backbone, 'patch_scorer', None) is not None and not self.head_takes_references:
             raise ValueError("det_token_init='top_patches' predicts boxes relative to the tokens' patches: use a "
                              'head whose forward takes references (mmppml.YOLOSHead), not '
                              f'{type(self.bbox_head).__name__}')
         self.one_to_many_cfg = self._check_one_to_many(one_to_many_cfg)
         self.aux_head = MODELS.build(aux_head) if aux_head is not None else None
+        self.denoising = self._build_denoising(denoising_cfg)
         self.patch_score_loss_weight = float(patch_score_loss_weight)
 
     def _check_one_to_many(self, cfg: OptConfigType) -> Optional[dict]:
@@ -91,6 +99,13 @@ class YOLOS(SingleStageDetector):
             raise ValueError('one_to_many_cfg needs training-only detection tokens: set the backbone\'s '
                              'num_extra_det_tokens (a YOLOSBackbone)')
         return cfg
+
+    def _build_denoising(self, cfg: OptConfigType) -> Optional[DenoisingTokens]:
+        if cfg is None:
+            return None
+        if not hasattr(self.backbone, 'forward_tokens'):
+            raise ValueError('denoising_cfg needs a backbone that runs extra token groups (a YOLOSBackbone)')
+        return DenoisingTokens(self.bbox_head.num_classes, self.backbone.embed_dims, **cfg)
 
     def extract_feat(self, batch_inputs: torch.Tensor) -> torch.Tensor:
         """Detection-token states.
@@ -120,11 +135,13 @@ class YOLOS(SingleStageDetector):
             batch_data_samples (list[DetDataSample]): Samples with ``gt_instances``.
 
         Returns:
-            dict: Losses; the one-to-many ones prefixed ``o2m.``, the dense head's ``aux.``.
+            dict: Losses; the one-to-many ones prefixed ``o2m.``, the dense head's ``aux.``, the denoising
+            tokens' ``dn.``.
         """
         if not hasattr(self.backbone, 'forward_tokens'):
             return super().loss(batch_inputs, batch_data_samples)
-        tokens = self._tokens(batch_inputs, batch_data_samples)
+        queries = self.denoising(batch_data_samples) if self.denoising is not None else None
+        tokens = self._tokens(batch_inputs, batch_data_samples, denoising=queries)
         losses = self.bbox_head.loss(
             self._stack(tokens.det), batch_data_samples,
             **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
@@ -134,6 +151,8 @@ class YOLOS(SingleStageDetector):
             references = self._references(tokens.extra_cells, tokens, batch_inputs, batch_data_samples)
             for name, value in self.bbox_head.loss(self._stack(tokens.extra), repeated, **references).items():
                 losses['o2m.' + name] = value * weight if 'loss' in name else value
+        if queries is not None:
+            losses.update(self._denoising_loss(tokens, queries, batch_data_samples))
         if self.aux_head is not None:
             for name, value in self.aux_head.loss((tokens.patch_map, ), batch_data_samples).items():
                 losses['aux.' + name] = value
@@ -143,6 +162,11 @@ class YOLOS(SingleStageDetector):
             focal = sigmoid_focal_loss(tokens.patch_scores, targets, reduction='sum') / targets.sum().clamp(min=1)
             losses['loss_patch_score'] = focal * self.patch_score_loss_weight
         return losses
+
+    def _denoising_loss(self, tokens, queries: DenoisingQueries, batch_data_samples: SampleList) -> dict:
+        references = dict(references=queries.references) if self.head_takes_references else {}
+        cls_scores, boxes = self.bbox_head(self._stack(tokens.denoising), **references)
+        return self.denoising.loss(self.bbox_head, cls_scores, boxes, queries, batch_data_samples)
 
     def predict(self, batch_inputs: torch.Tensor, batch_data_samples: SampleList, rescale: bool = True) -> SampleList:
         """Detections of the detection tokens (boxes relative to their patches where they started from one)."""
@@ -170,10 +194,19 @@ class YOLOS(SingleStageDetector):
         return self.bbox_head.forward(
             self._stack(tokens.det), **self._references(tokens.det_cells, tokens, batch_inputs, batch_data_samples))
 
-    def _tokens(self, batch_inputs: torch.Tensor, batch_data_samples: SampleList, with_extra: Optional[bool] = None):
+    def _tokens(self,
+                batch_inputs: torch.Tensor,
+                batch_data_samples: SampleList,
+                with_extra: Optional[bool] = None,
+                denoising: Optional[DenoisingQueries] = None):
         """The backbone's :class:`YOLOSTokens`, its patches proposed inside each image's ``img_shape``."""
         img_shapes = [sample.metainfo['img_shape'] for sample in batch_data_samples]
-        return self.backbone.forward_tokens(batch_inputs, with_extra=with_extra, img_shapes=img_shapes)
+        return self.backbone.forward_tokens(
+            batch_inputs,
+            with_extra=with_extra,
+            img_shapes=img_shapes,
+            denoising=None if denoising is None else denoising.states,
+            denoising_groups=() if denoising is None else denoising.group_sizes)
 
     @staticmethod
     def _references(cells: Optional[torch.Tensor], tokens, batch_inputs: torch.Tensor,

@@ -209,3 +209,74 @@ def test_one_to_many_needs_extra_tokens():
         YOLOS(**yolos_cfg(), one_to_many_cfg=dict(num_repeats=2))
     with pytest.raises(ValueError, match='num_repeats'):
         YOLOS(**yolos_cfg(num_extra_det_tokens=4), one_to_many_cfg=dict(num_repeats=0))
+
+
+def test_denoising_tokens_never_reach_the_other_tokens_nor_each_other():
+    """Denoising groups are behind the mask: changing one group moves neither the patch, detection and
+    extra tokens nor the other groups."""
+    backbone = tiny_backbone(num_extra_det_tokens=4, pos_embed='sincos')
+    img = torch.randn(2, 3, 32, 48)
+    denoising = torch.randn(2, 6, 32)  # two groups of three
+    with torch.no_grad():
+        without = backbone.forward_tokens(img, with_extra=True)
+        first = backbone.forward_tokens(img, with_extra=True, denoising=denoising, denoising_groups=[3, 3])
+        changed = denoising.clone()
+        changed[:, 3:] += 5 * torch.randn(2, 3, 32)  # the second group only
+        second = backbone.forward_tokens(img, with_extra=True, denoising=changed, denoising_groups=[3, 3])
+    for name in ('det', 'extra'):
+        torch.testing.assert_close(getattr(first, name)[0], getattr(without, name)[0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(first.patch_map, without.patch_map, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(second.denoising[0][:, :3], first.denoising[0][:, :3], atol=1e-5, rtol=1e-5)
+    assert (second.denoising[0][:, 3:] - first.denoising[0][:, 3:]).abs().max() > 1e-2
+    with pytest.raises(ValueError, match='must sum to'):
+        backbone.forward_tokens(img, denoising=denoising, denoising_groups=[3, 2])
+
+
+def test_denoising_tokens_start_near_their_boxes_and_learn_them_without_matching():
+    from mmppml.models.utils.denoising import DenoisingTokens, noised_boxes
+    boxes = torch.tensor([[0.5, 0.5, 0.2, 0.4]]).repeat(1000, 1)
+    noised = noised_boxes(boxes, 0.4)
+    assert ((noised[:, :2] - boxes[:, :2]).abs() <= boxes[:, 2:] * 0.2 + 1e-6).all()  # the centre within 0.2 size
+    assert ((noised[:, 2:] / boxes[:, 2:] - 1).abs() <= 0.4 + 1e-6).all() and noised.std(0).min() > 0.01
+    samples = [
+        DetDataSample(
+            metainfo=dict(img_shape=(40, 80)),
+            gt_instances=InstanceData(
+                bboxes=torch.tensor([[0., 0., 40., 20.], [40., 20., 80., 40.]]), labels=torch.tensor([1, 0]))),
+        DetDataSample(
+            metainfo=dict(img_shape=(40, 40)),
+            gt_instances=InstanceData(bboxes=torch.tensor([[10., 10., 30., 30.]]), labels=torch.tensor([1])))
+    ]
+    queries = DenoisingTokens(2, 32, num_groups=3, label_noise=0.)(samples)
+    assert queries.states.shape == (2, 6, 32) and queries.group_sizes == [2, 2, 2]
+    assert queries.valid.tolist() == [[True] * 6, [True, False] * 3]  # the second image pads each group
+    torch.testing.assert_close(queries.targets[0, :2], torch.tensor([[0.25, 0.25, 0.5, 0.5], [0.75, 0.75, 0.5, 0.5]]))
+    assert queries.labels[0].tolist() == [1, 0] * 3 and queries.labels[1, ::2].tolist() == [1, 1, 1]
+    model = build('none')
+    model.denoising = DenoisingTokens(2, 32, num_groups=2)
+    zero = model.denoising.loss(model.bbox_head, *model.bbox_head(torch.zeros(1, 2, 6, 32)), queries, samples)
+    cls = torch.full((1, 2, 6, 3), -10.)
+    cls[..., :2].scatter_(-1, queries.labels[None, ..., None], 10.)  # the true class, certain
+    exact = model.denoising.loss(model.bbox_head, cls, queries.targets[None], queries, samples)
+    assert set(exact) == {'dn.loss_cls', 'dn.loss_bbox', 'dn.loss_iou'}
+    assert exact['dn.loss_bbox'] == 0 and exact['dn.loss_iou'].abs() < 1e-5 and exact['dn.loss_cls'] < 1e-3
+    assert all(zero[name] > exact[name] for name in exact)
+
+
+def test_denoising_trains_a_step_and_is_gone_at_test_time():
+    cfg = yolos_cfg(det_token_init='top_patches', out_indices=(0, 1))
+    cfg['bbox_head'].update(type='mmppml.YOLOSHead')
+    torch.manual_seed(0)
+    model = YOLOS(**cfg, denoising_cfg=dict(num_groups=2))
+    model.init_weights()
+    losses = model(**batch(model), mode='loss')
+    assert {'dn.loss_cls', 'dn.loss_bbox', 'dn.loss_iou', 'dn.d0.loss_cls'} <= set(losses)
+    model.parse_losses(losses)[0].backward()
+    assert model.denoising.label_embed.weight.grad.abs().sum() > 0 and model.denoising.box_embed[0].weight.grad.abs(
+    ).sum() > 0
+    model.eval()
+    with torch.no_grad():
+        preds = model(**model.data_preprocessor(demo_mm_inputs(1, [[3, 64, 64]], num_classes=2), False), mode='predict')
+    assert len(preds[0].pred_instances) == 6
+    with pytest.raises(ValueError, match='num_groups'):
+        YOLOS(**yolos_cfg(), denoising_cfg=dict(num_groups=0))

@@ -36,3 +36,7 @@ yolos_aids_model = dict(
     one_to_many_cfg=yolos_one_to_many['one_to_many_cfg'],
     bbox_head=dict(loss_cls=yolos_focal_loss),
     train_cfg=dict(assigner=dict(match_costs=yolos_focal_match_costs)))
+# Denoising tokens (DN-DETR, DINO), a fifth aid, training only: 3 noised copies of every box, hidden from the
+# other tokens, each brought back to its box and class without matching; a config adds it to its model:
+# model = dict(..., **_base_.yolos_denoising).
+yolos_denoising = dict(denoising_cfg=dict(num_groups=3, label_noise=0.2, box_noise=0.4, loss_weight=1.0))
