@@ -273,3 +273,17 @@ def test_mmdet_resnet_takes_mi_by_its_data_preprocessor_alone():
         'data_preprocessor.sub_patch_size', 'bbox_head.anchor_generator.octave_base_scale'
     }
     assert mi['data_preprocessor.mode'] == 'mi' and mi['bbox_head.anchor_generator.octave_base_scale'] == 2
+
+
+def test_the_narrow_resnet_reference_takes_mi_by_its_data_preprocessor_and_anchors():
+    """The 6-epoch ResNet-18 RetinaNet on MI: the plain reference's model but the lines its config explains."""
+    plain = flat(Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_r18-plain_fpn_6e_fmnist-det.py')).model)
+    mi = flat(Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_r18-mi-p16s8_fpn_6e_fmnist-det.py')).model)
+    changed = {key for key in set(plain) | set(mi) if plain.get(key, 'absent') != mi.get(key, 'absent')}
+    assert changed == {
+        'data_preprocessor.type', 'data_preprocessor.mode', 'data_preprocessor.patch_size',
+        'data_preprocessor.sub_patch_size', 'data_preprocessor.pad_size_divisor',
+        'bbox_head.anchor_generator.octave_base_scale'
+    }
+    assert mi[
+        'bbox_head.anchor_generator.octave_base_scale'] == plain['bbox_head.anchor_generator.octave_base_scale'] / 2
