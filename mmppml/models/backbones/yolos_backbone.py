@@ -63,7 +63,9 @@ class YOLOSBackbone(PEViT):
       content and reference box from the top proposals). The first pass costs one more forward pass.
     - ``num_extra_det_tokens``: training-only detection tokens behind an attention mask (no patch or
       detection token attends to them), for one-to-many matching; the other outputs do not depend on
-      them, and they are not run at test time.
+      them, and they are not run at test time. Denoising tokens, which the detector makes from the ground
+      truth (:class:`~mmppml.models.utils.denoising.DenoisingTokens`), go to :meth:`forward_tokens` and sit
+      behind the same mask, each group hidden from the others too.
 
     Args:
         num_det_tokens (int): Number of detection tokens (queries). Defaults to 100.
