@@ -275,15 +275,15 @@ def test_mmdet_resnet_takes_mi_by_its_data_preprocessor_alone():
     assert mi['data_preprocessor.mode'] == 'mi' and mi['bbox_head.anchor_generator.octave_base_scale'] == 2
 
 
-def test_the_narrow_resnet_reference_takes_mi_by_its_data_preprocessor_and_anchors():
+def test_the_narrow_resnet_reference_takes_mi_by_its_data_preprocessor_and_levels():
     """The 6-epoch ResNet-18 RetinaNet on MI: the plain reference's model but the lines its config explains."""
     plain = flat(Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_r18-plain_fpn_6e_fmnist-det.py')).model)
     mi = flat(Config.fromfile(osp.join(ROOT, 'configs', 'mmdet', 'retinanet_r18-mi-p16s8_fpn_6e_fmnist-det.py')).model)
     changed = {key for key in set(plain) | set(mi) if plain.get(key, 'absent') != mi.get(key, 'absent')}
     assert changed == {
         'data_preprocessor.type', 'data_preprocessor.mode', 'data_preprocessor.patch_size',
-        'data_preprocessor.sub_patch_size', 'data_preprocessor.pad_size_divisor',
-        'bbox_head.anchor_generator.octave_base_scale'
+        'data_preprocessor.sub_patch_size', 'data_preprocessor.pad_size_divisor', 'backbone.out_indices',
+        'neck.in_channels', 'bbox_head.anchor_generator.strides'
     }
-    assert mi[
-        'bbox_head.anchor_generator.octave_base_scale'] == plain['bbox_head.anchor_generator.octave_base_scale'] / 2
+    # each level at half the plain stride on the half-size image: the same photo strides and anchors
+    assert [2 * s for s in mi['bbox_head.anchor_generator.strides']] == plain['bbox_head.anchor_generator.strides']
