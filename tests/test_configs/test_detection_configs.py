@@ -270,9 +270,10 @@ def test_mmdet_resnet_takes_mi_by_its_data_preprocessor_alone():
     assert changed(mmdet_own, plain) == {'bbox_head.num_classes'}
     assert changed(plain, mi) == {
         'data_preprocessor.type', 'data_preprocessor.mode', 'data_preprocessor.patch_size',
-        'data_preprocessor.sub_patch_size', 'bbox_head.anchor_generator.octave_base_scale'
+        'data_preprocessor.sub_patch_size', 'neck.start_level', 'bbox_head.anchor_generator.strides'
     }
-    assert mi['data_preprocessor.mode'] == 'mi' and mi['bbox_head.anchor_generator.octave_base_scale'] == 2
+    assert mi['data_preprocessor.mode'] == 'mi' and mi['neck.start_level'] == plain['neck.start_level'] - 1
+    assert [2 * s for s in mi['bbox_head.anchor_generator.strides']] == plain['bbox_head.anchor_generator.strides']
 
 
 def test_the_narrow_resnet_reference_takes_mi_by_its_data_preprocessor_and_levels():
