@@ -87,21 +87,20 @@ class DenoisingTokens(nn.Module):
         """The batch's denoising tokens (fresh noise at every call)."""
         device = self.label_embed.weight.device
         group = max(1, max(len(sample.gt_instances) for sample in batch_data_samples))
-        count = group * self.num_groups
-        labels = torch.zeros(len(batch_data_samples), count, dtype=torch.long, device=device)
-        targets = torch.full((len(batch_data_samples), count, 4), 0.5, device=device)
-        valid = torch.zeros(len(batch_data_samples), count, dtype=torch.bool, device=device)
-        for index, sample in enumerate(batch_data_samples):
+        labels = torch.zeros(len(batch_data_samples), group, dtype=torch.long, device=device)
+        targets = torch.full((len(batch_data_samples), group, 4), 0.5, device=device)
+        valid = torch.zeros(len(batch_data_samples), group, dtype=torch.bool, device=device)
+        for index, sample in enumerate(batch_data_samples):  # one group: each image's boxes, then padding
             n = len(sample.gt_instances)
             boxes = sample.gt_instances.bboxes
             boxes = getattr(boxes, 'tensor', boxes).to(device)
             img_h, img_w = sample.metainfo['img_shape']
             normalised = bbox_xyxy_to_cxcywh(boxes / boxes.new_tensor([img_w, img_h, img_w, img_h]))
-            for g in range(self.num_groups):
-                span = slice(g * group, g * group + n)
-                labels[index, span] = sample.gt_instances.labels.to(device)
-                targets[index, span] = normalised.clamp(EPS, 1 - EPS)
-                valid[index, span] = True
+            labels[index, :n] = sample.gt_instances.labels.to(device)
+            targets[index, :n] = normalised.clamp(EPS, 1 - EPS)
+            valid[index, :n] = True
+        labels, valid = labels.repeat(1, self.num_groups), valid.repeat(1, self.num_groups)
+        targets = targets.repeat(1, self.num_groups, 1)
         references = noised_boxes(targets.view(-1, 4), self.box_noise).view_as(targets)
         flip = torch.rand(labels.shape, device=device) < self.label_noise
         noisy_labels = torch.where(flip, torch.randint_like(labels, self.num_classes), labels)
