@@ -6,18 +6,21 @@ bottom and right), everything else as ``audit_demo_configs.py`` runs it::
 """
 import argparse
 import os.path as osp
+import sys
 
 import numpy as np
 
-from mmppml.idx import read_idx
 from mmppml.privacy.audit import AuditOptions, AuditSetting, ImageSet, PrivacyAudit, write_audit
 
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))))  # this checkout
+from projects.fashion_mnist_privacy.experiments.fashion_mnist import FASHION_MNIST_DIR  # noqa: E402
+from projects.fashion_mnist_privacy.experiments.in_domain import load_padded  # noqa: E402
 
-def centred(root: str, prefix: str) -> ImageSet:
-    """A Fashion-MNIST split padded to 32 px with 2 px on every side, labelled."""
-    images = np.pad(read_idx(osp.join(root, f'{prefix}-images-idx3-ubyte'), 0x803), ((0, 0), (2, 2), (2, 2)))
-    labels = read_idx(osp.join(root, f'{prefix}-labels-idx1-ubyte'), 0x801).astype(np.int64)
-    return ImageSet([f'{prefix}[{i}]' for i in range(len(images))], labels, f'{prefix}, centred', images)
+
+def centred(root: str, split: str) -> ImageSet:
+    """A Fashion-MNIST split as the suite loads it (padded to 32 px with 2 px on every side), labelled."""
+    images, labels = load_padded(split, None, root)
+    return ImageSet([f'{split}[{i}]' for i in range(len(images))], labels.astype(np.int64), f'{split}, centred', images)
 
 
 def main():
@@ -25,14 +28,14 @@ def main():
     parser.add_argument('mode')
     parser.add_argument('patch_size', type=int)
     parser.add_argument('sub_patch_size', type=int, nargs='?')
-    parser.add_argument('--data', default='data/fashion-mnist')
+    parser.add_argument('--data', default=FASHION_MNIST_DIR, help='the gzipped IDX files')
     parser.add_argument('--out', required=True)
     parser.add_argument('--budget-min', type=float, default=20.)
     args = parser.parse_args()
     setting = AuditSetting(args.mode, args.patch_size, args.sub_patch_size, size=32, where='centred padding')
     options = AuditOptions(
         budget_min=args.budget_min, num_private=10000, num_public=60000, targets=1000, epochs=2., attacker_epochs=3.)
-    audit = PrivacyAudit(setting, centred(args.data, 't10k'), centred(args.data, 'train'), options)
+    audit = PrivacyAudit(setting, centred(args.data, 'test'), centred(args.data, 'train'), options)
     print('wrote ' + ', '.join(write_audit(args.out, audit.run(), 'Fashion-MNIST padded 2 px on every side')))
 
 
