@@ -1,5 +1,6 @@
 """Cells of the privacy reports: numbers as table text, Markdown tables, estimates with their intervals,
-and images as uint8 for the figures."""
+images as uint8 for the figures, and the rows that say what each attacker's model trained on."""
+import time
 from typing import List
 
 import numpy as np
@@ -12,6 +13,12 @@ def format_value(v, digits: int = 3, missing: str = '') -> str:
     if isinstance(v, float):
         return 'n/a' if np.isnan(v) else f'{v:.{digits}f}'
     return missing if v is None else str(v)
+
+
+def training_row(model: str, images: int, trained, start: float) -> dict:
+    """A row of a report's training table: ``trained`` (a model with ``trained_steps``) trained on ``images``
+    public images since ``start`` (``time.time()``)."""
+    return dict(model=model, images=images, steps=trained.trained_steps, seconds=time.time() - start)
 
 
 def _table(header: List[str], rows: List[list]) -> str:

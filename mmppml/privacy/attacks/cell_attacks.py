@@ -19,6 +19,7 @@ each cell's ciphertexts on linkage and by a ciphertext matcher trained on public
 A cell's instance leakage is its strongest re-identification; its class recognisability the largest
 proxy top-1 over all its attacks.
 """
+import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -27,6 +28,7 @@ import numpy as np
 from mmppml.crypto import (MODE_TABLE, Mode, add_gaussian_noise, from_blocks, mix_subpatches, new_rng,
                            sorted_block_values)
 from ..blocks import blocks_per_image as blocks_all
+from ..report_format import training_row
 from ..scores.placement import chance_neighbour_score
 from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 
@@ -128,7 +130,8 @@ class CellAttacks:
         log (callable): receives progress lines.
         instance (InstanceScores, optional): scores the instance over the attacked images.
 
-    ``reconstructions`` holds what the last :meth:`attack` produced, by attack name: (K, H, H) uint8.
+    ``reconstructions`` holds what the last :meth:`attack` produced, by attack name: (K, H, H) uint8;
+    ``training`` one row per trained model (its key, the public images, its steps and seconds).
     """
 
     def __init__(self,
@@ -150,6 +153,7 @@ class CellAttacks:
                                                                               int(public_labels.max()) + 1)
         self._models: Dict[tuple, object] = {}
         self.reconstructions: Dict[str, np.ndarray] = {}
+        self.training: List[dict] = []
 
     # ------------------------------------------------------------------ scores
     def top1(self, images: np.ndarray, labels: Optional[np.ndarray] = None) -> Optional[float]:
@@ -185,9 +189,11 @@ class CellAttacks:
         return row
 
     # ------------------------------------------------------------------ models
-    def _cached(self, key: tuple, build: Callable[[], object]):
+    def _cached(self, kind: str, key: tuple, build: Callable[[], object]):
         if key not in self._models:
-            self._models[key] = build()
+            start = time.time()
+            self._models[key] = model = build()
+            self.training.append(training_row(f'{kind} {" ".join(map(str, key))}', len(self.public), model, start))
         return self._models[key]
 
     def _block_attacker(self, key: tuple, blocks: np.ndarray, block: int, flip: bool = True):
@@ -211,7 +217,7 @@ class CellAttacks:
                 embed_dims=cfg.attacker_dims,
                 num_layers=cfg.attacker_layers)
 
-        return self._cached(key, build)
+        return self._cached('block attacker', key, build)
 
     def _inverter(self, key: tuple, p: int, s: int, encrypt: Callable[[np.ndarray], np.ndarray], consistent: bool):
         from .inversion import train_inverter
@@ -232,7 +238,7 @@ class CellAttacks:
                 device=cfg.device,
                 consistent=consistent)
 
-        return self._cached(key, build)
+        return self._cached('inverter', key, build)
 
     def _invert(self, inverter, mixed: np.ndarray) -> np.ndarray:
         from .inversion import invert_mixed

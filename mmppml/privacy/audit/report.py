@@ -6,7 +6,8 @@ from dataclasses import asdict
 from typing import List, Optional
 
 from ..report_format import _ci, _display, _table
-from .runner import NONE_PREFIX, VIEW_WORDS
+from ..scores.views import VIEWS
+from .runner import NONE_PREFIX
 
 SCORE_KEYS = ('top1', 'top1_low', 'top1_high', 'mrr', 'mrr_low', 'mrr_high')
 READING = ('NeuraCrypt\'s reading of re-identification as k-anonymity: under 5 % good, 5-20 % moderate, '
@@ -61,7 +62,7 @@ def markdown(results: dict, summary: dict, config: str) -> str:
         f'{results["scale"]} px' + (f', padded to a multiple of {st.pad_size_divisor} with {st.pad_value} as the '
                                     'data preprocessor pads it' if st.pad_size_divisor > 1 else '') + ').',
         f'- Galleries: {k} {"same-class" if labelled else "random"} private images per target (chance {1 / k:.3f}); '
-        f'another view is {VIEW_WORDS[results["views"]]}.'
+        f'another view is {VIEWS[results["views"]].describe()}.'
     ]
     if st.key_file:
         lines.append('- Keyed: the attacks run without the key, which is recovered from a few dozen ciphertexts '

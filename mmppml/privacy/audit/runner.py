@@ -13,6 +13,7 @@ from typing import Callable, Dict, Optional
 
 import numpy as np
 
+from ..scores.views import VIEWS
 from .config_reader import AuditSetting
 from .sources import ImageSet, check_disjoint, load_prepared, padded_side
 
@@ -28,9 +29,6 @@ NEEDS = {
 }
 NONE_PREFIX = 'none:'  # CellAttacks names the ciphertext as handed over 'none: ...'
 SMALL_SIDE = 64  # audited squares up to this side get shifted views, larger ones crops
-VIEW_WORDS = dict(
-    shift='a shift of up to 2 px with contrast, brightness and blur jitter',
-    crop='a crop of 85-100 % of the side, rescaled, with contrast, brightness and blur jitter')
 
 
 @dataclass
@@ -72,8 +70,8 @@ class AuditOptions:
     seed: int = 0
 
     def __post_init__(self):
-        if self.views not in ('auto', *VIEW_WORDS):
-            raise ValueError(f"views must be 'auto', {' or '.join(map(repr, VIEW_WORDS))}, got {self.views!r}")
+        if self.views not in ('auto', *VIEWS):
+            raise ValueError(f"views must be 'auto', {' or '.join(map(repr, VIEWS))}, got {self.views!r}")
 
     def view_kind(self, side: int) -> str:
         """``'shift'`` or ``'crop'`` for an audited square of ``side`` px."""
@@ -81,17 +79,11 @@ class AuditOptions:
 
     @classmethod
     def quick(cls, **kwargs) -> 'AuditOptions':
-        """Tiny models and few images: seconds, for tests."""
-        return cls(**dict(
-            dict(
-                budget_min=0.2,
-                targets=20,
-                gallery=10,
-                attacker_dims=32,
-                attacker_layers=1,
-                epochs=2.,
-                attacker_epochs=2.,
-                inverter_steps=5), **kwargs))
+        """Tiny models (the attacks' quick budgets) and few images: seconds, for tests."""
+        from ..attacks.cell_attacks import QUICK_ATTACK_BUDGETS as budgets
+        quick = dict(budget_min=0.2, targets=20, gallery=budgets['gallery_size'], epochs=2., attacker_epochs=2.)
+        quick.update({key: budgets[key] for key in ('attacker_dims', 'attacker_layers', 'inverter_steps')}, **kwargs)
+        return cls(**quick)
 
 
 def audit_side(scale: int, patch_size: int, max_blocks: int) -> int:
@@ -152,7 +144,6 @@ class PrivacyAudit:
         """Run every attack and score; return the results (see :mod:`.report` for their layout)."""
         from ..attacks.cell_attacks import CellAttacks, FrontierAttackConfig
         from ..scores.instance import REFERENCE_PLAIN, InstanceScores
-        from ..scores.views import PHOTO_VIEWS, ViewConfig
         st, opt = self.setting, self.options
         scale = st.size or int(np.median([self.private.image_short_side(i) for i in range(len(self.private))]))
         side = audit_side(padded_side(scale, st.pad_size_divisor), st.patch_size, opt.max_blocks)
@@ -170,7 +161,7 @@ class PrivacyAudit:
                  f'({self.public.source}); {targets} targets, galleries of {k}; training seconds: ' +
                  ', '.join(f'{m} {v:.0f}' for m, v in seconds.items()))
         instance = InstanceScores(pool, self.private.labels, targets, public, self.public.labels, k, opt.seed, self.log,
-                                  PHOTO_VIEWS if views == 'crop' else ViewConfig(), opt.device)
+                                  VIEWS[views], opt.device)
         instance.train_embedding(opt.epochs, seconds['embedding'])
         instance.references()
         config = FrontierAttackConfig(
@@ -203,7 +194,7 @@ class PrivacyAudit:
             instance=[r for r in instance.rows if r['mode'] == attacks.cell],
             fidelity=[r for r in instance.fidelity if r['mode'] == attacks.cell],
             plain_reid=max((r for r in instance.rows if r['attack'] == REFERENCE_PLAIN), key=lambda r: r['top1']),
-            training=instance.training,
+            training=instance.training + attacks.training,
             panels=self._panels(instance, attacks, plain),
             seconds=time.time() - self.start)
 

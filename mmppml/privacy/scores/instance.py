@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
+from ..report_format import training_row
 from .fidelity import fidelity_summary, instance_fidelity
 from .linkage import compares_in_place, linkage
 from .ranking import random_galleries, ranking_scores, same_class_galleries
@@ -99,12 +100,7 @@ class InstanceScores:
             log=self.log,
             device=self.device)
         self.view_features = embed_images(self.embedding, self.views)
-        self.training.append(
-            dict(
-                model='view embedding (plain public images)',
-                images=len(self.public),
-                steps=self.embedding.trained_steps,
-                seconds=time.time() - t))
+        self.training.append(training_row('view embedding (plain public images)', len(self.public), self.embedding, t))
 
     def matcher(self, tokens, epochs: float, max_seconds: Optional[float] = None):
         """Attacker (b) for the mode of ``tokens`` (a :class:`~.matcher.CipherTokens`), trained once."""
@@ -125,11 +121,7 @@ class InstanceScores:
                 device=self.device)
             self.matchers[tokens] = model
             self.training.append(
-                dict(
-                    model=f'{tokens.mode} ciphertext matcher P={tokens.p} S={tokens.s}',
-                    images=len(self.public),
-                    steps=model.trained_steps,
-                    seconds=time.time() - t))
+                training_row(f'{tokens.mode} ciphertext matcher P={tokens.p} S={tokens.s}', len(self.public), model, t))
         return self.matchers[tokens]
 
     # ------------------------------------------------------------------ scores

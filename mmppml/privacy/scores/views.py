@@ -31,9 +31,23 @@ class ViewConfig:
     blur: Tuple[float, float] = (0., 1.)
     crop: Tuple[float, float] = (1., 1.)
 
+    def describe(self) -> str:
+        """The view in words, for reports: e.g. 'a shift of up to 2 px, contrast x 0.75-1.25, ...'."""
+        words = [] if self.max_shift == 0 else [f'a shift of up to {self.max_shift} px']
+        if tuple(self.crop) != (1., 1.):
+            words.append(f'a crop of {self.crop[0]:.0%}-{self.crop[1]:.0%} of the side, rescaled')
+        words += [
+            f'contrast x {self.contrast[0]:g}-{self.contrast[1]:g}',
+            f'brightness {self.brightness[0]:+g} to {self.brightness[1]:+g}',
+            f'blur sigma {self.blur[0]:g}-{self.blur[1]:g} px'
+        ]
+        return ', '.join(words)
+
 
 # Views of a photo: a slightly tighter framing (crop and rescale) instead of a shift, the same jitter.
 PHOTO_VIEWS = ViewConfig(max_shift=0, contrast=(0.8, 1.2), brightness=(-20., 20.), crop=(0.85, 1.))
+# The views by name: a shift of a pixel or two for small images, a tighter framing for photos.
+VIEWS = dict(shift=ViewConfig(), crop=PHOTO_VIEWS)
 
 
 def sample_view_params(n: int, rng: np.random.Generator, config: ViewConfig = ViewConfig()) -> Dict[str, np.ndarray]:

@@ -30,6 +30,13 @@ def test_audit_of_a_labelled_folder_set_runs_in_seconds(tmp_path, write_images):
     assert summary['strongest']['top1'] >= summary['handed_over']['top1']
     report = open(paths[1]).read()
     assert 'same-class' in report and 'same kind' in report and 'RS-8' in report
+    assert 'a shift of up to 2 px, contrast x 0.75-1.25' in report  # the views drawn, in words
+    # Every model the attacks trained is in the training table, with the steps it took.
+    trained = {row['model']: row['steps'] for row in results['training']}
+    assert set(trained) == {
+        'view embedding (plain public images)', 'block attacker rs 8', 'rs ciphertext matcher P=8 S=None'
+    }
+    assert all(steps >= 1 for steps in trained.values()) and '| block attacker rs 8 | 40 |' in report
 
 
 def test_audit_of_a_coco_set_uses_random_galleries(tmp_path, write_images):
