@@ -85,20 +85,22 @@ class InstanceScores:
         self.training: List[dict] = []
 
     # ------------------------------------------------------------------ models (public images only)
-    def train_embedding(self, epochs: float, max_seconds: Optional[float] = None):
-        """The plain view embedding of attacker (a), trained contrastively on the public images."""
-        from .matcher import embed_images, train_view_embedding
-        t = time.time()
-        self.log(f'training the view embedding on {len(self.public)} public images ({epochs:g} epoch(s))')
-        self.embedding = train_view_embedding(
-            self.public,
-            self.public_labels,
+    def _schedule(self, epochs: float, max_seconds: Optional[float]) -> dict:
+        """What the view embedding and every matcher train with: the views, the seed, the log, the device."""
+        return dict(
             epochs=epochs,
             max_seconds=max_seconds,
             view_config=self.view_config,
             seed=self.seed,
             log=self.log,
             device=self.device)
+
+    def train_embedding(self, epochs: float, max_seconds: Optional[float] = None):
+        """The plain view embedding of attacker (a), trained contrastively on the public images."""
+        from .matcher import embed_images, train_view_embedding
+        t = time.time()
+        self.log(f'training the view embedding on {len(self.public)} public images ({epochs:g} epoch(s))')
+        self.embedding = train_view_embedding(self.public, self.public_labels, **self._schedule(epochs, max_seconds))
         self.view_features = embed_images(self.embedding, self.views)
         self.training.append(training_row('view embedding (plain public images)', len(self.public), self.embedding, t))
 
@@ -109,16 +111,7 @@ class InstanceScores:
             t = time.time()
             self.log(f'training the {tokens.mode} ciphertext matcher (P={tokens.p}, S={tokens.s}) on pairs of '
                      f'{len(self.public)} public images ({epochs:g} epoch(s))')
-            model = train_cipher_matcher(
-                self.public,
-                self.public_labels,
-                tokens,
-                epochs=epochs,
-                max_seconds=max_seconds,
-                view_config=self.view_config,
-                seed=self.seed,
-                log=self.log,
-                device=self.device)
+            model = train_cipher_matcher(self.public, self.public_labels, tokens, **self._schedule(epochs, max_seconds))
             self.matchers[tokens] = model
             self.training.append(
                 training_row(f'{tokens.mode} ciphertext matcher P={tokens.p} S={tokens.s}', len(self.public), model, t))
