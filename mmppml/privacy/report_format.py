@@ -16,9 +16,12 @@ def format_value(v, digits: int = 3, missing: str = '') -> str:
 
 
 def training_row(model: str, images: int, trained, start: float) -> dict:
-    """A row of a report's training table: ``trained`` (a model with ``trained_steps``) trained on ``images``
-    public images since ``start`` (``time.time()``)."""
-    return dict(model=model, images=images, steps=trained.trained_steps, seconds=time.time() - start)
+    """A row of a report's training table: ``trained`` (a model with ``trained_steps``, and ``trained_images``
+    where it counts the samples it saw) trained on ``images`` public images since ``start`` (``time.time()``)."""
+    row = dict(model=model, images=images, steps=trained.trained_steps)
+    if hasattr(trained, 'trained_images'):
+        row['samples'] = trained.trained_images
+    return dict(row, seconds=time.time() - start)
 
 
 def _table(header: List[str], rows: List[list]) -> str:

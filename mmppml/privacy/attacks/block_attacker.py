@@ -151,12 +151,6 @@ def train_block_attacker(blocks: np.ndarray,
     return model.eval()
 
 
-def training_row(model_name: str, images: int, model: BlockPositionNet, seconds: float) -> dict:
-    """The row a stage's ``training`` table holds for a trained block attacker."""
-    return dict(
-        model=model_name, images=images, steps=model.trained_steps, samples=model.trained_images, seconds=seconds)
-
-
 def assign_positions(logits: np.ndarray) -> np.ndarray:
     """Decode (N, N) position logits of one image into a permutation: block i goes to ``positions[i]``.
 

@@ -17,10 +17,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, setting_label, shuffle_patches
-from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker, training_row
+from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker
 from mmppml.privacy.attacks.cell_attacks import QUICK_ATTACK_BUDGETS
 from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 from mmppml.privacy.blocks import blocks_per_image as to_blocks_all
+from mmppml.privacy.report_format import training_row
 from mmppml.privacy.scores.placement import chance_neighbour_score
 from .fashion_mnist import FASHION_MNIST_DIR, load_fashion_mnist
 from .stage import StageResult
@@ -193,7 +194,7 @@ class InDomainAttacks:
             log=self.log,
             embed_dims=cfg.attacker_dims,
             num_layers=cfg.attacker_layers)
-        self.training.append(training_row(f'{mode} block attacker', len(blocks), model, time.time() - t))
+        self.training.append(training_row(f'{mode} block attacker', len(blocks), model, t))
         return model
 
     def _train_inverter(self, train: np.ndarray, p: int, s: int, seconds: float):

@@ -12,10 +12,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmppml.crypto import mix_subpatches, new_rng, setting_label, to_blocks
-from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker, training_row
+from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker
 from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
 from mmppml.privacy.blocks import blocks_per_image as to_blocks_all
 from mmppml.privacy.images import TEST_PHOTOS, TRAIN_PHOTOS, RandomCrops, test_photos
+from mmppml.privacy.report_format import training_row
 from mmppml.privacy.scores.placement import chance_neighbour_score
 from .stage import StageResult
 
@@ -108,7 +109,7 @@ class PhotoAttacks:
                 log=self.log,
                 embed_dims=cfg.embed_dims,
                 num_layers=cfg.num_layers)
-            self.training.append(training_row(f'{name} photo block attacker', len(crops), model, time.time() - t))
+            self.training.append(training_row(f'{name} photo block attacker', len(crops), model, t))
             self._attack(name, photos, encode, block, (g, g), model, None if s is None else (p, s))
         return PhotoResult(
             tables=dict(attacks=self.rows, summary=self.summary(), training=self.training),
