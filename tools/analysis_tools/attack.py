@@ -11,10 +11,9 @@ Offline: scikit-image's bundled photos and, when installed, Debian's dataset-fas
 by default. The scored photos and the attacked Fashion-MNIST test images are never used to train or to
 estimate keys; the learned attackers train on the 60,000 public Fashion-MNIST training images.
 
-The in-domain stage also scores the instance (what the trainer does not already hold with the labels):
-linkage of each ciphertext to its original among 100 same-class test images, re-identification of another
-view of it among 100 same-class views by the best reconstruction and by a ciphertext matcher trained on
-public pairs, and the SSIM margin (``--no-instance`` to skip).
+The in-domain stage scores the class (the human proxy's top-1), which the trainer holds anyway with the
+labels. What the encryption must hide is the instance: ``tools/analysis_tools/privacy_audit.py CONFIG`` scores
+linkage, re-identification and the SSIM margin for the config that trains with a mode.
 """
 import argparse
 import os
@@ -53,17 +52,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=list(STAGES),
         help='stages to run: the hand-made attacks on photos (classic), the learned attacks on Fashion-MNIST '
         '(in-domain) and the learned block attacker on photos (photos)')
-    parser.add_argument(
-        '--instance',
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help='in-domain: linkage, re-identification and the SSIM margin of every mode')
     parser.add_argument('--mixes', nargs='+', default=None, metavar='P/S', help='in-domain (P, S) of MI and RS-on-MI')
     parser.add_argument('--test-images', type=int, default=None, help='in-domain: attacked test images')
     parser.add_argument('--attacker-epochs', type=float, default=None, help='in-domain: epochs of each block attacker')
     parser.add_argument('--proxy-epochs', type=float, default=None, help='in-domain: epochs of the human proxy')
-    parser.add_argument(
-        '--matcher-epochs', type=float, default=None, help='in-domain: epochs of each ciphertext matcher (attacker b)')
     parser.add_argument('--threads', type=int, default=1, help='CPU threads for NumPy and torch')
     parser.add_argument('--seed', type=int, default=0, help='seed of the attack experiments (not of any real key)')
     args = parser.parse_args(argv)
@@ -83,8 +75,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def options_of(args):
     """The suite's options from the command line."""
     from projects.fashion_mnist_privacy.experiments.attack_suite import AttackSuiteOptions
-    names = ('budget_minutes', 'stages', 'learned', 'instance', 'mixes', 'test_images', 'attacker_epochs',
-             'proxy_epochs', 'matcher_epochs', 'quick', 'threads', 'seed')
+    names = ('budget_minutes', 'stages', 'learned', 'mixes', 'test_images', 'attacker_epochs', 'proxy_epochs', 'quick',
+             'threads', 'seed')
     return AttackSuiteOptions(fashion_mnist=not args.no_fashion_mnist, **{name: getattr(args, name) for name in names})
 
 

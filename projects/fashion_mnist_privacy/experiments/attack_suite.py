@@ -1,7 +1,7 @@
 """The attack suite: which stages run, how the budget is split between them, and the report they make.
 
 Stages: the hand-made attacks on photos (``classic``, :mod:`.classic`), the learned attacks on
-Fashion-MNIST with the instance scores (``in-domain``, :mod:`.in_domain`) and the learned block attacker
+Fashion-MNIST (``in-domain``, :mod:`.in_domain`) and the learned block attacker
 on photos (``photos``, :mod:`.photos`). ``tools/analysis_tools/attack.py`` is its command line.
 """
 from dataclasses import dataclass
@@ -22,12 +22,10 @@ class AttackSuiteOptions:
         stages (Sequence[str]): of :data:`STAGES`.
         learned (bool): run the learned stages (in-domain and photos).
         fashion_mnist (bool): run the stages on Fashion-MNIST (in-domain).
-        instance (bool): in-domain linkage, re-identification and the SSIM margin.
         mixes (Sequence[tuple], optional): in-domain (P, S) of MI and RS-on-MI.
         test_images (int, optional): in-domain attacked test images (None: the stage's default).
         attacker_epochs (float, optional): in-domain epochs of each block attacker.
         proxy_epochs (float, optional): in-domain epochs of the human proxy.
-        matcher_epochs (float, optional): in-domain epochs of each ciphertext matcher.
         quick (bool): tiny settings, for tests.
         threads (int): CPU threads (recorded; the caller sets them before NumPy and torch load).
         seed (int): seed of the experiments, never of a real key.
@@ -36,12 +34,10 @@ class AttackSuiteOptions:
     stages: Sequence[str] = STAGES
     learned: bool = True
     fashion_mnist: bool = True
-    instance: bool = True
     mixes: Optional[Sequence[Tuple[int, int]]] = None
     test_images: Optional[int] = None
     attacker_epochs: Optional[float] = None
     proxy_epochs: Optional[float] = None
-    matcher_epochs: Optional[float] = None
     quick: bool = False
     threads: int = 1
     seed: int = 0
@@ -63,10 +59,10 @@ class AttackSuiteOptions:
         """The in-domain stage's settings."""
         from .in_domain import InDomainConfig
         cfg = InDomainConfig.quick() if self.quick else InDomainConfig()
-        cfg.seed, cfg.instance = self.seed, self.instance
+        cfg.seed = self.seed
         if self.mixes is not None:
             cfg.mixes = self.mixes
-        for name in ('test_images', 'attacker_epochs', 'proxy_epochs', 'matcher_epochs'):
+        for name in ('test_images', 'attacker_epochs', 'proxy_epochs'):
             if getattr(self, name) is not None:
                 setattr(cfg, name, getattr(self, name))
         return cfg

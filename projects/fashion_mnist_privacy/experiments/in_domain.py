@@ -6,9 +6,8 @@ and an MI inverter on them, encrypting afresh with OS-entropy permutations; the 
 test images, encrypted with fresh permutations the attacker never sees. Each reconstruction is scored by
 the jigsaw scores, PSNR / SSIM, and the top-1 of a plain-trained classifier (the human proxy), which
 measures the class: what the trainer already holds with the labels. What the encryption must hide is the
-instance, scored by :mod:`mmppml.privacy.scores`: linkage of each ciphertext to its original among 100
-test images of its class, re-identification of another view of it among 100 same-class views (from the
-reconstructions, and by a ciphertext matcher trained on public pairs), and the SSIM margin.
+instance, scored by the privacy audit (:mod:`mmppml.privacy.audit`) on the configs that train with each
+mode: ``projects/fashion_mnist_privacy/scripts/audit_demo_configs.py``.
 """
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, setting_label, shuffle_patches
+from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, setting_label
 from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker
 from mmppml.privacy.attacks.cell_attacks import QUICK_ATTACK_BUDGETS
 from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
@@ -41,24 +40,14 @@ class InDomainConfig:
     inverter_steps: int = 6000
     keyed: bool = True  # keyed RS and RS-on-MI: ciphertext-only key recovery, then the same attackers
     key_images: int = 64
-    instance: bool = True  # linkage, re-identification and the SSIM margin (mmppml.privacy.scores)
-    gallery_size: int = 100  # K same-class candidates per target (chance 1 / K)
-    pool_images: Optional[int] = None  # the test images the galleries are drawn from (default all 10,000)
-    view_epochs: float = 1.  # the plain view embedding of attacker (a)
-    matcher_epochs: float = 2.  # each ciphertext matcher of attacker (b)
     figure_images: int = 6
     seed: int = 0
     root: str = FASHION_MNIST_DIR  # the gzipped IDX files
 
     @classmethod
     def quick(cls) -> 'InDomainConfig':
-        return cls(
-            **QUICK_ATTACK_BUDGETS,
-            train_images=512,
-            rs_patches=(8, ),
-            mixes=((8, 4), ),
-            pool_images=640,
-            figure_images=2)
+        budgets = {k: v for k, v in QUICK_ATTACK_BUDGETS.items() if k != 'gallery_size'}  # no galleries here
+        return cls(**budgets, train_images=512, rs_patches=(8, ), mixes=((8, 4), ), figure_images=2)
 
 
 def load_padded(split: str, limit: Optional[int], root: str = FASHION_MNIST_DIR) -> Tuple[np.ndarray, np.ndarray]:
@@ -74,12 +63,15 @@ def build_proxy(train: np.ndarray, labels: np.ndarray, ratios: Sequence[int], ep
     return train_proxy(train, labels, low_res_factors=sorted(set(ratios)), epochs=epochs, seed=seed, log=log)
 
 
+def upsampled(images: np.ndarray, ratio: int) -> np.ndarray:
+    """(K, h, w) mixed images, each upsampled ``ratio`` times (nearest neighbour)."""
+    return np.stack([upsample_mixed(x, ratio, order=0) for x in images])
+
+
 @dataclass
 class InDomainResult(StageResult):
-    """Tables ``attacks`` (one row per mode and attack), ``strongest`` (per mode, by proxy top-1),
-    ``training`` and, with the instance scores, ``instance`` (linkage and re-identification rows),
-    ``fidelity`` (SSIM margin per attack) and ``instance_summary`` (per mode); figure strips per mode; the
-    human proxy's top-1 on plain test images (``references``)."""
+    """Tables ``attacks`` (one row per mode and attack), ``strongest`` (per mode, by proxy top-1) and
+    ``training``; figure strips per mode; the human proxy's top-1 on plain test images (``references``)."""
     references: Dict[str, float] = field(default_factory=dict)
     train_images: int = 0
     attacked_images: int = 0
@@ -103,20 +95,17 @@ class InDomainAttacks:
         self.training: List[dict] = []
         self.references: Dict[str, float] = {}
         self.figure: Dict[str, list] = {}  # mode -> [plain, encrypted, reconstructed] images
-        self.instance = None  # mmppml.privacy.scores.instance.InstanceScores, when cfg.instance
 
     def log(self, msg: str):
         m, s = divmod(int(time.time() - self.start), 60)
         left = max(0, int(self.budget - (time.time() - self.start)))
         self._log(f'[in-domain {m:02d}:{s:02d}, {left // 60:d} min left] {msg}')
 
-    def inverter_seconds(self, inverters_left: int, attackers_left: int, matchers_left: int = 0) -> float:
+    def inverter_seconds(self, inverters_left: int, attackers_left: int) -> float:
         """Seconds for the next inverter: the block attackers always get their full epochs (about 1.5 x
-        an inverter's share each, measured), and so do the ciphertext matchers of the instance scores
-        (about 0.4 x a share per epoch); the inverters share what is left of the budget."""
+        an inverter's share each, measured); the inverters share what is left of the budget."""
         left = self.budget - (time.time() - self.start)
-        matchers = 0.4 * self.cfg.matcher_epochs * matchers_left
-        return max(30., 0.85 * left / max(1., inverters_left + 1.5 * attackers_left + matchers))
+        return max(30., 0.85 * left / max(1., inverters_left + 1.5 * attackers_left))
 
     def run(self) -> InDomainResult:
         cfg = self.cfg
@@ -134,23 +123,19 @@ class InDomainAttacks:
         from mmppml.privacy.scores.proxy import proxy_top1
         self.references['plain'] = proxy_top1(self.proxy, test, self.test_labels)
         for r in sorted(set(ratios)):
-            low = np.stack([upsample_mixed(mix_subpatches(x, r, 1), r, order=0) for x in test])
+            low = upsampled(np.stack([mix_subpatches(x, r, 1) for x in test]), r)
             self.references[f'plain at 1/{r} resolution'] = proxy_top1(self.proxy, low, self.test_labels)
         self.log('human proxy top-1: ' + ', '.join(f'{k} {v:.3f}' for k, v in self.references.items()))
-        if cfg.instance:
-            self._setup_instance(train, train_labels)
 
         for p in cfg.rs_patches:
             label = setting_label('rs', p)
             attacker = self._train_attacker(label, to_blocks_all(train, p), p)
             attackers -= 1
-            encrypted, _ = self._attack_shuffled(label, test, p, attacker, inverter=None, ratio=1)
-            self._instance_ciphers(label, 'rs', p, None, encrypted)
+            self._attack_shuffled(label, test, p, attacker, inverter=None, ratio=1)
             if cfg.keyed:
-                self._attack_keyed(f'keyed {label}', test, p, attacker, None, 1, p, None)
+                self._attack_keyed(f'keyed {label}', test, p, attacker, None, 1)
         for p, s in cfg.mixes:
-            matchers = 2 * inverters if self.instance is not None else 0  # MI and RS-on-MI of each mix left
-            inverter = self._train_inverter(train, p, s, self.inverter_seconds(inverters, attackers, matchers))
+            inverter = self._train_inverter(train, p, s, self.inverter_seconds(inverters, attackers))
             inverters -= 1
             self._attack_mi(setting_label('mi', p, s), test, p, s, inverter)
             label = setting_label('rs-on-mi', p, s)
@@ -158,21 +143,12 @@ class InDomainAttacks:
             attacker = self._train_attacker(label, to_blocks_all(mixed_train, s), s)
             attackers -= 1
             mixed_test = np.stack([mix_subpatches(x, p, s) for x in test])
-            encrypted, _ = self._attack_shuffled(label, mixed_test, s, attacker, inverter=inverter, ratio=p // s)
-            self._instance_ciphers(label, 'rs-on-mi', p, s, encrypted)
+            self._attack_shuffled(label, mixed_test, s, attacker, inverter=inverter, ratio=p // s)
             if cfg.keyed:
-                self._attack_keyed(f'keyed {label}', mixed_test, s, attacker, inverter, p // s, p, s)
+                self._attack_keyed(f'keyed {label}', mixed_test, s, attacker, inverter, p // s)
         self.log('done')
-        tables = dict(attacks=self.rows, strongest=self.summary(), training=self.training)
-        if self.instance is not None:
-            strongest = {r['mode']: r for r in tables['strongest']}
-            tables.update(
-                instance=self.instance.rows,
-                fidelity=self.instance.fidelity,
-                instance_summary=self.instance.summary(strongest))
-            self.training.extend(self.instance.training)
         return InDomainResult(
-            tables=tables,
+            tables=dict(attacks=self.rows, strongest=self.summary(), training=self.training),
             figure=self.figure,
             references=self.references,
             train_images=len(train),
@@ -231,10 +207,6 @@ class InDomainAttacks:
             psnr=pooled_psnr(mean_squared_error(self.test, recon)),
             ssim=float(np.mean(ssim)),
             **extra)
-        if self.instance is not None:
-            best = self.instance.images(mode, attack, recon)
-            row.update(
-                reid_top1=best['top1'], reid_matcher=best['matcher'], ssim_margin=self.instance.fidelity[-1]['margin'])
         self.rows.append(row)
         self.log(f'{mode} {attack}: proxy top-1 {row["proxy_top1"]:.3f}, PSNR {row["psnr"]:.2f} dB, '
                  f'SSIM {row["ssim"]:.3f}' + ''.join(f', {k} {v:.3f}'
@@ -247,16 +219,13 @@ class InDomainAttacks:
     def _attack_mi(self, mode: str, test: np.ndarray, p: int, s: int, inverter):
         r = p // s
         mixed = np.stack([mix_subpatches(x, p, s) for x in test])
-        self._score(mode, 'none: the MI image, upsampled', np.stack([upsample_mixed(m, r, order=0) for m in mixed]))
+        self._score(mode, 'none: the MI image, upsampled', upsampled(mixed, r))
         recon = self._invert(inverter, mixed)
         self._score(mode, 'learned inverter (in-domain)', recon)
         self._figure(mode, mixed, recon)
-        self._instance_ciphers(mode, 'mi', p, s, mixed)
 
-    def _attack_shuffled(self, mode: str, images: np.ndarray, block: int, attacker, inverter,
-                         ratio: int) -> Tuple[np.ndarray, np.ndarray]:
-        """Shuffle each image's blocks afresh, reassemble them with the attacker, then invert if MI.
-        Returns the shuffled images (K, H, W) and their permutations (K, N)."""
+    def _attack_shuffled(self, mode: str, images: np.ndarray, block: int, attacker, inverter, ratio: int):
+        """Shuffle each image's blocks afresh, reassemble them with the attacker, then invert if MI."""
         blocks = to_blocks_all(images, block)
         grid = (int(round(np.sqrt(blocks.shape[1]))), ) * 2
         perms = np.stack([self.rng.permutation(blocks.shape[1]) for _ in range(len(blocks))])
@@ -269,24 +238,18 @@ class InDomainAttacks:
             self._score(mode, 'none: the shuffled image', encrypted)
             self._score(mode, 'learned reassembly', rebuilt, **extra)
             self._figure(mode, encrypted, rebuilt)
-            return encrypted, perms
-        up = lambda xs: np.stack([upsample_mixed(x, ratio, order=0) for x in xs])  # noqa: E731
-        self._score(mode, 'none: the shuffled MI image, upsampled', up(encrypted))
-        self._score(mode, 'learned reassembly, upsampled', up(rebuilt), **extra)
+            return
+        self._score(mode, 'none: the shuffled MI image, upsampled', upsampled(encrypted, ratio))
+        self._score(mode, 'learned reassembly, upsampled', upsampled(rebuilt, ratio), **extra)
         recon = self._invert(inverter, rebuilt)
         self._score(mode, 'learned reassembly + learned inverter', recon, **extra)
         self._figure(mode, encrypted, recon)
-        return encrypted, perms
 
-    def _attack_keyed(self, mode: str, images: np.ndarray, block: int, attacker, inverter, ratio: int, p: int,
-                      s: Optional[int]):
+    def _attack_keyed(self, mode: str, images: np.ndarray, block: int, attacker, inverter, ratio: int):
         """A fresh dataset-wide key on the blocks, estimated from ``key_images`` encrypted test images
         (ciphertext only; the block order does not matter to it), then the unkeyed attack on the images
         decrypted with the estimate. The square's symmetry and the global sign of the estimate are
-        resolved with the true key, as an attacker would by trying the 16 candidates.
-
-        Instance scores: linkage without the key (key-invariant block bags), and the unkeyed mode's
-        ciphertext matcher on the ciphertexts decrypted with the estimate."""
+        resolved with the true key, as an attacker would by trying the 16 candidates."""
         from mmppml.crypto.keyed_scramble import apply_scramble, invert_scramble, new_scramble_key
         from mmppml.privacy.attacks.key_recovery import (align_to_truth, blocks_of, key_recovery_scores,
                                                          recover_scramble_key)
@@ -299,59 +262,11 @@ class InDomainAttacks:
                                                                                           for k, v in scores.items()))
         decrypted = np.stack([invert_scramble(x, estimate) for x in keyed])
         start = len(self.rows)
-        n_instance = 0 if self.instance is None else len(self.instance.rows)
-        decrypted_shuffled, perms = self._attack_shuffled(mode, decrypted, block, attacker, inverter, ratio)
+        self._attack_shuffled(mode, decrypted, block, attacker, inverter, ratio)
         for row in self.rows[start:]:
             row.update({f'key_{k}': v for k, v in scores.items()}, attack=f'key recovery + {row["attack"]}')
-        if self.instance is not None:
-            for row in self.instance.rows[n_instance:]:
-                row['attack'] = f'key recovery + {row["attack"]}'
-            for row in self.instance.fidelity:
-                if row['mode'] == mode and not row['attack'].startswith('key recovery'):
-                    row['attack'] = f'key recovery + {row["attack"]}'
-            # as handed over: keyed, then shuffled (the scramble acts inside blocks, so the two commute)
-            handed_over = np.stack([shuffle_patches(x, block, perm) for x, perm in zip(keyed, perms)])
-            self._instance_ciphers(
-                mode, 'keyed-rs' if s is None else 'keyed-rs-on-mi', p, s, handed_over, decrypted=decrypted_shuffled)
         shuffled = self.figure[mode][1]  # the scramble acts inside blocks, so it commutes with the shuffle
         self.figure[mode][1] = np.stack([apply_scramble(x, key) for x in shuffled])
-
-    # ------------------------------------------------------------------ the instance
-    def _setup_instance(self, train: np.ndarray, train_labels: np.ndarray):
-        """Galleries and views of the test pool, the references and the view embedding (public images)."""
-        from mmppml.privacy.attacks.cell_attacks import class_prototypes
-        from mmppml.privacy.scores.instance import InstanceScores
-        cfg = self.cfg
-        pool, pool_labels = load_padded('test', cfg.pool_images, cfg.root)
-        if len(pool) < len(self.test) or not np.array_equal(pool[:len(self.test)], self.test):
-            raise ValueError(f'pool_images={cfg.pool_images} must cover the {len(self.test)} attacked test images')
-        t = time.time()
-        self.instance = InstanceScores(pool, pool_labels, len(self.test), train, train_labels, cfg.gallery_size,
-                                       cfg.seed, self.log)
-        self.log(f'instance scores: {len(self.test)} targets, galleries of {cfg.gallery_size} same-class images '
-                 f'from {len(pool)} test images, one view each ({time.time() - t:.0f}s)')
-        self.instance.train_embedding(cfg.view_epochs)
-        self.instance.references(class_prototypes(train, train_labels, int(train_labels.max()) + 1))
-
-    def _instance_ciphers(self,
-                          mode: str,
-                          link_mode: str,
-                          p: int,
-                          s: Optional[int],
-                          ciphertexts: np.ndarray,
-                          decrypted: Optional[np.ndarray] = None):
-        """Linkage of the ciphertexts as handed over, and attacker (b) on them (or on ``decrypted``, the
-        keyed ciphertexts decrypted with the recovered key, by the unkeyed mode's matcher)."""
-        if self.instance is None:
-            return
-        from mmppml.privacy.scores.matcher import CipherTokens
-        self.instance.linkage(mode, link_mode, ciphertexts, p, s)
-        tokens = CipherTokens(link_mode.replace('keyed-', ''), p, s)
-        matcher = self.instance.matcher(tokens, self.cfg.matcher_epochs)
-        if decrypted is None:
-            self.instance.learned(mode, matcher, ciphertexts)
-        else:
-            self.instance.learned(mode, matcher, decrypted, attack='key recovery + learned ciphertext matcher')
 
     def _figure(self, mode: str, encrypted: np.ndarray, recon: np.ndarray):
         k = self.cfg.figure_images

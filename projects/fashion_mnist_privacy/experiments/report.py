@@ -7,7 +7,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from mmppml.privacy.report_format import _ci, _display, _table
+from mmppml.privacy.report_format import _display, _table
 
 
 def _group(rows: List[dict], keys: tuple) -> 'OrderedDict[tuple, List[dict]]':
@@ -119,80 +119,17 @@ def in_domain_markdown(section: dict) -> str:
         ] for r in section['strongest']]))
     parts += ['', '### Every attack', '']
     parts.append(
-        _table([
-            'mode', 'attack', 'proxy top-1', 'direct', 'neighbour', 'chance', 'PSNR', 'SSIM', 're-id top-1',
-            'SSIM margin'
-        ], [[
+        _table(['mode', 'attack', 'proxy top-1', 'direct', 'neighbour', 'chance', 'PSNR', 'SSIM'], [[
             r['mode'], r['attack'], r['proxy_top1'],
             r.get('direct'),
             r.get('neighbour'),
-            r.get('chance'), f'{r["psnr"]:.2f}', r['ssim'],
-            r.get('reid_top1'),
-            r.get('ssim_margin')
+            r.get('chance'), f'{r["psnr"]:.2f}', r['ssim']
         ] for r in section['attacks']]))
-    if section.get('instance_summary') is not None:
-        parts += ['', instance_markdown(section)]
     parts += ['', 'Models trained (one CPU thread):', '']
     parts.append(
         _table(['model', 'training images', 'steps', 'samples seen', 'seconds'],
                [[r['model'], r['images'], r.get('steps'),
                  r.get('samples'), r['seconds']] for r in section['training']]))
-    return '\n'.join(parts) + '\n'
-
-
-def instance_markdown(section: dict) -> str:
-    """Linkage, re-identification (both attackers) and the SSIM margin per mode, with the references."""
-    summary, rows = section['instance_summary'], section['instance']
-    refs = [r for r in rows if r['attacker'] == 'reference']
-    k = rows[0]['gallery'] if rows else None
-    parts = [
-        '### What the attacker learns about the instance', '',
-        f'The class is what the trainer holds anyway (it receives the labels); what encryption must hide is the '
-        f'instance. Each of the {rows[0]["targets"] if rows else 0} attacked test images gets a gallery of {k} '
-        f'test images of its class (chance top-1 {1 / k if k else float("nan"):.3f}, MRR '
-        f'{rows[0]["chance_mrr"] if rows else float("nan"):.3f}). **Linkage**: the gallery holds the originals; '
-        'the attacker encrypts each candidate itself with the public method and compares order-free (keyed '
-        'modes: key-invariant block bags, no key needed). **Re-identification**: the gallery holds another view '
-        'of each image (shift up to 2 px, contrast x0.75-1.25, brightness +-25, blur sigma 0-1); attacker (a) '
-        'ranks it by the reconstruction (pixel correlation at the best shift, SSIM, or the features of an '
-        'embedding trained on plain public images), attacker (b) by a ciphertext matcher trained on pairs '
-        '(encryption of one view, another view) of the public training images. The strongest counts. 95 % '
-        'intervals: Wilson (top-1), normal (MRR). **SSIM margin**: SSIM of the reconstruction to its original '
-        'minus its best SSIM to the other gallery originals.', ''
-    ]
-    parts.append(
-        _table(['reference query', 'matcher', 'top-1 [95 % CI]', 'MRR [95 % CI]'],
-               [[r['attack'].replace('reference: ', ''), r['matcher'],
-                 _ci(r, 'top1'), _ci(r, 'mrr')] for r in refs]))
-    parts += ['']
-    parts.append(
-        _table([
-            'mode', 'linkage top-1', 're-id top-1 [95 % CI]', 're-id MRR [95 % CI]', 'strongest re-id',
-            '(a) reconstruction', '(b) learned matcher', 'SSIM', 'SSIM margin [95 % CI]', 'margin > 0',
-            'class recognisability (the trainer already holds this)'
-        ], [[
-            r['mode'],
-            r.get('linkage_top1'),
-            _ci(r, 'reid_top1'),
-            _ci(r, 'reid_mrr'),
-            r.get('reid_by'),
-            r.get('reid_a_top1'),
-            r.get('reid_b_top1'),
-            r.get('ssim'),
-            _ci(r, 'ssim_margin'),
-            r.get('positive_margin'),
-            r.get('class_recognisability')
-        ] for r in summary]))
-    parts += ['', 'Every instance score:', '']
-    parts.append(
-        _table(['mode', 'attacker', 'attack', 'matcher', 'top-1 [95 % CI]', 'MRR [95 % CI]'],
-               [[r['mode'], r['attacker'], r['attack'], r['matcher'],
-                 _ci(r, 'top1'), _ci(r, 'mrr')] for r in rows]))
-    parts += ['', 'SSIM of every reconstruction to its original and the within-class margin:', '']
-    parts.append(
-        _table(['mode', 'attack', 'SSIM', 'best SSIM to another', 'margin [95 % CI]', 'margin > 0'],
-               [[f['mode'], f['attack'], f['ssim'], f['best_other_ssim'],
-                 _ci(f, 'margin'), f['positive_margin']] for f in section.get('fidelity', [])]))
     return '\n'.join(parts) + '\n'
 
 

@@ -11,10 +11,10 @@ def test_the_hand_made_attacks_take_thirty_percent_at_most_eight_minutes_with_th
 
 
 def test_in_domain_settings_take_only_what_the_options_set():
-    cfg = AttackSuiteOptions(mixes=[(8, 4)], matcher_epochs=0.5, seed=3, instance=False).in_domain_config()
-    assert (list(cfg.mixes), cfg.matcher_epochs, cfg.seed, cfg.instance) == ([(8, 4)], 0.5, 3, False)
+    cfg = AttackSuiteOptions(mixes=[(8, 4)], attacker_epochs=0.5, seed=3).in_domain_config()
+    assert (list(cfg.mixes), cfg.attacker_epochs, cfg.seed) == ([(8, 4)], 0.5, 3)
     default = AttackSuiteOptions().in_domain_config()
-    assert default.attacker_epochs == type(default)().attacker_epochs  # unset: the stage's own default
+    assert default.proxy_epochs == type(default)().proxy_epochs  # unset: the stage's own default
     assert AttackSuiteOptions(quick=True).in_domain_config().train_images == 512  # the quick stage
 
 
