@@ -106,7 +106,13 @@ def subpatch_sums(img: np.ndarray,
     if r > MAX_EXACT_UINT16_RATIO:
         raise ValueError(f'patch_size / sub_patch_size = {r} > {MAX_EXACT_UINT16_RATIO}: the sums would '
                          'overflow uint16')
-    s, rest = sub_patch_size, img.shape[2:]
+    return _subpatch_sums(img, gh, gw, r, sub_patch_size, None if perm is None else check_permutation(perm, (gh, gw)))
+
+
+def _subpatch_sums(img: np.ndarray, gh: int, gw: int, r: int, s: int, perm: Optional[np.ndarray]) -> np.ndarray:
+    """:func:`subpatch_sums` of a checked uint8 image of ``gh x gw`` patches (r = P / S <= 16), ``perm`` a
+    permutation of the blocks or None."""
+    rest = img.shape[2:]
     run = s * math.prod(rest)  # one row of one sub-patch
     patch_rows = img.reshape(gh, r, -1)  # the r sub-patch rows of each row of patches
     row_sum = np.add(patch_rows[:, 0], patch_rows[:, 1], dtype=np.uint16)
@@ -120,7 +126,6 @@ def subpatch_sums(img: np.ndarray,
         np.add(run_sum[:n - tail], flat[j * run:n - tail + j * run], out=run_sum[:n - tail])
     index = every_nth(n // run, r)  # mixed-image line l is run index[l]
     if perm is not None:
-        perm = check_permutation(perm, (gh, gw))
         index = index.take(block_lines(gh * s, gw * s, s, perm))
     return run_sum.reshape(n // run, run).take(index, axis=0).reshape(gh * s, gw * s, *rest)
 
@@ -178,14 +183,16 @@ def shuffle_mixed_blocks(img: np.ndarray,
         ValueError: if the image has fewer than ``MIN_SHUFFLED_BLOCKS`` (4) patches.
     """
     r = check_mix_sizes(patch_size, sub_patch_size)
-    n = check_shuffle_grid(check_image(img, patch_size), patch_size)
+    grid = check_image(img, patch_size)
+    n = check_shuffle_grid(grid, patch_size)
     if img.dtype == np.uint8 and r <= MAX_EXACT_UINT16_RATIO:
         rng = new_rng(seed)
         for _ in range(SHUFFLE_DRAWS):
             perm = rng.permutation(n)
-            sums = subpatch_sums(img, patch_size, sub_patch_size, perm)
-            # Output block i is mixed block perm[i]: unchanged iff each equals the block it replaced.
-            if not keeps_image(sums, sub_patch_size, np.argsort(perm)):
+            sums = _subpatch_sums(img, *grid, r, sub_patch_size, perm)
+            # Output block i is mixed block perm[i]. The shuffle moves the blocks along the cycles of perm, so it
+            # leaves the MI image as it was iff every cycle holds equal blocks: iff the output does too.
+            if not keeps_image(sums, sub_patch_size, perm):
                 break
         return _sums_to_image(sums, r, channels_first)
     mixed = random_patch_shuffle(mix_subpatches(img, patch_size, sub_patch_size), sub_patch_size, seed)
