@@ -38,7 +38,11 @@ def as_channels_first(img: np.ndarray) -> np.ndarray:
 
 def _sums_to_image(sums: np.ndarray, ratio: int, channels_first: bool) -> np.ndarray:
     if channels_first and sums.ndim == 3:
-        return sums_to_means(np.moveaxis(sums, -1, 0), ratio).transpose(1, 2, 0)
+        import cv2  # splits the channels of a contiguous image several times faster than a strided copy
+        out = np.empty((sums.shape[2], *sums.shape[:2]), np.float32)
+        for plane, means in zip(cv2.split(sums), out):
+            sums_to_means(plane, ratio, out=means)
+        return out.transpose(1, 2, 0)
     return sums_to_means(sums, ratio)
 
 
@@ -138,7 +142,7 @@ def every_nth(length: int, step: int) -> np.ndarray:
     return index
 
 
-def sums_to_means(sums: np.ndarray, ratio: int) -> np.ndarray:
+def sums_to_means(sums: np.ndarray, ratio: int, out: Optional[np.ndarray] = None) -> np.ndarray:
     """The MI image from :func:`subpatch_sums`: each sum divided by r^2 in float32.
 
     Sums of at most 256 uint8 values are exact in float32, so this rounds exactly as the mean does
@@ -147,15 +151,16 @@ def sums_to_means(sums: np.ndarray, ratio: int) -> np.ndarray:
     Args:
         sums (np.ndarray): uint16 sums, any shape.
         ratio (int): r = P / S.
+        out (np.ndarray, optional): a float32 array of the shape of ``sums`` to write the means to.
 
     Returns:
-        np.ndarray: float32 means, a new C-contiguous array of the shape of ``sums``.
+        np.ndarray: float32 means, ``out`` or a new C-contiguous array of the shape of ``sums``.
     """
-    means = sums.astype(np.float32, order='C')
-    count = ratio * ratio
+    out = np.empty(sums.shape, np.float32) if out is None else out
+    count = ratio * ratio  # computed in float32: the uint16 sums convert to it exactly
     if count & (count - 1) == 0:
-        return np.multiply(means, np.float32(1 / count), out=means)
-    return np.divide(means, np.float32(count), out=means)
+        return np.multiply(sums, np.float32(1 / count), out=out)
+    return np.divide(sums, np.float32(count), out=out)
 
 
 def shuffle_mixed_blocks(img: np.ndarray,
