@@ -43,8 +43,8 @@ def test_quick_run_writes_a_consistent_report(tmp_path):
     assert all((d * 16) == pytest.approx(round(d * 16)) for d in shuffles)
     # the in-domain stage scores the class of every mode's reconstructions; the keyed modes after key recovery
     in_domain = results['in_domain']
-    assert {r['mode'] for r in in_domain['strongest']} == {'RS-8', 'keyed RS-8', 'MI-8/4', 'RS-on-MI-8/4',
-                                                           'keyed RS-on-MI-8/4'}
+    modes = {r['mode'] for r in in_domain['strongest']}
+    assert modes == {'RS-8', 'keyed RS-8', 'MI-8/4', 'RS-on-MI-8/4', 'keyed RS-on-MI-8/4'}
     keyed = [r for r in in_domain['attacks'] if r['mode'].startswith('keyed')]
     assert keyed and all(r['attack'].startswith('key recovery + ') and 'key_positions' in r for r in keyed)
     assert 'instance' not in in_domain  # the instance is the privacy audit's to score
