@@ -115,7 +115,8 @@ def train_inverter(plain: np.ndarray,
         **model_kwargs: ``width``, ``dilations`` of :class:`MixInverter`.
 
     Returns:
-        MixInverter: the trained model in eval mode; ``trained_steps`` holds the steps it took.
+        MixInverter: the trained model in eval mode; ``trained_steps`` and ``trained_images`` (one-channel
+        samples) say what it saw.
     """
     if plain.ndim != 4 or plain.dtype != np.uint8:
         raise ValueError(f'plain must be (N, H, W, C) uint8, got {plain.dtype} {plain.shape}')
@@ -149,7 +150,7 @@ def train_inverter(plain: np.ndarray,
                 f'mse {loss_avg:.5f} ({elapsed:.0f}s)')
         if out_of_time:
             break
-    model.trained_steps = step + 1
+    model.trained_steps, model.trained_images = step + 1, (step + 1) * batch_size * plain.shape[-1]  # channels
     return model.eval()
 
 

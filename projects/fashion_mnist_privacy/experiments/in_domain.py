@@ -186,13 +186,7 @@ class InDomainAttacks:
             batch_size=64,
             seed=self.cfg.seed,
             log=self.log)
-        self.training.append(
-            dict(
-                model=setting_label('mi', p, s) + ' inverter',
-                images=len(train),
-                steps=model.trained_steps,
-                samples=64 * model.trained_steps,
-                seconds=time.time() - t))
+        self.training.append(training_row(setting_label('mi', p, s) + ' inverter', len(train), model, t))
         return model
 
     # ------------------------------------------------------------------ attacks

@@ -37,6 +37,7 @@ def test_training_lowers_the_error(make_smooth):
     torch.set_num_threads(1)
     plain = np.stack([make_smooth((32, 32, 3), sigma=3, seed=s) for s in range(16)])
     model = train_inverter(plain, 16, 8, max_steps=40, batch_size=4, lr=3e-3, width=8, dilations=(1, 2, 4))
+    assert (model.trained_steps, model.trained_images) == (40, 40 * 4 * 3)  # each channel is a sample
 
     def err(rec):
         return np.mean((rec.astype(float) - plain[0].astype(float))**2)
