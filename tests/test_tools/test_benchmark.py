@@ -8,10 +8,10 @@ from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools'
 
-# Rows of a --quick run: 2 image sizes x 16, 3 encryptions x (JPEG, PNG, data loader) in the pipeline, forward
-# (PEViT and PEViT-MI) and forward+backward on CPU, 3 offline modes; on the device, 3 encryptions x (demo,
-# PEViT) step shares, 3 demo loaders, the demo's pipeline path and the ImageNet loader.
-EXPECTED_ROWS = dict(transforms=32, pipeline=9, model=3, offline=3, device=11)
+# Rows of a --quick run: 2 image sizes x 16, 3 encryptions x (JPEG, PNG, data loader) and a second plain loader
+# in the pipeline, forward (PEViT and PEViT-MI) and forward+backward on CPU, 3 offline modes; on the device,
+# 3 encryptions x (demo, PEViT) step shares, 3 demo loaders, the demo's pipeline path and the ImageNet loader.
+EXPECTED_ROWS = dict(transforms=32, pipeline=10, model=3, offline=3, device=11)
 
 
 def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):
@@ -29,6 +29,8 @@ def test_quick_run_reports_every_row_with_finite_positive_ratios(tmp_path):
     rows = record['rows']
     counts = {suite: sum(row['suite'] == suite for row in rows) for suite in EXPECTED_ROWS}
     assert counts == EXPECTED_ROWS
+    control = [row for row in rows if 'a second plain loader' in row['name']]  # the loaders' own noise, no target
+    assert len(control) == 1 and control[0]['target'] is None
     for row in rows:
         assert math.isfinite(row['ratio']) and row['ratio'] > 0, row
         assert math.isfinite(row['min_ratio']) and row['min_ratio'] > 0, row

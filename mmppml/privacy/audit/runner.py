@@ -52,6 +52,9 @@ class AuditOptions:
             image differs), ``'crop'`` (a slightly tighter framing of a photo) or ``'auto'`` (``'shift'`` up
             to a 64-px audited square, else ``'crop'``).
         seed (int): draws the subsets, galleries, views and the models' weights (never the encryption).
+        ordered_private (bool): attack the first ``targets`` private images and draw the galleries from the
+            first ``num_private``, in their order, instead of a random subset (to attack the images another
+            study attacked, e.g. the first 1,000 of a test set).
     """
     budget_min: float = 30.
     num_private: int = 200
@@ -68,6 +71,7 @@ class AuditOptions:
     figure_images: int = 6
     views: str = 'auto'
     seed: int = 0
+    ordered_private: bool = False
 
     def __post_init__(self):
         if self.views not in ('auto', *VIEWS):
@@ -133,7 +137,8 @@ class PrivacyAudit:
         check_disjoint(public, private)
         self.setting, self.options = setting, options
         rng = np.random.default_rng(options.seed)
-        self.private, self.public = private.subset(options.num_private, rng), public.subset(options.num_public, rng)
+        self.private = private.subset(options.num_private, rng, ordered=options.ordered_private)
+        self.public = public.subset(options.num_public, rng)
         self._log, self.start = log, time.time()
 
     def log(self, msg: str):

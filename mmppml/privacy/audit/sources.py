@@ -37,10 +37,11 @@ class ImageSet:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def subset(self, count: Optional[int], rng: np.random.Generator) -> 'ImageSet':
+    def subset(self, count: Optional[int], rng: np.random.Generator, ordered: bool = False) -> 'ImageSet':
         """At most ``count`` of its images, drawn at random without replacement (all of them, shuffled,
-        when ``count`` is None or larger)."""
-        order = rng.permutation(len(self))[:count]
+        when ``count`` is None or larger), or with ``ordered`` the first ``count`` in their order (``rng``
+        unused)."""
+        order = np.arange(len(self))[:count] if ordered else rng.permutation(len(self))[:count]
         labels = None if self.labels is None else self.labels[order]
         arrays = None if self.arrays is None else self.arrays[order]
         return ImageSet([self.paths[i] for i in order], labels, self.source, arrays)

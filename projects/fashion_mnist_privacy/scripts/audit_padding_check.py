@@ -5,7 +5,12 @@ bottom and right), everything else as ``audit_demo_configs.py`` runs it::
     python projects/fashion_mnist_privacy/scripts/audit_padding_check.py mi 8 4 --out work_dirs/audit_centred_mi
 
 ``--inverter-steps`` caps the MI inverter at the steps the published suite's inverter took (its budget cut it:
-1,463 steps at S = 4, 2,580 at S = 2), so that both train the same models.
+1,463 steps at S = 4, 2,580 at S = 2), so that both train the same models, and ``--suite-targets`` attacks the
+suite's targets (the first 1,000 test images, with the pool of all 10,000 in its order) instead of 1,000 drawn
+at random::
+
+    python projects/fashion_mnist_privacy/scripts/audit_padding_check.py rs-on-mi 8 2 --inverter-steps 2580 \
+        --suite-targets --budget-min 30 --out work_dirs/audit_suite_targets/rsmi-p8s2
 """
 import argparse
 import os.path as osp
@@ -36,6 +41,8 @@ def main():
     parser.add_argument('--budget-min', type=float, default=20.)
     parser.add_argument(
         '--inverter-steps', type=int, default=AuditOptions.inverter_steps, help="the MI inverter's steps at most")
+    parser.add_argument(
+        '--suite-targets', action='store_true', help="attack the suite's targets: the first 1,000 test images")
     args = parser.parse_args()
     setting = AuditSetting(args.mode, args.patch_size, args.sub_patch_size, size=32, where='centred padding')
     options = AuditOptions(
@@ -45,7 +52,8 @@ def main():
         targets=1000,
         epochs=2.,
         attacker_epochs=3.,
-        inverter_steps=args.inverter_steps)
+        inverter_steps=args.inverter_steps,
+        ordered_private=args.suite_targets)
     audit = PrivacyAudit(setting, centred(args.data, 'test'), centred(args.data, 'train'), options)
     print('wrote ' + ', '.join(write_audit(args.out, audit.run(), 'Fashion-MNIST padded 2 px on every side')))
 

@@ -111,5 +111,11 @@ def test_small_images_held_in_memory_are_padded_and_get_shifted_views():
     assert (results['scale'], results['side'], results['views']) == (28, 32, 'shift')
     assert summarize(results)['linkage']['top1'] == 1.0
     assert AuditOptions(views='auto').view_kind(128) == 'crop' and AuditOptions(views='crop').view_kind(32) == 'crop'
+    # ordered: the targets and the pool are the first private images, in their order
+    private = in_memory(40, 1)
+    audit = PrivacyAudit(setting, private, in_memory(40, 2), AuditOptions.quick(num_private=30, ordered_private=True))
+    assert audit.private.paths == private.paths[:30]
+    assert PrivacyAudit(setting, private, in_memory(40, 2), AuditOptions.quick(num_private=30)).private.paths != \
+        private.paths[:30]
     with pytest.raises(ValueError, match='views must be'):
         AuditOptions(views='rotate')

@@ -89,6 +89,9 @@ def test_a_dataset_serving_arrays_gives_its_images_and_labels(tmp_path):
     check_disjoint(public, private)
     subset = private.subset(3, np.random.default_rng(1))
     assert all((subset.image(i) == images['t10k'][private.paths.index(p)]).all() for i, p in enumerate(subset.paths))
+    first = private.subset(4, np.random.default_rng(1), ordered=True)  # the first images, in their order
+    assert first.paths == private.paths[:4] and (first.arrays == images['t10k'][:4]).all()
+    assert (first.labels == np.arange(4) % 3).all()
     public.arrays[4] = private.arrays[2]
     with pytest.raises(ValueError, match='overlap in 1 image'):
         check_disjoint(public, private)
