@@ -136,3 +136,21 @@ def test_a_shuffle_of_identical_blocks_returns_after_the_redraws():
     img[8:, 8:] = 1  # one block differs: only the permutations that keep it in place leave the image as it was
     assert keeps_image(img, 8, np.array([1, 0, 2, 3])) and not keeps_image(img, 8, np.array([0, 1, 3, 2]))
     assert SHUFFLE_DRAWS >= 16
+
+
+def test_a_shuffle_keeps_the_image_iff_its_output_is_kept_by_the_same_permutation():
+    """The change test RS-on-MI runs on its output: a shuffle by ``perm`` leaves an image as it was exactly when
+    every cycle of ``perm`` holds equal blocks, which the shuffled image shows as well as the original."""
+    from mmppml.crypto import keeps_image
+    rng = np.random.default_rng(0)
+    kept = 0
+    for _ in range(2000):
+        side = int(rng.integers(2, 5))
+        values = rng.integers(0, 2, (side, side))  # two kinds of block: equal blocks are common
+        img = np.kron(values, np.ones((2, 2), np.int64))
+        perm = rng.permutation(side * side)
+        shuffled = shuffle_patches(img, 2, perm)
+        unchanged = np.array_equal(shuffled, img)
+        assert keeps_image(shuffled, 2, perm) == keeps_image(img, 2, perm) == unchanged
+        kept += unchanged
+    assert 50 < kept < 1950  # both outcomes were tried many times
