@@ -30,7 +30,7 @@ from mmppml.crypto import (MODE_TABLE, Mode, add_gaussian_noise, from_blocks, mi
 from ..blocks import blocks_per_image as blocks_all
 from ..report_format import training_row
 from ..scores.placement import chance_neighbour_score
-from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from .mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_each
 
 LABEL_ATTACK = 'label: task model prediction -> class prototype'
 # What the attackers' models are trained on, as their cache keys and the log name it: plain MI (the models
@@ -302,7 +302,7 @@ class CellAttacks:
             ])
             rows.append(
                 self._row('none: the ciphertext' + (', upsampled' if r > 1 else ''),
-                          _upsample(cipher, r) if r > 1 else cipher))
+                          upsample_each(cipher, r) if r > 1 else cipher))
             if record.linkage is not None:
                 self._instance_ciphers(mode, cipher, tokens, p, s)
         elif record.attack == 'reassembly':
@@ -314,7 +314,7 @@ class CellAttacks:
         elif record.attack == 'inversion':
             enc, key, consistent = self._mixing(record, p, s, value)
             mixed = np.stack([enc(im) for im in x])
-            rows.append(self._row('none: the mixed image, upsampled', _upsample(mixed, p // s)))
+            rows.append(self._row('none: the mixed image, upsampled', upsample_each(mixed, p // s)))
             inverter = self._inverter(key, p, s, enc, consistent)
             rows.append(self._row('learned inverter (in-domain)', self._invert(inverter, mixed)))
             self._instance_ciphers(mode, mixed, tokens, p, s)
@@ -324,9 +324,9 @@ class CellAttacks:
             public_mixed = np.stack([enc(im) for im in self.public])  # the attacker's own encryptions
             attacker = self._block_attacker(('shuffled', ) + key, blocks_all(public_mixed, s), s)
             shuffled, placed, extra = self._reassemble(attacker, blocks_all(np.stack([enc(im) for im in x]), s))
-            rows.append(self._row('none: the shuffled mixed image, upsampled', _upsample(_grid(shuffled), r)))
+            rows.append(self._row('none: the shuffled mixed image, upsampled', upsample_each(_grid(shuffled), r)))
             self._instance_ciphers(mode, _grid(shuffled), tokens, p, s)
-            rows.append(self._row('learned reassembly, upsampled', _upsample(_grid(placed), r), **extra))
+            rows.append(self._row('learned reassembly, upsampled', upsample_each(_grid(placed), r), **extra))
             inverter = self._inverter(key, p, s, enc, consistent)
             rows.append(
                 self._row('learned reassembly + learned inverter', self._invert(inverter, _grid(placed)), **extra))
@@ -345,8 +345,8 @@ class CellAttacks:
                 return b.reshape(k, side, side, -1).mean(axis=3)
 
             rows.append(
-                self._row('none: the bags in their encrypted order, as block means', _upsample(flat_means(shuffled),
-                                                                                               p)))
+                self._row('none: the bags in their encrypted order, as block means',
+                          upsample_each(flat_means(shuffled), p)))
             order = typical_rank_order(blocks_all(self.public, p))
             painted = np.stack([paint_bags(pl.reshape(side**2, -1), order, p) for pl in placed])
             rows.append(
@@ -393,11 +393,6 @@ class CellAttacks:
         self.instance.linkage(self.cell, link_mode, ciphertexts, p, s)
         matcher = self.instance.matcher(tokens, self.cfg.matcher_epochs, self.cfg.matcher_seconds)
         self.instance.learned(self.cell, matcher, ciphertexts)
-
-
-def _upsample(mixed: np.ndarray, r: int) -> np.ndarray:
-    """(K, h, w) float images -> (K, h * r, w * r) uint8, nearest neighbour (clipped to 0-255)."""
-    return np.stack([upsample_mixed(np.clip(m, 0, 255), r, order=0) for m in mixed])
 
 
 def _grid(blocks: np.ndarray) -> np.ndarray:

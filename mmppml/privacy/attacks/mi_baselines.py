@@ -26,6 +26,11 @@ def upsample_mixed(mixed: np.ndarray, ratio: int, order: int = 3) -> np.ndarray:
     return round_to_uint8(out)
 
 
+def upsample_each(mixed: np.ndarray, ratio: int) -> np.ndarray:
+    """(K, h, w[, C]) MI images, each upsampled ``ratio`` times by nearest neighbour: (K, h * r, w * r[, C]) uint8."""
+    return np.stack([upsample_mixed(m, ratio, order=0) for m in mixed])
+
+
 def tile_mixed(mixed: np.ndarray, patch_size: int, sub_patch_size: int) -> np.ndarray:
     """Every sub-patch set to its mixed block: the least-squares inverse with no image prior, uint8."""
     r = check_mix_sizes(patch_size, sub_patch_size)

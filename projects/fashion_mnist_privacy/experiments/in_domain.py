@@ -18,7 +18,7 @@ import numpy as np
 from mmppml.crypto import mix_subpatches, new_rng, round_to_uint8, setting_label
 from mmppml.privacy.attacks.block_attacker import attack_shuffles, train_block_attacker
 from mmppml.privacy.attacks.cell_attacks import QUICK_ATTACK_BUDGETS
-from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_mixed
+from mmppml.privacy.attacks.mi_baselines import image_scores, mean_squared_error, pooled_psnr, upsample_each
 from mmppml.privacy.blocks import blocks_per_image as to_blocks_all
 from mmppml.privacy.report_format import training_row
 from mmppml.privacy.scores.placement import chance_neighbour_score
@@ -61,11 +61,6 @@ def build_proxy(train: np.ndarray, labels: np.ndarray, ratios: Sequence[int], ep
     """The human proxy, trained on the plain training images only (never on encrypted ones)."""
     from mmppml.privacy.scores.proxy import train_proxy
     return train_proxy(train, labels, low_res_factors=sorted(set(ratios)), epochs=epochs, seed=seed, log=log)
-
-
-def upsampled(images: np.ndarray, ratio: int) -> np.ndarray:
-    """(K, h, w) mixed images, each upsampled ``ratio`` times (nearest neighbour)."""
-    return np.stack([upsample_mixed(x, ratio, order=0) for x in images])
 
 
 @dataclass
@@ -123,7 +118,7 @@ class InDomainAttacks:
         from mmppml.privacy.scores.proxy import proxy_top1
         self.references['plain'] = proxy_top1(self.proxy, test, self.test_labels)
         for r in sorted(set(ratios)):
-            low = upsampled(np.stack([mix_subpatches(x, r, 1) for x in test]), r)
+            low = upsample_each(np.stack([mix_subpatches(x, r, 1) for x in test]), r)
             self.references[f'plain at 1/{r} resolution'] = proxy_top1(self.proxy, low, self.test_labels)
         self.log('human proxy top-1: ' + ', '.join(f'{k} {v:.3f}' for k, v in self.references.items()))
 
@@ -213,7 +208,7 @@ class InDomainAttacks:
     def _attack_mi(self, mode: str, test: np.ndarray, p: int, s: int, inverter):
         r = p // s
         mixed = np.stack([mix_subpatches(x, p, s) for x in test])
-        self._score(mode, 'none: the MI image, upsampled', upsampled(mixed, r))
+        self._score(mode, 'none: the MI image, upsampled', upsample_each(mixed, r))
         recon = self._invert(inverter, mixed)
         self._score(mode, 'learned inverter (in-domain)', recon)
         self._figure(mode, mixed, recon)
@@ -233,8 +228,8 @@ class InDomainAttacks:
             self._score(mode, 'learned reassembly', rebuilt, **extra)
             self._figure(mode, encrypted, rebuilt)
             return
-        self._score(mode, 'none: the shuffled MI image, upsampled', upsampled(encrypted, ratio))
-        self._score(mode, 'learned reassembly, upsampled', upsampled(rebuilt, ratio), **extra)
+        self._score(mode, 'none: the shuffled MI image, upsampled', upsample_each(encrypted, ratio))
+        self._score(mode, 'learned reassembly, upsampled', upsample_each(rebuilt, ratio), **extra)
         recon = self._invert(inverter, rebuilt)
         self._score(mode, 'learned reassembly + learned inverter', recon, **extra)
         self._figure(mode, encrypted, recon)
