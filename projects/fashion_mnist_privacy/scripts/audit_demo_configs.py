@@ -26,9 +26,8 @@ SETTINGS = {
     'rsmi-p8s2':
     ('RS-on-MI-8/2', 'pevit-tiny-rsmi-p8s4_1xb128-3e_fashion-mnist.py', ['data_preprocessor.sub_patch_size=2']),
 }
-SIZES = [
-    '--num-private', '10000', '--num-public', '60000', '--targets', '1000', '--epochs', '2', '--attacker-epochs', '3'
-]
+# The published suite's sizes, as AuditOptions fields (the privacy audit tool takes each as --num-private etc.).
+SUITE_SIZES = dict(num_private=10000, num_public=60000, targets=1000, epochs=2, attacker_epochs=3)
 
 
 def parse_args():
@@ -50,8 +49,9 @@ def audit(name: str, args) -> dict:
             sys.executable,
             osp.join(ROOT, 'tools', 'analysis_tools', 'privacy_audit.py'),
             osp.join(ROOT, 'configs', 'demo', config), '--out', out, '--budget-min', args.budget_min, '--device',
-            args.device, *SIZES
-        ] + (['--cfg-options', *options] if options else [])
+            args.device
+        ] + [word for key, value in SUITE_SIZES.items()
+             for word in (f'--{key.replace("_", "-")}', str(value))] + (['--cfg-options', *options] if options else [])
         subprocess.run(cmd, check=True, cwd=ROOT)
     with open(results) as f:
         return json.load(f)

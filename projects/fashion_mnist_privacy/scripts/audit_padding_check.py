@@ -23,6 +23,7 @@ from mmppml.privacy.audit import AuditOptions, AuditSetting, ImageSet, PrivacyAu
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))))  # this checkout
 from projects.fashion_mnist_privacy.experiments.fashion_mnist import FASHION_MNIST_DIR  # noqa: E402
 from projects.fashion_mnist_privacy.experiments.in_domain import load_padded  # noqa: E402
+from projects.fashion_mnist_privacy.scripts.audit_demo_configs import SUITE_SIZES  # noqa: E402
 
 
 def centred(root: str, split: str) -> ImageSet:
@@ -47,13 +48,9 @@ def main():
     setting = AuditSetting(args.mode, args.patch_size, args.sub_patch_size, size=32, where='centred padding')
     options = AuditOptions(
         budget_min=args.budget_min,
-        num_private=10000,
-        num_public=60000,
-        targets=1000,
-        epochs=2.,
-        attacker_epochs=3.,
         inverter_steps=args.inverter_steps,
-        ordered_private=args.suite_targets)
+        ordered_private=args.suite_targets,
+        **SUITE_SIZES)
     audit = PrivacyAudit(setting, centred(args.data, 'test'), centred(args.data, 'train'), options)
     print('wrote ' + ', '.join(write_audit(args.out, audit.run(), 'Fashion-MNIST padded 2 px on every side')))
 
