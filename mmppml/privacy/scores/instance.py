@@ -183,11 +183,9 @@ class InstanceScores:
         return row
 
     # ------------------------------------------------------------------ per mode
-    def summary(self, recognisability: Optional[Dict[str, dict]] = None) -> List[dict]:
-        """Per mode: linkage, the strongest re-identification of each attacker and of both, the SSIM margin
-        of the reconstruction behind attacker (a)'s best, and (given ``recognisability``: mode -> the
-        class score row of the strongest attack) the class recognisability, which the trainer already holds.
-        """
+    def summary(self) -> List[dict]:
+        """Per mode: linkage, the strongest re-identification of each attacker and of both, and the SSIM margin
+        of the reconstruction behind attacker (a)'s best."""
         out = []
         plain = [r for r in self.rows if r['attack'] == REFERENCE_PLAIN]
         plain_best = max(plain, key=lambda r: r['top1']) if plain else None
@@ -220,7 +218,5 @@ class InstanceScores:
                     positive_margin=fid['positive_margin'])
             if plain_best is not None:
                 row['plain_reid_top1'] = plain_best['top1']
-            if recognisability and mode in recognisability:
-                row['class_recognisability'] = recognisability[mode]['proxy_top1']
             out.append(row)
         return out
